@@ -1,0 +1,1 @@
+"""The thin `darkmiss` command-line interface over the pure functions of the stages."""

@@ -1,0 +1,1 @@
+"""darkmiss.detsim.processes"""

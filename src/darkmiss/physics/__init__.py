@@ -1,0 +1,1 @@
+"""Production and interaction physics: materials, form factors, A′ cross-sections, widths, μ pairs."""

@@ -1,0 +1,1 @@
+"""darkmiss.shower"""

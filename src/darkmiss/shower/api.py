@@ -1,0 +1,55 @@
+"""The shower engine's interface to the rest of darkmiss (kept small so another engine could be
+plugged in, architecture.md).
+
+Implemented by the shower stage (``cascade.py``, ``parametrized.py``, ``response.py``, ``yields.py``);
+the detector simulation and the yields commands use only what is exported here.
+
+Units: GeV, cm; calorimeter energies are calibrated energies (visible / sampling fraction) with
+sampling and photo-statistics fluctuations included; V2 in MIP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class CaloResponse:
+    """Calorimeter response of ``n`` events.
+
+    ecal (n,6,6) and ps (n,6,6) [GeV]: main ECAL section and preshower cells;
+    hcal (n,4,3,3) [GeV]: module x row x column; v2 (n,) [MIP]; leak (n,) [GeV]: energy that left
+    the detector (including escaping μ, ν, A′ when relevant).
+    """
+
+    ecal: np.ndarray
+    ps: np.ndarray
+    hcal: np.ndarray
+    v2: np.ndarray
+    leak: np.ndarray
+
+
+@dataclass
+class SignalSample:
+    """Signal events with one forced A′ emission per shower (weights carry the bias).
+
+    ``weight`` is the per-event probability of the emission per EOT at ε = 1 (sum of weights =
+    yield per EOT above threshold at ε = 1); ``aprime_energy`` [GeV]; ``response`` the calorimeter
+    response of the rest of the shower.
+    """
+
+    mass: float
+    aprime_energy: np.ndarray
+    weight: np.ndarray
+    response: CaloResponse
+
+
+@dataclass
+class DimuonSample:
+    """γ → μ⁺μ⁻ events in the target (forced conversion; weights = probability per EOT)."""
+
+    weight: np.ndarray
+    muon_energies: np.ndarray  # (n, 2) GeV at production
+    response: CaloResponse
