@@ -1,0 +1,57 @@
+"""The contract every simulated process follows (signal, em, dimuon, hadronic, upstream, decays, ...).
+
+A process knows its rate per EOT *after* its pre-filter (trigger + SRD tag + one track, or a
+looser filter it documents), and generates events conditioned on that pre-filter as a
+:class:`~darkmiss.detsim.truth.TruthBatch`. The production (``detsim.generate``) draws
+N ~ Poisson(EOT × rate) per process (or N = EOT × rate / prescale with weights for abundant
+classes) and hands the batches to digitisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from darkmiss.config.load import Preset
+from darkmiss.config.schema import RunConfig, SetupGeometry
+from darkmiss.detsim.truth import TruthBatch
+
+
+@dataclass(frozen=True)
+class ProcessContext:
+    """What a process may depend on: the preset, the geometry, the run and the mode."""
+
+    preset: Preset
+    geometry: SetupGeometry
+    run: RunConfig
+    mode: str  # "data" or "mc"
+    beam_energy: float = 100.0  # GeV
+    options: dict[str, Any] = field(default_factory=dict)  # e.g. {"mass": 0.0167, "epsilon": 1e-4}
+
+
+@dataclass(frozen=True)
+class RateEstimate:
+    """Rate per EOT of events passing the process' pre-filter, with its relative uncertainty.
+
+    ``source`` says where it comes from ("simulation", "calibrated: spec Sec. VIII", ...).
+    """
+
+    per_eot: float
+    rel_err: float
+    source: str
+
+
+class SimProcess(Protocol):
+    """A simulated process."""
+
+    name: str
+
+    def rate(self, ctx: ProcessContext) -> RateEstimate:
+        """Rate per EOT after the pre-filter."""
+        ...
+
+    def generate(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
+        """``n`` events conditioned on the pre-filter."""
+        ...
