@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "kfactor",
     "yields",
     "shower",
+    "calorimetry",
     "simulate",
     "analyze",
     "limits",
