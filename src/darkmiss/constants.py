@@ -72,3 +72,43 @@ BR_KE3: float = 5.07e-2
 #: Muon anomalous magnetic moment discrepancy of the spec's era, Δa_μ = (287 ± 80)×10⁻¹¹ (spec Sec. I, Ref. 8).
 DELTA_A_MU: float = 287e-11
 DELTA_A_MU_ERR: float = 80e-11
+#: Electron anomalous moment, experiment minus SM (α from Rb), Δa_e = (−1.06 ± 0.82)×10⁻¹²
+#: (Aoyama, Hayakawa, Kinoshita, Nio, PRL 109, 111807 (2012)); the a_e bound of the spec's Fig. 15 era.
+DELTA_A_E: float = -1.06e-12
+DELTA_A_E_ERR: float = 0.82e-12
+
+#: Bethe-formula constant K = 4π N_A r_e² m_e c² [GeV·cm²/mol] (PDG 2022, Passage of particles, Table 34.1).
+K_BETHE_GEV_CM2_MOL: float = 0.307075e-3
+#: Mean excitation energies I [GeV] (PDG 2022 Atomic and nuclear properties; "Sc" = polystyrene).
+MEAN_EXCITATION_GEV: dict[str, float] = {"Pb": 823.0e-9, "Fe": 286.0e-9, "Sc": 68.7e-9}
+#: Plasma energies ħω_p [GeV] for the density effect (PDG 2022 Atomic and nuclear properties).
+PLASMA_ENERGY_GEV: dict[str, float] = {"Pb": 61.07e-9, "Fe": 55.17e-9, "Sc": 21.75e-9}
+#: Muon critical energies E_μc [GeV], where ionisation = radiative loss (PDG 2022 muon tables;
+#: polystyrene approximate). Radiative coefficient b ≈ a(E_μc)/E_μc.
+MU_CRITICAL_ENERGY_GEV: dict[str, float] = {"Pb": 141.0, "Fe": 347.0, "Sc": 1180.0}
+
+# --- Form factors of the A′ photon flux χ (Bjorken, Essig, Schuster, Toro, PRD 80, 075018 (2009), App. A;
+# --- spec Eqs. 10–11). Used by darkmiss.physics.formfactors.
+#: Elastic atomic screening: a = FF_A_ELASTIC · Z^(−1/3) / m_e (Tsai 1974; spec Eq. 11).
+FF_A_ELASTIC: float = 111.0
+#: Inelastic atomic screening: a′ = FF_A_INELASTIC · Z^(−2/3) / m_e (Bjorken et al. 2009, Eq. A18).
+FF_A_INELASTIC: float = 773.0
+#: Nuclear size: d = FF_D_NUCLEAR_GEV2 · A^(−2/3) [GeV²] (spec Eq. 11).
+FF_D_NUCLEAR_GEV2: float = 0.164
+#: Proton dipole form-factor scale Λ² [GeV²] in (1 + t/Λ²)^(−4) (Bjorken et al. 2009, Eq. A18).
+PROTON_DIPOLE_GEV2: float = 0.71
+#: Proton magnetic moment μ_p in nuclear magnetons (CODATA 2018); Bjorken et al. use 2.79.
+MU_PROTON: float = 2.79284734463
+
+# --- Bethe–Heitler μ-pair model of Geant4 (G4GammaConversionToMuons; Burkhardt, Kelner, Kokoulin,
+# --- CERN-SL-2002-016; spec Eqs. 18–19). Used by darkmiss.physics.muonpair.
+#: Screening constant B of Eq. 19 for Z > 1.
+MUPAIR_B: float = 183.0
+#: Screening constant B of Eq. 19 for hydrogen.
+MUPAIR_B_HYDROGEN: float = 202.4
+#: Nuclear-size coefficient: D_n = MUPAIR_DN_COEF · A^MUPAIR_DN_POWER for Z > 1 (Eq. 19).
+MUPAIR_DN_COEF: float = 1.54
+#: Exponent of A in D_n (Eq. 19).
+MUPAIR_DN_POWER: float = 0.27
+#: D_n for hydrogen (Eq. 19).
+MUPAIR_DN_HYDROGEN: float = 1.49

@@ -1,0 +1,93 @@
+"""``darkmiss xsec``: A′ production (WW, IWW, ETL) and Bethe–Heitler dimuon cross-sections.
+
+Masses and energies in GeV; A′ cross-sections in pb, dimuon cross-sections in μb.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import typer
+
+from darkmiss.cli.common import emit, parse_floats
+from darkmiss.errors import UserInputError
+from darkmiss.physics.aprime import LEPTON_MASSES, METHODS, cross_section, lepton_mass_of, resolve_target
+from darkmiss.physics.muonpair import THRESHOLD_GEV, sigma_total
+
+
+def parse_one_float(value: str, parameter: str, *, positive: bool = False) -> float:
+    """One number from the command line; lists, empty and non-numeric values raise UserInputError."""
+    values = parse_floats(value, parameter, positive=positive)
+    if len(values) != 1:
+        raise UserInputError(parameter, value, "a single number")
+    return values[0]
+
+
+xsec_app = typer.Typer(
+    help="Cross-sections: A′ production (spec Eqs. 9–13) and γZ → μμZ (spec Eqs. 18–22).",
+    no_args_is_help=True,
+)
+
+
+@xsec_app.command("aprime")
+def aprime(
+    mass: list[str] = typer.Option(..., "--mass", help="A′ masses [GeV], comma-separated."),
+    energy: list[str] = typer.Option(["100"], "--energy", help="Beam energies [GeV], comma-separated."),
+    target: str = typer.Option("Pb", "--target", help="Target element symbol (e.g. Pb, W, Fe)."),
+    method: str = typer.Option("ww", "--method", help="ww (spec Eq. 9), iww (Bjorken et al. App. A) or etl."),
+    epsilon: str = typer.Option("1.0", "--epsilon", help="Kinetic mixing ε (σ ∝ ε²)."),
+    lepton: str = typer.Option("e", "--lepton", help="Beam lepton: e or mu."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
+) -> None:
+    """σ(ℓZ → ℓZA′) [pb] for every mass × energy."""
+    if method not in METHODS:
+        raise UserInputError("method", method, "one of ww, iww, etl")
+    method_ = method
+    if lepton not in LEPTON_MASSES:
+        raise UserInputError("lepton", lepton, "one of e, mu")
+    ml = lepton_mass_of(lepton)
+    el = resolve_target(target)
+    masses = parse_floats(mass, "mass", positive=True)
+    energies = parse_floats(energy, "energy", positive=True)
+    eps = parse_one_float(epsilon, "epsilon", positive=True)
+    for e in energies:
+        for m in masses:
+            if m >= e - ml:
+                raise UserInputError("mass", m, f"< energy − lepton mass (energy = {e:g} GeV)")
+    records = []
+    for e in energies:
+        for m in masses:
+            xs = cross_section(method_, m, e, target=el, epsilon=eps, lepton=lepton)
+            records.append(
+                {
+                    "mass": xs.mass,
+                    "energy": xs.energy,
+                    "method": xs.method,
+                    "epsilon": xs.epsilon,
+                    "sigma_pb": xs.sigma_pb,
+                    "sigma_err_pb": xs.sigma_err_pb,
+                }
+            )
+    emit(records, as_json, title=f"A′ production on {el.symbol} ({method_}, {lepton} beam) [pb]")
+
+
+@xsec_app.command("dimuon")
+def dimuon(
+    energy: list[str] = typer.Option(..., "--energy", help="Photon energies [GeV], comma-separated."),
+    target: str = typer.Option("Pb", "--target", help="Target element symbol."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
+) -> None:
+    """σ_tot(γZ → μ⁺μ⁻Z) [μb] for each photon energy above 4 m_μ, from spec Eq 22."""
+    el = resolve_target(target)
+    energies = parse_floats(energy, "energy", positive=True)
+    for e in energies:
+        if e <= THRESHOLD_GEV:
+            raise UserInputError("energy", e, f"> {THRESHOLD_GEV:.4f} GeV (4 m_mu, the model threshold)")
+    sig = np.atleast_1d(sigma_total(energies, el))
+    records = [{"energy": e, "sigma_ub": float(s)} for e, s in zip(energies, sig, strict=True)]
+    emit(records, as_json, title=f"γ {el.symbol} → μ⁺μ⁻ {el.symbol} [μb]")
+
+
+def register(app: typer.Typer, plot_app: typer.Typer) -> None:
+    """Add the ``xsec`` group to the darkmiss app."""
+    del plot_app
+    app.add_typer(xsec_app, name="xsec")
