@@ -1,0 +1,126 @@
+"""``darkmiss kfactor``: k = σ_WW/σ_ETL (spec Eq. 12) lookups and generation of the shipped table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from darkmiss.cli.common import emit, parse_floats, parse_names, progress
+from darkmiss.constants import M_E, M_MU
+from darkmiss.errors import UserInputError
+from darkmiss.physics.materials import ELEMENTS
+
+_LEPTONS = {"e": M_E, "mu": M_MU}
+
+
+def register(app: typer.Typer, plot_app: typer.Typer) -> None:
+    """Add the ``kfactor`` command."""
+
+    @app.command("kfactor")
+    def kfactor_cmd(
+        mass: list[str] = typer.Option(None, "--mass", help="A′ masses in GeV (comma-separated)."),
+        energy: list[str] = typer.Option(None, "--energy", help="Beam energies in GeV (comma-separated)."),
+        target: list[str] = typer.Option(None, "--target", help="Target elements, e.g. Pb,W (default Pb)."),
+        lepton: str = typer.Option("e", "--lepton", help="Beam lepton: e or mu."),
+        build: bool = typer.Option(False, "--build", help="Generate the k-factor table instead of a lookup."),
+        workers: int = typer.Option(2, "--workers", help="Worker processes for --build."),
+        seed: int = typer.Option(0, "--seed", help="Master seed of the vegas integrations."),
+        out: str = typer.Option(None, "--out", help="--build: output .npz (default: the packaged table)."),
+        no_table: bool = typer.Option(False, "--no-table", help="Compute every point (ignore the table)."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
+    ) -> None:
+        """k-factor k = σ_WW/σ_ETL of A′ production (spec Eq. 12); masses and energies in GeV."""
+        from darkmiss.physics import kfactor as kf
+
+        targets = parse_names(target, "target", ELEMENTS) or ["Pb"]
+        if lepton not in _LEPTONS:
+            raise UserInputError("lepton", lepton, "one of e, mu")
+        if workers < 1:
+            raise UserInputError("workers", workers, "a positive integer")
+        if build:
+            if lepton != "e":
+                raise UserInputError("lepton", lepton, "e (the table is for electron beams)")
+            masses = parse_floats(mass, "mass", positive=True) if mass else kf.TABLE_MASSES
+            energies = parse_floats(energy, "energy", positive=True) if energy else kf.TABLE_ENERGIES
+            if target is None or not target:
+                targets = list(kf.TABLE_TARGETS)
+
+            def prog(it: Any, n: int) -> Any:
+                return progress(it, total=n, description="k-factor table")
+
+            path = kf.build_table(
+                targets, masses, energies, workers=workers, seed=seed, out=out, progress=prog
+            )
+            table = kf.load_table(path)
+            assert table is not None
+            rec = {
+                "path": str(path),
+                "targets": list(table.targets),
+                "n_masses": len(table.masses),
+                "n_energies": len(table.energies),
+                "max_rel_err": float((table.k_err / table.k).max()),
+            }
+            emit(rec, as_json, title="k-factor table")
+            return
+        masses = parse_floats(mass, "mass", positive=True)
+        energies = parse_floats(energy, "energy", positive=True)
+        ml = _LEPTONS[lepton]
+        records: list[dict[str, Any]] = []
+        for t in targets:
+            for e in energies:
+                res = kf.kfactor(
+                    masses, [e] * len(masses), target=t, lepton_mass=ml, seed=seed, use_table=not no_table
+                )
+                records.extend(res.records())
+        emit(records, as_json, title="k = σ_WW/σ_ETL")
+
+    @plot_app.command("kfactor")
+    def plot_kfactor_cmd(
+        mass: list[str] = typer.Option(["0.001,0.01,0.1,0.5,1.0"], "--mass", help="A′ masses in GeV."),
+        target: str = typer.Option("Pb", "--target", help="Target element."),
+        out: str = typer.Option("kfactor.png", "--out", help="Output figure (.png or .pdf)."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
+    ) -> None:
+        """Spec Fig. 2: k = σ_WW/σ_ETL versus the beam energy E0 (10–200 GeV) for several A′ masses."""
+        masses = parse_floats(mass, "mass", positive=True)
+        (tg,) = parse_names([target], "target", ELEMENTS)
+        rec = _kfactor_figure(masses, tg, out)
+        emit(rec, as_json, title=f"Fig. 2 -> {out}")
+
+
+def _kfactor_figure(masses: list[float], target: str, out: str) -> list[dict[str, Any]]:
+    """Draw k(E0) curves with ±1σ bands (mplhep ROOT style) into ``out``; return one record per mass."""
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import mplhep
+    import numpy as np
+
+    from darkmiss.cache import atomic_write_path
+    from darkmiss.physics.kfactor import kfactor
+
+    mplhep.style.use("ROOT")
+    energies = np.geomspace(10.0, 200.0, 25)
+    fig, ax = plt.subplots()
+    records: list[dict[str, Any]] = []
+    for m in masses:
+        kf = kfactor(np.full_like(energies, m), energies, target=target)
+        ax.plot(energies, kf.k, label=f"$m_{{A'}}$ = {1000 * m:g} MeV")
+        ax.fill_between(energies, kf.k - kf.k_err, kf.k + kf.k_err, alpha=0.3)
+        records.append(
+            {"mass": m, "target": target, "energy": energies, "k": kf.k, "k_err": kf.k_err, "out": str(out)}
+        )
+    ax.axhline(1.0, color="grey", lw=1, ls="--")
+    ax.set_xlabel(r"$E_0$ [GeV]")
+    ax.set_ylabel(r"$k = \sigma_{WW}/\sigma_{ETL}$")
+    ax.set_title(f"$e^- Z \\to e^- Z A'$, {target}", fontsize=18)
+    ax.legend(fontsize=14)
+    suffix = Path(out).suffix.lstrip(".") or "png"
+    with atomic_write_path(out) as tmp:
+        fig.savefig(tmp, format=suffix)
+    plt.close(fig)
+    return records
