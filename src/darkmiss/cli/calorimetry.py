@@ -1,0 +1,36 @@
+"""``darkmiss plot signal-ecal``: Fig. 6 (ECAL energy of signal events)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from darkmiss.cli.common import emit, parse_floats
+from darkmiss.config.load import load_preset
+from darkmiss.config.schema import SetupGeometry
+from darkmiss.errors import UserInputError
+
+
+def register(app: typer.Typer, plot_app: typer.Typer) -> None:
+    @plot_app.command("signal-ecal")
+    def signal_ecal(
+        mass: list[str] = typer.Option(
+            ["0.002,0.02,0.2"], "--mass", help="A′ masses [GeV], comma-separated."
+        ),
+        preset: str = typer.Option("na64-2016", "--preset"),
+        showers: int = typer.Option(2000, "--showers", help="Signal showers per mass."),
+        seed: int = typer.Option(0, "--seed"),
+        mode: str = typer.Option("fast", "--mode", help="fast or detailed."),
+        out: Path = typer.Option(Path("fig6_signal_ecal.png"), "--out", help="Output figure file."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """ECAL energy of signal events for several A′ masses (spec Fig. 6)."""
+        from darkmiss.plots.shower_figures import signal_ecal_figure
+
+        masses = parse_floats(mass, "mass", positive=True)
+        if showers <= 0:
+            raise UserInputError("showers", showers, "a positive number")
+        setup = SetupGeometry.from_preset(load_preset(preset))
+        res = signal_ecal_figure(setup, masses, out, showers=showers, seed=seed, mode=mode)
+        emit({"figure": str(out), **res}, as_json)
