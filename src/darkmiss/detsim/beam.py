@@ -1,0 +1,161 @@
+"""The H4 100 GeV electron beam at NA64 (spec Sec. III): momentum spread, hadron and muon
+contamination, halo, low-energy tail, per-run intensity and the rate-dependent dead time.
+
+Units: GeV, cm, mrad, ns, rates in 1/s.  All calibrated numbers live in ``[detector.beamline]``
+and ``[detector]`` of the preset (detector.toml).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from darkmiss.config.load import Preset
+from darkmiss.config.schema import RunConfig
+from darkmiss.errors import UserInputError
+
+#: PDG ids of the beam species, in the order of :data:`SPECIES`.
+PDG_E, PDG_PI, PDG_K, PDG_P, PDG_MU = 11, -211, -321, -2212, 13  # negative beam: e-, pi-, K-, pbar, mu-
+SPECIES = (PDG_E, PDG_PI, PDG_K, PDG_P, PDG_MU)
+
+
+@dataclass(frozen=True)
+class BeamConfig:
+    """Beam composition and phase space (spec Sec. III); fractions are per beam electron."""
+
+    energy: float  # GeV
+    momentum_spread: float  # relative rms
+    pion_fraction: float
+    kaon_fraction: float
+    proton_fraction: float
+    muon_fraction: float
+    halo_fraction: float
+    low_energy_tail_fraction: float
+    low_energy_tail_min: float  # GeV
+    low_energy_tail_max: float  # GeV
+    spot_sigma_cm: float
+    halo_sigma_cm: float
+    angle_sigma_mrad: float
+    tail_angle_mrad: float
+    dead_time_per_trigger_ns: float
+    trigger_fraction: float
+
+    @classmethod
+    def from_preset(cls, preset: Preset) -> BeamConfig:
+        det = preset.section("detector")
+        t = det.get("beamline")
+        if not isinstance(t, dict):
+            raise UserInputError("preset", preset.name, "a [detector.beamline] table")
+        try:
+            cfg = cls(
+                energy=float(preset.section("beam").get("energy", 100.0)),
+                dead_time_per_trigger_ns=float(det["dead_time_per_trigger_ns"]),
+                trigger_fraction=float(det["trigger_fraction"]),
+                **{k: float(t[k]) for k in _BEAMLINE_KEYS},
+            )
+        except KeyError as exc:
+            raise UserInputError("preset [detector.beamline]", "(missing)", f"a value for {exc}") from None
+        fr = [cfg.pion_fraction, cfg.kaon_fraction, cfg.proton_fraction, cfg.muon_fraction, cfg.halo_fraction]
+        if min(fr) < 0 or sum(fr) + cfg.low_energy_tail_fraction >= 1:
+            raise UserInputError(
+                "preset [detector.beamline] fractions", fr, "non-negative fractions summing below 1"
+            )
+        return cfg
+
+    def species_probabilities(self) -> np.ndarray:
+        """Probabilities of (e⁻, π⁻, K⁻, p̄, μ⁻) per beam particle (normalised)."""
+        w = np.array([1.0, self.pion_fraction, self.kaon_fraction, self.proton_fraction, self.muon_fraction])
+        return w / w.sum()
+
+
+_BEAMLINE_KEYS = (
+    "momentum_spread",
+    "pion_fraction",
+    "kaon_fraction",
+    "proton_fraction",
+    "muon_fraction",
+    "halo_fraction",
+    "low_energy_tail_fraction",
+    "low_energy_tail_min",
+    "low_energy_tail_max",
+    "spot_sigma_cm",
+    "halo_sigma_cm",
+    "angle_sigma_mrad",
+    "tail_angle_mrad",
+)
+
+
+@dataclass
+class BeamSample:
+    """``n`` beam particles: species, energy [GeV], transverse position at the ECAL face [cm],
+    angle to the beam axis [mrad], and flags for the halo and the low-energy tail."""
+
+    pdg: np.ndarray  # (n,) int32
+    energy: np.ndarray  # (n,) GeV
+    x_cm: np.ndarray
+    y_cm: np.ndarray
+    angle_mrad: np.ndarray
+    halo: np.ndarray  # (n,) bool
+    tail: np.ndarray  # (n,) bool
+
+    @property
+    def n(self) -> int:
+        return int(self.pdg.shape[0])
+
+
+def sample_beam(
+    n: int, rng: np.random.Generator, cfg: BeamConfig, *, electrons_only: bool = False
+) -> BeamSample:
+    """Draw ``n`` beam particles with the H4 composition (spec Sec. III).
+
+    Core: Gaussian momentum spread and spot; hadrons (π, K, p̄) and muons with their fractions
+    per electron; a halo (wide spot, any species); electrons of a flat low-energy tail between
+    ``low_energy_tail_min`` and ``_max`` with larger angles (spec Sec. III: 1-20 mrad).
+    ``electrons_only`` draws only electrons (core + tail), e.g. for processes of beam e⁻.
+    """
+    if n < 0:
+        raise UserInputError("n", n, "a non-negative number of particles")
+    if electrons_only:
+        pdg = np.full(n, PDG_E, np.int32)
+    else:
+        pdg = rng.choice(np.array(SPECIES, np.int32), size=n, p=cfg.species_probabilities())
+    energy = cfg.energy * (1.0 + cfg.momentum_spread * rng.standard_normal(n))
+    tail = (pdg == PDG_E) & (rng.random(n) < cfg.low_energy_tail_fraction)
+    energy[tail] = rng.uniform(cfg.low_energy_tail_min, cfg.low_energy_tail_max, int(tail.sum()))
+    halo = rng.random(n) < cfg.halo_fraction
+    sig = np.where(halo, cfg.halo_sigma_cm, cfg.spot_sigma_cm)
+    x = sig * rng.standard_normal(n)
+    y = sig * rng.standard_normal(n)
+    angle = np.abs(cfg.angle_sigma_mrad * rng.standard_normal(n))
+    angle[tail] = rng.exponential(cfg.tail_angle_mrad, int(tail.sum()))
+    return BeamSample(pdg=pdg, energy=energy, x_cm=x, y_cm=y, angle_mrad=angle, halo=halo, tail=tail)
+
+
+def sample_beam_ctx(
+    n: int, rng: np.random.Generator, ctx: object, *, electrons_only: bool = False
+) -> BeamSample:
+    """:func:`sample_beam` with the configuration of a ``ProcessContext`` (its preset)."""
+    return sample_beam(n, rng, BeamConfig.from_preset(ctx.preset), electrons_only=electrons_only)  # type: ignore[attr-defined]
+
+
+def beam_rate_hz(run: RunConfig) -> float:
+    """Mean instantaneous beam rate during the spill [1/s]: intensity / spill length (spec Sec. III-IV)."""
+    return run.intensity_per_spill / run.spill_s
+
+
+def dead_time_fraction(run: RunConfig, cfg: BeamConfig) -> float:
+    """Non-paralysable DAQ dead time f = Rτ / (1 + Rτ) at the run's trigger rate R (spec Sec. VI.B).
+
+    R = beam rate × trigger fraction; τ per trigger from the preset.  The dead time reduces the
+    live beam (the EOT are already dead-time corrected, spec Sec. IV) but not the pile-up, which
+    every beam particle makes.
+    """
+    r_tau = beam_rate_hz(run) * cfg.trigger_fraction * cfg.dead_time_per_trigger_ns * 1e-9
+    return r_tau / (1.0 + r_tau)
+
+
+def delivered_particles(run: RunConfig, cfg: BeamConfig, eot: float | None = None) -> float:
+    """Beam electrons delivered for ``eot`` live (dead-time corrected) EOT: EOT / (1 − f)."""
+    e = run.eot if eot is None else eot
+    return e / (1.0 - dead_time_fraction(run, cfg))

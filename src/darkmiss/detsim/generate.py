@@ -1,0 +1,416 @@
+"""Production of event files: rare and abundant processes, chunking, resume, determinism.
+
+Per run and process (architecture.md "Rare backgrounds"; docs/simulation.md):
+
+* the process' rate per EOT after its pre-filter, r (``SimProcess.rate``);
+* unweighted production: N ~ Poisson(EOT · r / k) events with weight k, k the process' prescale
+  (``[production.prescale]``; k = 1 except for abundant classes far from the signal region);
+* MC mode, processes listed in ``[production.weighted_events]``: a fixed N with weight EOT · r / N;
+* N is split into chunks of ``chunk_events``; chunk i of (run, process) draws from
+  ``chunk_seeds(s, n_chunks + 1)[i + 1]`` with s derived from (seed, run, process), so a chunk's
+  content depends only on its seed and configuration, whatever the number of workers;
+* each chunk is digitised (:mod:`.digitize`) and written atomically; a rerun skips chunks whose
+  file exists with the same configuration hash (resume).
+
+Units: EOT counts, rates per EOT, energies GeV.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from darkmiss import __version__
+from darkmiss.cache import hash_key, write_json_atomic
+from darkmiss.config.load import Preset, load_preset
+from darkmiss.config.schema import RUN_NAMES, RunConfig, SetupGeometry, select_runs
+from darkmiss.detsim.beam import BeamConfig, dead_time_fraction
+from darkmiss.detsim.digitize import DigitizerConfig, check_mode, digitize
+from darkmiss.detsim.pileup import PileupConfig, mean_pileup
+from darkmiss.detsim.processes import available_processes, get_process
+from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
+from darkmiss.detsim.trigger import check_trigger
+from darkmiss.errors import UserInputError
+from darkmiss.events.io import read_metadata, write_events
+from darkmiss.execute import chunk_seeds, map_chunks
+
+SUMMARY_FILE = "simulation.json"
+
+
+@dataclass(frozen=True)
+class ProductionConfig:
+    """``[production]``: chunk size, prescales, fixed-size weighted samples, waveform storage."""
+
+    chunk_events: int
+    prescale: dict[str, float]
+    calibration_em_prescale: float
+    weighted_events: dict[str, int]
+    waveform_max_ecal: float
+    signal_box: tuple[float, float]  # (E_ECAL max, E_HCAL max) [GeV]
+
+    @classmethod
+    def from_preset(cls, preset: Preset) -> ProductionConfig:
+        t = preset.section("production")
+        try:
+            cfg = cls(
+                chunk_events=int(t["chunk_events"]),
+                prescale={k: float(v) for k, v in t.get("prescale", {}).items()},
+                calibration_em_prescale=float(t["calibration"]["em_prescale"]),
+                weighted_events={k: int(v) for k, v in t.get("weighted_events", {}).items()},
+                waveform_max_ecal=float(t["waveforms"]["max_ecal_energy"]),
+                signal_box=(
+                    float(t["protected"]["signal_box_ecal_max"]),
+                    float(t["protected"]["signal_box_hcal_max"]),
+                ),
+            )
+        except KeyError as exc:
+            raise UserInputError("preset [production]", "(missing)", f"a value for {exc}") from None
+        if cfg.chunk_events <= 0:
+            raise UserInputError("preset [production] chunk_events", cfg.chunk_events, "a positive integer")
+        bad = {k: v for k, v in cfg.prescale.items() if not v >= 1}
+        if bad:
+            raise UserInputError("preset [production.prescale]", bad, "prescales >= 1")
+        return cfg
+
+    def prescale_for(self, process: str, trigger: str) -> float:
+        """The prescale k of ``process`` under ``trigger``."""
+        if trigger == "calibration" and process == "em":
+            return self.calibration_em_prescale
+        return self.prescale.get(process, 1.0)
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything one chunk needs (picklable; its content depends only on this)."""
+
+    preset: Preset
+    run: RunConfig
+    mode: str
+    process: str
+    trigger: str
+    options: dict[str, Any]
+    n_events: int
+    seed_entropy: int
+    chunk_index: int
+    n_chunks: int
+    path: str
+    weight_scale: float
+    eot: float
+    prescale: float
+    master_seed: int
+    config_hash: str
+    rate_per_eot: float
+    dead_time: float
+
+
+@dataclass
+class ProcessPlan:
+    """The production plan of one (run, process)."""
+
+    run: str
+    process: str
+    rate_per_eot: float
+    rate_rel_err: float
+    rate_source: str
+    eot: float
+    expected_events: float
+    prescale: float
+    weighted: bool
+    n_events: int
+    n_chunks: int
+
+
+@dataclass
+class SimulationSummary:
+    """Result of :func:`simulate`: files written or found, per-run per-process plans and counts."""
+
+    out_dir: Path
+    files: list[Path]
+    plans: list[ProcessPlan]
+    stored_events: dict[str, dict[str, int]]  # run -> process -> events stored (after the trigger)
+    weighted_events: dict[str, dict[str, float]]  # run -> process -> sum of weights stored
+    dead_time: dict[str, float]
+    mean_pileup: dict[str, float]
+    chunks_written: int
+    chunks_skipped: int
+    seed: int
+    mode: str
+    trigger: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["out_dir"] = str(self.out_dir)
+        d["files"] = [str(f) for f in self.files]
+        return d
+
+
+def _process_key(name: str) -> int:
+    return zlib.crc32(name.encode())
+
+
+def _sub_seed(seed: int, run: str, process: str) -> int:
+    """Entropy of (run, process) derived from the master seed (stable across runs and versions)."""
+    run_idx = RUN_NAMES.index(run) if run in RUN_NAMES else zlib.crc32(run.encode())
+    ss = np.random.SeedSequence([int(seed), run_idx, _process_key(process)])
+    return int(ss.generate_state(1, dtype=np.uint64)[0])
+
+
+def _context(preset: Preset, run: RunConfig, mode: str, options: dict[str, Any]) -> ProcessContext:
+    beam = BeamConfig.from_preset(preset)
+    return ProcessContext(
+        preset=preset,
+        geometry=SetupGeometry.from_preset(preset),
+        run=run,
+        mode=mode,
+        beam_energy=beam.energy,
+        options=dict(options),
+    )
+
+
+def plan_process(
+    preset: Preset,
+    run: RunConfig,
+    mode: str,
+    process: str,
+    trigger: str,
+    options: dict[str, Any],
+    eot: float,
+    seed: int,
+    prod: ProductionConfig,
+) -> tuple[ProcessPlan, float]:
+    """Decide N and the weight of (run, process); returns the plan and the per-event weight scale."""
+    proc = get_process(process)
+    ctx = _context(preset, run, mode, options)
+    rate: RateEstimate = proc.rate(ctx)
+    expected = eot * rate.per_eot
+    k = prod.prescale_for(process, trigger)
+    sub = _sub_seed(seed, run.name, process)
+    fixed = prod.weighted_events.get(process) if mode == "mc" else None
+    if fixed is not None and rate.per_eot > 0:
+        n = int(fixed)
+        scale = expected / n
+        k = 1.0
+    else:
+        count_rng = np.random.default_rng(chunk_seeds(sub, 1)[0])
+        lam = expected / k
+        n = int(count_rng.poisson(lam)) if lam > 0 else 0
+        scale = k
+    n_chunks = math.ceil(n / prod.chunk_events) if n else 0
+    plan = ProcessPlan(
+        run=run.name,
+        process=process,
+        rate_per_eot=float(rate.per_eot),
+        rate_rel_err=float(rate.rel_err),
+        rate_source=rate.source,
+        eot=eot,
+        expected_events=expected,
+        prescale=k,
+        weighted=fixed is not None,
+        n_events=n,
+        n_chunks=n_chunks,
+    )
+    return plan, scale
+
+
+def _chunk_sizes(n: int, n_chunks: int) -> list[int]:
+    base, rem = divmod(n, n_chunks)
+    return [base + (1 if i < rem else 0) for i in range(n_chunks)]
+
+
+def run_chunk(task: ChunkTask) -> dict[str, Any]:
+    """Generate, digitise and write one chunk; returns its path and counts."""
+    rng = np.random.default_rng(chunk_seeds(task.seed_entropy, task.chunk_index + 2)[task.chunk_index + 1])
+    ctx = _context(task.preset, task.run, task.mode, task.options)
+    proc = get_process(task.process)
+    truth = proc.generate(task.n_events, rng, ctx)
+    truth = replace(truth, weight=truth.weight * task.weight_scale)
+    dcfg = DigitizerConfig.from_preset(task.preset)
+    prod = ProductionConfig.from_preset(task.preset)
+    ev = digitize(
+        truth, task.run, task.mode, dcfg, rng, trigger=task.trigger, waveform_max_ecal=prod.waveform_max_ecal
+    )
+    sum_w = float(ev["weight"].sum())
+    box = prod.signal_box
+    in_box = (ev["ecal_energy"] < box[0]) & (ev["hcal_energy"] < box[1])
+    prescaled_in_box = int(in_box.sum()) if task.prescale > 1 else 0
+    meta = {
+        "preset": task.preset.name,
+        "preset_digest": task.preset.digest(),
+        "run": task.run.name,
+        "mode": task.mode,
+        "process": task.process,
+        "trigger": task.trigger,
+        "eot": task.eot,
+        "intensity": task.run.intensity_per_spill,
+        "prescales": {task.process: task.prescale},
+        "seed": task.master_seed,
+        "chunk": task.chunk_index,
+        "n_chunks": task.n_chunks,
+        "n_generated": task.n_events,
+        "n_events": len(ev["event_id"]),
+        "rate_per_eot": task.rate_per_eot,
+        "dead_time": task.dead_time,
+        "options": task.options,
+        "darkmiss_version": __version__,
+        "blinded": task.mode == "data",
+        "config_hash": task.config_hash,
+        "sum_weights": sum_w,
+        "prescaled_in_signal_box": prescaled_in_box,
+    }
+    write_events(task.path, ev, meta)
+    return {"path": task.path, "n_events": meta["n_events"], "sum_weights": sum_w}
+
+
+def _finished(path: Path, config_hash: str) -> dict[str, Any] | None:
+    """Metadata of a complete chunk file made with ``config_hash``, else None."""
+    if not path.is_file():
+        return None
+    try:
+        meta = read_metadata(path)
+    except Exception:  # a damaged file is regenerated
+        return None
+    return meta if meta.get("config_hash") == config_hash else None
+
+
+def simulate(
+    preset: str | Preset,
+    runs: str | list[str],
+    mode: str,
+    out_dir: str | Path,
+    *,
+    processes: list[str] | None = None,
+    eot: float | None = None,
+    mass: float | None = None,
+    epsilon: float | None = None,
+    trigger: str = "physics",
+    workers: int = 1,
+    seed: int = 0,
+    scheduler: str | None = None,
+    progress: Any = None,
+) -> SimulationSummary:
+    """Produce event files under ``out_dir/<run>/<process>/chunk_NNNNN.root`` (see module docstring).
+
+    ``runs``: a run name, comma list or ``all``; ``processes``: names (default: every available
+    process, ``signal`` only when ``mass`` and ``epsilon`` are given); ``eot``: EOT per run
+    (default: the run's full EOT); ``mass`` [GeV] and ``epsilon`` for the signal.
+    """
+    pr = preset if isinstance(preset, Preset) else load_preset(preset)
+    check_mode(mode)
+    check_trigger(trigger)
+    if eot is not None and not (eot > 0 and math.isfinite(eot)):
+        raise UserInputError("eot", eot, "a positive number of electrons on target")
+    if workers < 1:
+        raise UserInputError("workers", workers, "a positive number of worker processes")
+    if seed < 0:
+        raise UserInputError("seed", seed, "a non-negative integer")
+    run_list = select_runs(pr, runs if isinstance(runs, str) else ",".join(runs))
+    avail = available_processes()
+    if processes is None:
+        procs = [p for p in avail if p != "signal" or (mass is not None and epsilon is not None)]
+    else:
+        procs = list(processes)
+        for p in procs:
+            if p not in avail:
+                raise UserInputError("process", p, f"one of {', '.join(avail)}")
+    if not procs:
+        raise UserInputError("process", processes, "at least one process")
+    if (mass is None) != (epsilon is None):
+        raise UserInputError("mass/epsilon", (mass, epsilon), "both --mass and --epsilon, or neither")
+    options: dict[str, Any] = {"trigger": trigger}
+    if mass is not None:
+        options.update(mass=float(mass), epsilon=float(epsilon))  # type: ignore[arg-type]
+    prod = ProductionConfig.from_preset(pr)
+    DigitizerConfig.from_preset(pr)  # validate the detector tables before any work
+    beam = BeamConfig.from_preset(pr)
+    pcfg = PileupConfig.from_preset(pr)
+    out = Path(out_dir)
+    plans: list[ProcessPlan] = []
+    tasks: list[ChunkTask] = []
+    existing: list[dict[str, Any]] = []
+    for run in run_list:
+        run_eot = run.eot if eot is None else float(eot)
+        for p in procs:
+            plan, scale = plan_process(pr, run, mode, p, trigger, options, run_eot, seed, prod)
+            plans.append(plan)
+            sub = _sub_seed(seed, run.name, p)
+            chash = hash_key(
+                pr.digest(), run, mode, p, trigger, options, plan.n_events, scale, seed, prod.chunk_events
+            )
+            for i, n_i in enumerate(_chunk_sizes(plan.n_events, plan.n_chunks) if plan.n_chunks else []):
+                path = out / run.name / p / f"chunk_{i:05d}.root"
+                task = ChunkTask(
+                    preset=pr,
+                    run=run,
+                    mode=mode,
+                    process=p,
+                    trigger=trigger,
+                    options=options,
+                    n_events=n_i,
+                    seed_entropy=sub,
+                    chunk_index=i,
+                    n_chunks=plan.n_chunks,
+                    path=str(path),
+                    weight_scale=scale,
+                    eot=run_eot * n_i / plan.n_events,
+                    prescale=plan.prescale,
+                    master_seed=seed,
+                    config_hash=chash,
+                    rate_per_eot=plan.rate_per_eot,
+                    dead_time=dead_time_fraction(run, beam),
+                )
+                meta = _finished(path, chash)
+                if meta is None:
+                    tasks.append(task)
+                else:
+                    existing.append(
+                        {
+                            "path": str(path),
+                            "run": run.name,
+                            "process": p,
+                            "n_events": int(meta["n_events"]),
+                            "sum_weights": float(meta.get("sum_weights", 0.0)),
+                        }
+                    )
+    results = map_chunks(
+        run_chunk, [(t,) for t in tasks], workers=workers, scheduler=scheduler, progress=progress
+    )
+    stored: dict[str, dict[str, int]] = {r.name: {p: 0 for p in procs} for r in run_list}
+    wsum: dict[str, dict[str, float]] = {r.name: {p: 0.0 for p in procs} for r in run_list}
+    for t, r in zip(tasks, results, strict=True):
+        stored[t.run.name][t.process] += int(r["n_events"])
+        wsum[t.run.name][t.process] += float(r["sum_weights"])
+    for e in existing:
+        stored[e["run"]][e["process"]] += e["n_events"]
+        wsum[e["run"]][e["process"]] += e["sum_weights"]
+    files = sorted({Path(t.path) for t in tasks} | {Path(e["path"]) for e in existing})
+    summary = SimulationSummary(
+        out_dir=out,
+        files=files,
+        plans=plans,
+        stored_events=stored,
+        weighted_events=wsum,
+        dead_time={r.name: dead_time_fraction(r, beam) for r in run_list},
+        mean_pileup={r.name: (mean_pileup(r, pcfg) if mode == "data" else 0.0) for r in run_list},
+        chunks_written=len(tasks),
+        chunks_skipped=len(existing),
+        seed=seed,
+        mode=mode,
+        trigger=trigger,
+        extra={"preset": pr.name, "options": options},
+    )
+    write_json_atomic(out / SUMMARY_FILE, summary.to_dict())
+    # per-run copies survive later calls for other runs into the same folder
+    for rc in run_list:
+        d = summary.to_dict()
+        d["plans"] = [asdict(p) for p in plans if p.run == rc.name]
+        d["files"] = [str(f) for f in files if f.parent.parent.name == rc.name]
+        for key in ("stored_events", "weighted_events", "dead_time", "mean_pileup"):
+            d[key] = {rc.name: d[key][rc.name]}
+        write_json_atomic(out / rc.name / SUMMARY_FILE, d)
+    return summary

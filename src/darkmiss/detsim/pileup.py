@@ -1,0 +1,241 @@
+"""Pile-up: beam particles overlaid in the readout window at the run's rate (spec Sec. IV, VI.A).
+
+In data mode every triggered event receives N ~ Poisson(R · T) extra beam particles, R the
+instantaneous beam rate (intensity / spill, spec Sec. III-IV) and T = late − early the time range
+over which a particle leaves signal in the readout window (a pulse length before the window
+start to its end, ``[detector.pileup]``).  Each carries its own time, species and position
+(:func:`darkmiss.detsim.beam.sample_beam`) and a fast parametrised deposit (below); the
+digitisation turns it into waveform pulses, HCAL/V2 energy, counter hits and tracks.
+
+Parametrised deposits (units GeV, cm):
+* e⁻: full energy in the ECAL with σ/E = 0.1/√E (spec Sec. III); longitudinal fraction in the
+  preshower from the Γ-profile of PDG "Passage of particles" Eq. 34.36 (b = 0.5,
+  t_max = ln(E/E_c) − 0.5); lateral spread: a double-exponential core/halo in x and y with the
+  core holding ``moliere_core_fraction`` inside one Molière radius.
+* μ⁻: a MIP through everything (``mip_*_gev``), HCAL photo-electron statistics (spec Sec. III).
+* π⁻, K⁻, p̄: first interaction at depth ~ Exp(λ_int); before it a MIP; after it the remaining
+  energy is shared by ECAL and HCAL with σ/E = 0.6/√E (spec Sec. III).
+* Halo particles hit at a wide position and often miss the ECAL (6 × 3.82 cm).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import gammainc
+
+from darkmiss.config.load import Preset
+from darkmiss.config.schema import RunConfig, SetupGeometry
+from darkmiss.detsim.beam import PDG_E, PDG_MU, BeamConfig, beam_rate_hz, sample_beam
+from darkmiss.errors import UserInputError
+
+
+@dataclass(frozen=True)
+class PileupConfig:
+    """Pile-up and parametrised-deposit constants ([detector.pileup], [detector.ecal], [detector.hcal])."""
+
+    early_ns: float
+    late_ns: float
+    moliere_core_fraction: float
+    mip_ecal_gev: float
+    mip_ps_gev: float
+    mip_hcal_module_gev: float
+    hcal_pe_per_mip: float
+    hcal_stochastic: float
+
+    @classmethod
+    def from_preset(cls, preset: Preset) -> PileupConfig:
+        d = preset.section("detector")
+        try:
+            p, e, h = d["pileup"], d["ecal"], d["hcal"]
+            cfg = cls(
+                early_ns=float(p["early_ns"]),
+                late_ns=float(p["late_ns"]),
+                moliere_core_fraction=float(e["moliere_core_fraction"]),
+                mip_ecal_gev=float(p["mip_ecal_gev"]),
+                mip_ps_gev=float(p["mip_ps_gev"]),
+                mip_hcal_module_gev=float(p["mip_hcal_module_gev"]),
+                hcal_pe_per_mip=float(h["photoelectrons_per_mip"]),
+                hcal_stochastic=float(h["resolution_stochastic"]),
+            )
+        except KeyError as exc:
+            raise UserInputError("preset [detector]", "(missing)", f"a value for {exc}") from None
+        if cfg.late_ns <= cfg.early_ns:
+            raise UserInputError(
+                "preset [detector.pileup]", (cfg.early_ns, cfg.late_ns), "late_ns > early_ns"
+            )
+        return cfg
+
+
+@dataclass
+class Deposits:
+    """Parametrised detector deposits of ``m`` particles (GeV; V2 in MIP)."""
+
+    ecal: np.ndarray  # (m, 6, 6)
+    ps: np.ndarray  # (m, 6, 6)
+    hcal: np.ndarray  # (m, 4, 3, 3)
+    v2: np.ndarray  # (m,)
+
+
+@dataclass
+class PileupOverlay:
+    """Pile-up particles of a batch: event index, time [ns] relative to the trigger, species,
+    whether they cross the beam counters / V1 / the tracker acceptance, and their deposits."""
+
+    event: np.ndarray  # (m,) int64
+    time_ns: np.ndarray  # (m,)
+    pdg: np.ndarray  # (m,)
+    halo: np.ndarray  # (m,) bool
+    deposits: Deposits
+
+    @property
+    def m(self) -> int:
+        return int(self.event.shape[0])
+
+    def per_event_count(self, n: int) -> np.ndarray:
+        """Number of pile-up particles per event (n,)."""
+        return np.bincount(self.event, minlength=n).astype(np.int16)
+
+
+def mean_pileup(run: RunConfig, cfg: PileupConfig) -> float:
+    """Mean number of beam particles per event in the sensitive time range: μ = R · (late − early)."""
+    return beam_rate_hz(run) * (cfg.late_ns - cfg.early_ns) * 1e-9
+
+
+def _lateral_fractions(centre: np.ndarray, n_cells: int, size: float, r_m: float, core: float) -> np.ndarray:
+    """Fraction of a shower centred at ``centre`` (m,) [cm] in each of ``n_cells`` cells of one axis.
+
+    Double-exponential marginal: core slope b1 = R_M / 5 (weight ``core``), halo slope b2 = R_M.
+    """
+    edges = (np.arange(n_cells + 1) - n_cells / 2.0) * size
+    d = edges[None, :] - centre[:, None]
+
+    def cdf(x: np.ndarray, b: float) -> np.ndarray:
+        return np.where(x < 0, 0.5 * np.exp(np.minimum(x, 0) / b), 1 - 0.5 * np.exp(-np.maximum(x, 0) / b))
+
+    c = core * cdf(d, r_m / 5.0) + (1 - core) * cdf(d, r_m)
+    return np.diff(c, axis=1)
+
+
+def parametrised_deposits(
+    pdg: np.ndarray,
+    energy: np.ndarray,
+    x_cm: np.ndarray,
+    y_cm: np.ndarray,
+    geometry: SetupGeometry,
+    cfg: PileupConfig,
+    rng: np.random.Generator,
+) -> Deposits:
+    """Fast deposits of beam particles (see module docstring for the parametrisation)."""
+    m = pdg.shape[0]
+    ecal = np.zeros((m, 6, 6))
+    ps = np.zeros((m, 6, 6))
+    hcal = np.zeros((m, 4, 3, 3))
+    v2 = np.zeros(m)
+    if m == 0:
+        return Deposits(ecal, ps, hcal, v2)
+    ec = geometry.ecal
+    half_e = ec.width_x_cm / 2
+    in_ecal = (np.abs(x_cm) < half_e) & (np.abs(y_cm) < ec.width_y_cm / 2)
+    hc = geometry.hcal
+    in_hcal = (np.abs(x_cm) < hc.width_x_cm / 2) & (np.abs(y_cm) < hc.width_y_cm / 2)
+    ix_h = np.clip(((x_cm + hc.width_x_cm / 2) // hc.cell_size_cm).astype(int), 0, 2)
+    iy_h = np.clip(((y_cm + hc.width_y_cm / 2) // hc.cell_size_cm).astype(int), 0, 2)
+    mat_a, mat_s = ec.absorber_material, ec.active_material
+    wa = ec.absorber_cm * mat_a.density
+    ws = ec.active_cm * mat_s.density
+    r_m = 1.0 / ((wa / (wa + ws)) / mat_a.moliere_radius_cm + (ws / (wa + ws)) / mat_s.moliere_radius_cm)
+    ec_gev = mat_a.ec_gev  # critical energy of the absorber dominates the longitudinal profile
+    # --- deposited energy in the ECAL section and the HCAL (calibrated)
+    e_ecal = np.zeros(m)
+    e_hcal_mod = np.zeros((m, 4))
+    e_ps_frac = np.zeros(m)
+    is_e = pdg == PDG_E
+    is_mu = np.abs(pdg) == PDG_MU
+    is_h = ~(is_e | is_mu)
+    # electrons: full shower (spec Sec. III resolution 0.1/sqrt(E))
+    ee = energy[is_e]
+    e_ecal[is_e] = np.maximum(ee * (1 + 0.1 / np.sqrt(ee) * rng.standard_normal(ee.shape)), 0.0)
+    tmax = np.maximum(np.log(ee / ec_gev) - 0.5, 0.0)
+    b = 0.5
+    e_ps_frac[is_e] = gammainc(b * tmax + 1.0, b * geometry.ps_x0)
+    # muons: MIP everywhere
+    e_ecal[is_mu] = cfg.mip_ecal_gev
+    e_ps_frac[is_mu] = cfg.mip_ps_gev / cfg.mip_ecal_gev
+    e_hcal_mod[is_mu] = cfg.mip_hcal_module_gev
+    # hadrons: interaction depth in units of lambda
+    nh = int(is_h.sum())
+    if nh:
+        eh = energy[is_h]
+        depth = rng.exponential(1.0, nh)  # in lambda_int
+        lam_e = ec.total_lambda
+        lam_h = hc.total_lambda
+        frac_ecal = np.where(depth < lam_e, 0.0, 1.0)  # placeholder, refined below
+        # before the interaction: MIP; after: shower sharing the rest, ECAL share grows with the
+        # remaining ECAL depth (a hadron shower develops over ~1 lambda)
+        rem = np.clip(lam_e - depth, 0.0, None)
+        frac_ecal = np.where(depth < lam_e, 1.0 - np.exp(-rem), 0.0)
+        e_sh = eh * (1 + cfg.hcal_stochastic / np.sqrt(eh) * rng.standard_normal(nh))
+        e_sh = np.maximum(e_sh, 0.0)
+        ecal_h = frac_ecal * e_sh + np.minimum(depth / lam_e, 1.0) * cfg.mip_ecal_gev
+        hcal_tot = (1 - frac_ecal) * e_sh
+        # module where the shower (or its rest) starts, profile ~ exp(-k) over modules
+        start = np.where(depth < lam_e, 0, np.minimum(((depth - lam_e) // lam_h).astype(int), 3))
+        prof = np.zeros((nh, 4))
+        for k in range(4):
+            prof[:, k] = np.where(k >= start, np.exp(-2.0 * (k - start)), 0.0)
+        prof /= prof.sum(axis=1, keepdims=True)
+        e_hcal_mod[is_h] = hcal_tot[:, None] * prof
+        e_ecal[is_h] = ecal_h
+        e_ps_frac[is_h] = 0.1
+    # --- photo-electron statistics of the HCAL (spec Sec. III: 150-200 p.e. per MIP per module)
+    mip_h = cfg.mip_hcal_module_gev
+    npe = rng.poisson(np.maximum(e_hcal_mod, 0.0) / mip_h * cfg.hcal_pe_per_mip)
+    e_hcal_mod = (npe * (mip_h / cfg.hcal_pe_per_mip)).astype(np.float64)
+    # --- charged particle reaching V2 (behind the ECAL): muons and non-showering hadrons
+    v2 = np.where(is_mu, 1.0, 0.0)
+    # --- lateral distribution in the ECAL
+    fx = _lateral_fractions(x_cm, 6, ec.cell_size_cm, r_m, cfg.moliere_core_fraction)
+    fy = _lateral_fractions(y_cm, 6, ec.cell_size_cm, r_m, cfg.moliere_core_fraction)
+    lat = fy[:, :, None] * fx[:, None, :]
+    e_in = np.where(in_ecal, e_ecal, 0.0)
+    ps = lat * (e_in * e_ps_frac)[:, None, None]
+    ecal = lat * (e_in * (1 - e_ps_frac))[:, None, None]
+    # particles missing the ECAL hit the HCAL directly with their whole energy (halo)
+    miss = ~in_ecal & in_hcal
+    e_hcal_mod[miss] += 0.0
+    if miss.any():
+        em = energy[miss]
+        e_hcal_mod[miss, 0] += np.where(
+            is_mu[miss],
+            0.0,
+            em * (1 + cfg.hcal_stochastic / np.sqrt(em) * rng.standard_normal(em.shape)).clip(0),
+        )
+    e_hcal_mod[~in_hcal & ~in_ecal] = 0.0
+    v2 = np.where(~in_ecal & in_hcal & ~is_mu, 1.0, v2)
+    hcal[np.arange(m), :, iy_h, ix_h] = e_hcal_mod
+    return Deposits(ecal=ecal, ps=ps, hcal=hcal, v2=v2)
+
+
+def sample_pileup(
+    n: int,
+    run: RunConfig,
+    beam: BeamConfig,
+    geometry: SetupGeometry,
+    cfg: PileupConfig,
+    rng: np.random.Generator,
+) -> PileupOverlay:
+    """Pile-up particles for ``n`` triggered events of ``run`` (data mode).
+
+    N_i ~ Poisson(μ), μ = R · (late − early) (:func:`mean_pileup`); times uniform in
+    [early, late] ns around the trigger; species and phase space from the beam composition.
+    """
+    mu = mean_pileup(run, cfg)
+    counts = rng.poisson(mu, n)
+    m = int(counts.sum())
+    event = np.repeat(np.arange(n, dtype=np.int64), counts)
+    times = rng.uniform(cfg.early_ns, cfg.late_ns, m)
+    bs = sample_beam(m, rng, beam)
+    dep = parametrised_deposits(bs.pdg, bs.energy, bs.x_cm, bs.y_cm, geometry, cfg, rng)
+    return PileupOverlay(event=event, time_ns=times, pdg=bs.pdg, halo=bs.halo, deposits=dep)

@@ -1,0 +1,123 @@
+"""Fig. 7 left panels (spec Sec. IV): events in the (E_ECAL, E_HCAL) plane per run with only an
+SRD tag required; E_HCAL = HCAL1 + HCAL2.  Regions: I dimuons (E_HCAL ≈ 10 GeV, low E_ECAL),
+II hadronic (E_ECAL + E_HCAL ≈ 100 GeV), III pile-up (E_ECAL + E_HCAL > 100 GeV).  GeV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from darkmiss.cache import atomic_write_path
+from darkmiss.config.schema import RUN_NAMES
+from darkmiss.events.io import read_events
+
+#: Region boundaries [GeV] used for the fractions (spec Sec. IV, Fig. 7).
+REGION_I_HCAL = (4.0, 14.0)  # dimuons: two muons crossing HCAL1+2 (spec: ≈ 10 GeV)
+REGION_I_ECAL_MAX = 80.0
+SUM_TOLERANCE = 12.0  # |E_ECAL + E_HCAL − 100| < this: region II (≈ 4σ of 0.6√100)
+BEAM_ENERGY = 100.0
+
+
+@dataclass
+class Fig7Panel:
+    """Counts of one run's panel (weighted) and the file written."""
+
+    run: str
+    n_events: int
+    weighted: float
+    region_i: float
+    region_ii: float
+    region_iii: float
+    pileup_fraction: float
+    path: Path
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "events": self.n_events,
+            "weighted": self.weighted,
+            "region_I": self.region_i,
+            "region_II": self.region_ii,
+            "region_III": self.region_iii,
+            "pileup_fraction": self.pileup_fraction,
+            "figure": str(self.path),
+        }
+
+
+def srd_tagged(srd_energy: np.ndarray, threshold: float = 0.001) -> np.ndarray:
+    """Loose SRD tag: every counter above ``threshold`` [GeV] (the figure's "moderate" selection)."""
+    return np.all(srd_energy > threshold, axis=1)
+
+
+def regions(e_ecal: np.ndarray, e_hcal: np.ndarray) -> dict[str, np.ndarray]:
+    """Masks of regions I, II, III of Fig. 7 (boundaries above)."""
+    s = e_ecal + e_hcal
+    r3 = s > BEAM_ENERGY + SUM_TOLERANCE
+    r2 = (np.abs(s - BEAM_ENERGY) < SUM_TOLERANCE) & (e_hcal > REGION_I_HCAL[1])
+    r1 = (e_hcal > REGION_I_HCAL[0]) & (e_hcal < REGION_I_HCAL[1]) & (e_ecal < REGION_I_ECAL_MAX) & ~r3
+    return {"I": r1, "II": r2 & ~r1, "III": r3}
+
+
+def fig7_left(events: str | Path, out_dir: str | Path) -> list[Fig7Panel]:
+    """Draw one (E_ECAL, E_HCAL) panel per run found in ``events``; returns the region counts."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import mplhep
+
+    mplhep.style.use("ROOT")
+    s = read_events(
+        events, ["run", "ecal_energy", "hcal_module_energy", "srd_energy", "weight", "trigger_physics"]
+    )
+    a = s.arrays
+    tag = srd_tagged(a["srd_energy"])
+    e_e = a["ecal_energy"].astype(float)
+    e_h = a["hcal_module_energy"][:, :2].sum(axis=1).astype(float)
+    out = Path(out_dir)
+    panels: list[Fig7Panel] = []
+    for idx in sorted(set(a["run"].tolist())):
+        name = RUN_NAMES[idx] if 0 <= idx < len(RUN_NAMES) else str(idx)
+        m = tag & (a["run"] == idx)
+        w = a["weight"][m]
+        reg = regions(e_e[m], e_h[m])
+        tot = float(w.sum())
+        fig, ax = plt.subplots(figsize=(9, 8))
+        h = ax.hist2d(
+            e_e[m],
+            e_h[m],
+            bins=[np.linspace(0, 160, 81), np.linspace(0, 120, 61)],
+            weights=w,
+            cmin=1e-9,
+            norm=matplotlib.colors.LogNorm(),
+        )
+        fig.colorbar(h[3], ax=ax, label="events")
+        ax.set_xlabel(r"$E_{ECAL}$ [GeV]")
+        ax.set_ylabel(r"$E_{HCAL}$ (HCAL1+2) [GeV]")
+        ax.set_title(f"run {name}: SRD-tagged events")
+        ax.plot([0, 100], [100, 0], "k--", lw=1)
+        for label, (x, y) in {"I": (5, 16), "II": (40, 62), "III": (120, 62)}.items():
+            ax.text(x, y, label, fontsize=18, color="red")
+        fig.tight_layout()
+        path = out / f"fig7_left_run{name}.png"
+        with atomic_write_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=90)
+        plt.close(fig)
+        rw = {k: float(w[v].sum()) for k, v in reg.items()}
+        panels.append(
+            Fig7Panel(
+                run=name,
+                n_events=int(m.sum()),
+                weighted=tot,
+                region_i=rw["I"],
+                region_ii=rw["II"],
+                region_iii=rw["III"],
+                pileup_fraction=rw["III"] / tot if tot > 0 else 0.0,
+                path=path,
+            )
+        )
+    return panels
