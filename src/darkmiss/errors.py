@@ -21,6 +21,9 @@ class UserInputError(DarkmissError, ValueError):
         self.allowed = allowed
         super().__init__(f"invalid {parameter}={value!r}: {allowed}")
 
+    def __reduce__(self):  # picklable across worker processes (map_chunks)
+        return (type(self), (self.parameter, self.value, self.allowed))
+
 
 class BlindingError(DarkmissError):
     """An operation would reveal the blinded signal box, or violates the unblinding order."""

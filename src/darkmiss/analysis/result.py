@@ -44,6 +44,9 @@ class RunAnalysis:
     systematics: dict[str, float] = field(default_factory=dict)
     dimuon_ratio: float | None = None
     dimuon_ratio_err: float | None = None
+    systematics_total: float = (
+        0.0  # quadrature sum of Table III without the cross section (largest over masses)
+    )
 
 
 @dataclass
@@ -76,5 +79,7 @@ class AnalysisResult:
 
         p = Path(folder) / "analysis.json"
         if not p.is_file():
-            raise UserInputError("analysis", str(folder), "a folder written by `darkmiss analyze` (with analysis.json)")
+            raise UserInputError(
+                "analysis", str(folder), "a folder written by `darkmiss analyze` (with analysis.json)"
+            )
         return cls.from_dict(json.loads(p.read_text(encoding="utf-8")))

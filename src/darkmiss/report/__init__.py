@@ -1,1 +1,1 @@
-"""darkmiss.report"""
+"""Reports: the self-contained HTML page of a reproduction, and HEPData output."""

@@ -35,9 +35,10 @@ class CaloResponse:
 class SignalSample:
     """Signal events with one forced A′ emission per shower (weights carry the bias).
 
-    ``weight`` is the per-event probability of the emission per EOT at ε = 1 (sum of weights =
-    yield per EOT above threshold at ε = 1); ``aprime_energy`` [GeV]; ``response`` the calorimeter
-    response of the rest of the shower.
+    Each event is one simulated shower with one forced emission; ``weight`` is that shower's
+    probability of the emission at ε = 1, so the *mean* weight over the sample is the yield per EOT
+    above threshold; ``aprime_energy`` [GeV]; ``response`` the calorimeter response of the rest of
+    the shower.
     """
 
     mass: float
@@ -48,7 +49,7 @@ class SignalSample:
 
 @dataclass
 class DimuonSample:
-    """γ → μ⁺μ⁻ events in the target (forced conversion; weights = probability per EOT)."""
+    """γ → μ⁺μ⁻ events in the target (one forced conversion per shower; the mean weight is the rate per EOT)."""
 
     weight: np.ndarray
     muon_energies: np.ndarray  # (n, 2) GeV at production
