@@ -1,0 +1,245 @@
+"""`darkmiss limits` (90% C.L. limits and interpretation, spec Sec. IX-X), `darkmiss optimise`
+(ECAL cut before unblinding, Sec. IX Fig. 14) and `darkmiss plot limits`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from darkmiss.cli.common import emit, parse_floats, progress, stderr_console
+from darkmiss.errors import UserInputError
+
+
+def _read_yields(path: Path) -> list[Any]:
+    from darkmiss.stats.limits import SimpleYield
+
+    if not path.is_file():
+        raise UserInputError(
+            "yields", str(path), "a JSON file of records {mass, yield_ww, yield_etl, yield_etl_direct}"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            data = data.get("records", data.get("yields", []))
+        return [
+            SimpleYield(
+                float(d["mass"]),
+                float(d["yield_ww"]),
+                float(d["yield_etl"]),
+                float(d["yield_etl_direct"]),
+                float(d.get("yield_etl_err", 0.0) or 0.0),
+            )
+            for d in data
+        ]
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise UserInputError(
+            "yields", str(path), f"JSON records with mass and yield_ww/etl/etl_direct ({exc})"
+        ) from None
+
+
+def _compute_yields(
+    preset: str, masses: list[float], showers: int | None, seed: int, workers: int
+) -> list[Any]:
+    try:
+        from darkmiss.shower.yields import aprime_yields
+    except ImportError:
+        raise UserInputError(
+            "yields", "(none)", "a --yields JSON file (the shower yields module is not available)"
+        ) from None
+    return list(aprime_yields(preset, masses, showers=showers, seed=seed, workers=workers))
+
+
+def _summary(rec: Any) -> dict[str, Any]:
+    return {
+        "mass": rec.mass,
+        "n90": rec.n90,
+        "epsilon_etl": rec.epsilon_etl,
+        "epsilon_ww": rec.epsilon_ww,
+        "epsilon_etl_direct": rec.epsilon_etl_direct,
+        "epsilon_etl_expected": rec.epsilon_etl_expected,
+        "epsilon_etl_asymptotic": rec.epsilon_etl_asymptotic,
+        "epsilon_etl_simplified": rec.epsilon_etl_simplified,
+        "y_alpha_d_0p5": rec.y_alpha_d_0p5,
+        "alpha_d_pseudodirac": rec.alpha_d_pseudodirac,
+    }
+
+
+def write_outputs(result: Any, analysis: Any, out: Path, *, plots: bool = True) -> dict[str, Any]:
+    """limits.json, one pyhf workspace per mass (+ settings), HEPData folder and figures under ``out``."""
+    from darkmiss.cache import write_json_atomic
+    from darkmiss.report.hepdata import write_hepdata
+    from darkmiss.stats.limits import build_model
+    from darkmiss.stats.model import StatsConfig
+    from darkmiss.stats.workspace import to_workspace_spec, workspace_settings
+
+    config = StatsConfig.from_preset(result.preset)
+    files: dict[str, Any] = {"limits": str(write_json_atomic(out / "limits.json", result.to_dict()))}
+    ws_files = []
+    for rec in result.records:
+        per_run = [r.eot * e for r, e in zip(analysis.runs, rec.efficiency, strict=False)]
+        yrel = rec.yield_etl_rel_err
+        model = build_model(
+            analysis,
+            [p / sum(per_run) for p in per_run],
+            config=config,
+            yield_rel_err=yrel,
+        )
+        spec = to_workspace_spec(model, measurement=f"NA64_invisible_mA{rec.mass:.6g}GeV")
+        name = f"workspace_mA{rec.mass:.6g}.json"
+        ws_files.append(str(write_json_atomic(out / "workspaces" / name, spec)))
+        settings = workspace_settings(model, config.pyhf_interpcode)
+        settings["poi_meaning"] = (
+            "mu = total expected signal events (signal samples are the runs' fractions n_EOT,i eps_tot,i / sum); "
+            "epsilon^2 = mu / signal_per_eps2_etl (spec Eq. 26); kept O(1) so that the fits converge"
+        )
+        settings["signal_per_eps2_etl"] = rec.signal_per_eps2_etl
+        settings["signal_per_eps2_ww"] = rec.signal_per_eps2_ww
+        settings["signal_per_eps2_etl_direct"] = rec.signal_per_eps2_etl_direct
+        settings["mass_GeV"] = rec.mass
+        write_json_atomic(out / "workspaces" / name.replace(".json", ".settings.json"), settings)
+    files["workspaces"] = ws_files
+    files["hepdata"] = str(write_hepdata(result, out / "hepdata"))
+    if plots:
+        from darkmiss.plots.limit_figures import plot_all
+
+        files["figures"] = [str(p) for p in plot_all(result, out / "figures")]
+    return files
+
+
+def register(app: typer.Typer, plot_app: typer.Typer) -> None:
+    @app.command("limits")
+    def limits_cmd(
+        analysis: Path = typer.Option(..., "--analysis", help="Folder written by `darkmiss analyze`."),
+        mass: list[str] = typer.Option(
+            None, "--mass", help="A' masses [GeV], comma-separated (default: the analysis masses)."
+        ),
+        yields: Path = typer.Option(
+            None, "--yields", help="JSON yields per EOT (mass, yield_ww, yield_etl, yield_etl_direct)."
+        ),
+        preset: str = typer.Option(None, "--preset", help="Preset (default: the analysis's)."),
+        method: str = typer.Option(None, "--method", help="exact (headline), asymptotic or simplified."),
+        showers: int = typer.Option(None, "--showers", help="Showers per mass for the yields."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the yield simulation."),
+        workers: int = typer.Option(1, "--workers", help="Worker processes."),
+        asymptotic: bool = typer.Option(
+            True, "--asymptotic/--no-asymptotic", help="Also compute pyhf asymptotic CLs."
+        ),
+        plots: bool = typer.Option(True, "--plots/--no-plots", help="Write figures."),
+        out: Path = typer.Option(..., "--out", help="Output folder."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
+    ) -> None:
+        """90% C.L. limits on ε, y and α_D (exact CLs; asymptotic and simplified beside it)."""
+        from darkmiss.analysis.result import AnalysisResult
+        from darkmiss.stats.limits import compute_limits
+
+        an = AnalysisResult.read(analysis)
+        if workers < 1:
+            raise UserInputError("workers", workers, "an integer >= 1")
+        if showers is not None and showers < 1:
+            raise UserInputError("showers", showers, "an integer >= 1")
+        masses = parse_floats(mass, "mass", positive=True) if mass else None
+        pname = preset or an.preset or "na64-2016"
+        if yields is not None:
+            ys = _read_yields(yields)
+            if masses is not None:
+                want = set(round(m, 12) for m in masses)
+                ys = [y for y in ys if round(y.mass, 12) in want]
+                if not ys:
+                    raise UserInputError("mass", mass, "masses present in the yields file")
+        else:
+            if masses is None:
+                masses = sorted(set(an.runs[0].efficiency_masses)) if an.runs else []
+            if not masses:
+                raise UserInputError("mass", None, "--mass values (the analysis lists no masses)")
+            ys = _compute_yields(pname, masses, showers, seed, workers)
+
+        def prog(it: Any, n: int) -> Any:
+            return progress(it, total=n, description="limits", disable=as_json)
+
+        result = compute_limits(
+            an, ys, method=method, preset=pname, asymptotic=asymptotic, workers=workers, progress=prog
+        )
+        files = write_outputs(result, an, out, plots=plots)
+        if as_json:
+            emit([_summary(r) for r in result.records], True)
+            return
+        emit(
+            [_summary(r) for r in result.records],
+            False,
+            title=f"{result.cl:.0%} CL limits ({result.method} CLs)",
+        )
+        for note in result.notes:
+            stderr_console.print(f"note: {note}")
+        stderr_console.print(
+            f"wrote {files['limits']}, {len(files['workspaces'])} workspaces, {files['hepdata']}"
+        )
+
+    @app.command("optimise")
+    def optimise_cmd(
+        analysis: Path = typer.Option(
+            ..., "--analysis", help="Folder written by `darkmiss analyze` (still blinded)."
+        ),
+        mass: list[str] = typer.Option(
+            None, "--mass", help="A' masses [GeV] of the curves (default: preset, 0.002,0.02)."
+        ),
+        preset: str = typer.Option(None, "--preset", help="Preset (default: the analysis's)."),
+        freeze: bool = typer.Option(
+            True, "--freeze/--dry-run", help="Write the chosen cut into analysis.json."
+        ),
+        plots: bool = typer.Option(True, "--plots/--no-plots", help="Write the Fig. 14 figure."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
+    ) -> None:
+        """Choose the ECAL cut from the average expected limit (Fig. 14) and freeze it before unblinding."""
+        from darkmiss.analysis.result import AnalysisResult
+        from darkmiss.cache import write_json_atomic
+        from darkmiss.stats.limits import freeze_cut, optimise_cut
+
+        an = AnalysisResult.read(analysis)
+        masses = parse_floats(mass, "mass", positive=True) if mass else None
+        res = optimise_cut(an, masses, preset=preset or an.preset or "na64-2016")
+        write_json_atomic(Path(analysis) / "optimisation.json", res.to_dict())
+        if plots:
+            from darkmiss.plots.limit_figures import plot_optimisation
+
+            plot_optimisation(res, Path(analysis) / "figures" / "ecal_cut_optimisation.png")
+        if freeze:
+            freeze_cut(analysis, res)
+        payload = {
+            "chosen_cut": res.chosen_cut,
+            "previous_cut": res.previous_cut,
+            "frozen": freeze,
+            "best_cut_per_mass": {f"{c.mass:g}": c.best_cut for c in res.curves},
+            "curves": [
+                {"mass": c.mass, "cuts": c.cuts, "sensitivity": c.sensitivity, "n90_mean": c.n90_mean}
+                for c in res.curves
+            ],
+            "notes": res.notes,
+        }
+        if as_json:
+            emit(payload, True)
+            return
+        rows = [
+            {"mass": c.mass, "cut": cut, "background": b, "n90_mean": n, "rel_sensitivity": s}
+            for c in res.curves
+            for cut, b, n, s in zip(c.cuts, c.background, c.n90_mean, c.sensitivity, strict=False)
+        ]
+        emit(rows, False, title="Average expected limit vs ECAL cut (Fig. 14)")
+        stderr_console.print(f"chosen ECAL cut: {res.chosen_cut:g} GeV ({'frozen' if freeze else 'dry run'})")
+
+    @plot_app.command("limits")
+    def plot_limits_cmd(
+        limits: Path = typer.Option(..., "--limits", help="limits.json written by `darkmiss limits`."),
+        out: Path = typer.Option(..., "--out", help="Folder for the figures."),
+    ) -> None:
+        """Figures of Figs. 15-17 and the Brazil band from limits.json."""
+        from darkmiss.plots.limit_figures import plot_all
+        from darkmiss.stats.limits import LimitsResult
+
+        if not limits.is_file():
+            raise UserInputError("limits", str(limits), "a limits.json written by `darkmiss limits`")
+        res = LimitsResult.from_dict(json.loads(limits.read_text(encoding="utf-8")))
+        for p in plot_all(res, out):
+            typer.echo(str(p))
