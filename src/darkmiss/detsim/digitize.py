@@ -101,12 +101,14 @@ def digitize(
     *,
     trigger: str = "physics",
     waveform_max_ecal: float = np.inf,
+    waveform_zs_gev: float = 0.0,
     keep_all: bool | None = None,
 ) -> dict[str, np.ndarray]:
     """Schema arrays for the events of ``truth`` (see module docstring).
 
     ``waveform_max_ecal`` [GeV]: waveforms are stored (``has_waveforms``) only for events whose
-    full-window ``ecal_energy`` is below it.  ``keep_all`` overrides the mode's choice of keeping
+    full-window ``ecal_energy`` is below it; within them, cells whose ECAL+PS energy is below
+    ``waveform_zs_gev`` [GeV] are zero-suppressed (their samples stored as 0, as a DAQ would).  ``keep_all`` overrides the mode's choice of keeping
     events that fail ``trigger`` (default: data drops them, mc keeps them).
     """
     check_mode(mode)
@@ -229,7 +231,10 @@ def digitize(
     ev["ecal_energy"][:] = ecal_cells.sum(axis=(1, 2)) + ev["ps_energy"]
     store_w = ev["ecal_energy"] < waveform_max_ecal
     ev["has_waveforms"][:] = store_w
-    ev["ecal_waveforms"][:] = np.where(store_w[:, None, None, None], w_ecal + w_ps, 0.0)
+    keep_cell = np.broadcast_to(store_w[:, None, None], ecal_cells.shape)
+    if waveform_zs_gev > 0:
+        keep_cell = keep_cell & ((ecal_cells + ps_cells) >= waveform_zs_gev)
+    ev["ecal_waveforms"][:] = np.where(keep_cell[..., None], w_ecal + w_ps, 0.0)
     ev["v2_energy"][:] = v2
     ev["hcal_cells"][:] = hcal
     ev["hcal_time"][:] = hcal_t

@@ -51,6 +51,7 @@ class ProductionConfig:
     calibration_em_prescale: float
     weighted_events: dict[str, int]
     waveform_max_ecal: float
+    waveform_zs_gev: float
     signal_box: tuple[float, float]  # (E_ECAL max, E_HCAL max) [GeV]
 
     @classmethod
@@ -63,6 +64,7 @@ class ProductionConfig:
                 calibration_em_prescale=float(t["calibration"]["em_prescale"]),
                 weighted_events={k: int(v) for k, v in t.get("weighted_events", {}).items()},
                 waveform_max_ecal=float(t["waveforms"]["max_ecal_energy"]),
+                waveform_zs_gev=float(t["waveforms"].get("zero_suppression_gev", 0.0)),
                 signal_box=(
                     float(t["protected"]["signal_box_ecal_max"]),
                     float(t["protected"]["signal_box_hcal_max"]),
@@ -233,7 +235,8 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
     dcfg = DigitizerConfig.from_preset(task.preset)
     prod = ProductionConfig.from_preset(task.preset)
     ev = digitize(
-        truth, task.run, task.mode, dcfg, rng, trigger=task.trigger, waveform_max_ecal=prod.waveform_max_ecal
+        truth, task.run, task.mode, dcfg, rng, trigger=task.trigger, waveform_max_ecal=prod.waveform_max_ecal,
+        waveform_zs_gev=prod.waveform_zs_gev
     )
     sum_w = float(ev["weight"].sum())
     box = prod.signal_box
