@@ -1,0 +1,103 @@
+"""`darkmiss analyze` and `darkmiss unblind`: the analysis of spec Sec. IV–VIII on event files.
+
+Energies in GeV. ``--json`` prints one JSON object (the summary) on stdout and nothing else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from darkmiss.cli.common import emit, stderr_console
+
+
+def _summary(res: Any, out: Path) -> dict[str, Any]:
+    return {
+        "out": str(out),
+        "blinded": res.blinded,
+        "cut_frozen": res.cut_frozen,
+        "ecal_cut": res.ecal_cut,
+        "hcal_cut": res.hcal_cut,
+        "yield_threshold": res.yield_threshold,
+        "runs": [
+            {
+                "run": r.run,
+                "eot": r.eot,
+                "intensity": r.intensity,
+                "observed": r.observed,
+                "background": r.background,
+                "background_err": r.background_err,
+                "dimuon_ratio": r.dimuon_ratio,
+                "masses": r.efficiency_masses,
+                "efficiency": r.efficiency,
+                "systematics_total": r.systematics_total,
+            }
+            for r in res.runs
+        ],
+    }
+
+
+def _print_table(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit(summary, True)
+        return
+    rows = []
+    for r in summary["runs"]:
+        rows.append(
+            {
+                "run": r["run"],
+                "EOT": r["eot"],
+                "observed": "blinded" if summary["blinded"] else r["observed"],
+                "background": r["background"],
+                "bkg err": r["background_err"],
+                "f (dimuon)": r["dimuon_ratio"],
+                "eff (per mass)": r["efficiency"],
+            }
+        )
+    emit(rows, False, title=f"darkmiss analysis -> {summary['out']} (blinded: {summary['blinded']})")
+
+
+def register(app: typer.Typer, plot_app: typer.Typer) -> None:
+    """Add `analyze` and `unblind` to the app."""
+
+    @app.command("analyze")
+    def analyze_cmd(
+        events: Path = typer.Option(..., "--events", help="Folder (or file) of data-mode event files."),
+        mc: Path | None = typer.Option(
+            None, "--mc", help="Folder of MC event files (signal, dimuon, backgrounds)."
+        ),
+        out: Path = typer.Option(..., "--out", help="Output folder (analysis.json, tables, figures)."),
+        preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the uncertainty toys."),
+        workers: int = typer.Option(1, "--workers", help="Worker processes for the reconstruction."),
+        figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (Figs. 7-13)."),
+        as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
+    ) -> None:
+        """Reconstruct, select (blinded) and analyse events: cut-flows, regions, dimuons, efficiencies,
+        background and systematics (spec Sec. IV-VIII)."""
+        from darkmiss.analysis.run import analyze
+        from darkmiss.errors import UserInputError
+
+        if workers < 1:
+            raise UserInputError("workers", workers, "a positive integer")
+        if mc is not None and not mc.exists():
+            raise UserInputError("mc", str(mc), "an existing folder of MC event files")
+        if not as_json:
+            stderr_console.print(f"analysing {events} (mc: {mc}) ...")
+        res = analyze(events, mc, out, preset, workers=workers, seed=seed, figures=figures)
+        _print_table(_summary(res, out), as_json)
+
+    @app.command("unblind")
+    def unblind_cmd(
+        analysis: Path = typer.Option(..., "--analysis", help="Folder written by `darkmiss analyze`."),
+        workers: int = typer.Option(1, "--workers", help="Worker processes for the reconstruction."),
+        figures: bool = typer.Option(True, "--figures/--no-figures", help="Redraw the figures."),
+        as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
+    ) -> None:
+        """Open the signal box at the frozen cuts (refused until `darkmiss optimise` froze the ECAL cut)."""
+        from darkmiss.analysis.run import unblind
+
+        res = unblind(analysis, workers=workers, figures=figures)
+        _print_table(_summary(res, analysis), as_json)

@@ -1,0 +1,198 @@
+"""Figures of the analysis (mplhep): equivalents of spec Figs. 7 (middle/right), 8–13.
+
+Every figure is drawn from visible events only: while blinded, data-mode signal-box events never
+reach this module (analysis/blinding.py), and the box is drawn hatched with "blinded" written on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import mplhep
+import numpy as np
+
+from darkmiss.cache import atomic_write_path
+
+
+def _save(fig: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write_path(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lstrip("."), dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _box(ax: Any, ecal_cut: float, hcal_cut: float, blinded: bool) -> None:
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(
+        Rectangle(
+            (0, 0),
+            ecal_cut,
+            hcal_cut * 5,
+            fill=False,
+            hatch="//" if blinded else None,
+            edgecolor="k",
+            ls="--",
+        )
+    )
+    if blinded:
+        ax.text(ecal_cut / 2, hcal_cut * 2.5, "blinded", ha="center", va="center", fontsize=10)
+
+
+def fig7(run: str, d: dict[str, Any], ecal_cut: float, hcal_cut: float, blinded: bool, path: Path) -> Path:
+    """Fig. 7 middle/right: (E_ECAL, E_HCAL) after all cuts but the upstream ones, and after all cuts."""
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+    for ax, key, title in zip(
+        axes, ("no_upstream", "all_cuts"), ("all cuts but upstream", "all cuts"), strict=True
+    ):
+        e, h = d[key]
+        ax.scatter(e, h, s=3)
+        _box(ax, ecal_cut, hcal_cut, blinded)
+        ax.set_xlim(0, 120)
+        ax.set_ylim(0, 120)
+        ax.set_xlabel(r"$E_{ECAL}$ [GeV]")
+        ax.set_ylabel(r"$E_{HCAL}$ [GeV]")
+        ax.set_title(f"run {run}: {title}", fontsize=14)
+    return _save(fig, path)
+
+
+def fig8(run: str, d: dict[str, Any], path: Path) -> Path:
+    """Fig. 8: selected dimuon events in the (E_ECAL, E_HCAL total) plane."""
+    fig, ax = plt.subplots(figsize=(8, 6))
+    ax.scatter(d["data_e_ecal"], d["data_hcal_total"], s=4)
+    ax.set_xlabel(r"$E_{ECAL}$ [GeV]")
+    ax.set_ylabel(r"$E_{HCAL}$ (4 modules) [GeV]")
+    ax.set_title(f"dimuons, run {run}", fontsize=14)
+    return _save(fig, path)
+
+
+def _norm_hist(
+    ax: Any, x: np.ndarray, w: np.ndarray | None, edges: np.ndarray, label: str, data: bool
+) -> None:
+    h, _ = np.histogram(x, edges, weights=w)
+    tot = h.sum()
+    if tot <= 0:
+        return
+    if data:
+        err = np.sqrt(np.histogram(x, edges)[0]) / max(len(x), 1)
+        mplhep.histplot(h / tot, edges, yerr=err, histtype="errorbar", ax=ax, label=label)
+    else:
+        mplhep.histplot(h / tot, edges, ax=ax, label=label)
+
+
+def fig9(run: str, d: dict[str, Any], mc: dict[str, Any] | None, path: Path) -> Path:
+    """Fig. 9: dimuon energy in HCAL2 and HCAL3, data vs MC, normalised to the same number of events."""
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+    edges = np.linspace(0, 8, 33)
+    for ax, mod in zip(axes, (1, 2), strict=True):
+        _norm_hist(ax, d["data_hcal"][:, mod], None, edges, "data", True)
+        if mc is not None:
+            _norm_hist(ax, mc["hcal"][:, mod], mc["w"], edges, "MC", False)
+        ax.set_xlabel(f"$E_{{HCAL{mod + 1}}}$ [GeV]")
+        ax.legend()
+    fig.suptitle(f"dimuons, run {run}")
+    return _save(fig, path)
+
+
+def fig10(run: str, d: dict[str, Any], mc: dict[str, Any] | None, path: Path) -> Path:
+    """Fig. 10: E_ECAL of the scattered electron in dimuon events, data vs MC (normalised)."""
+    fig, ax = plt.subplots(figsize=(8, 6))
+    edges = np.linspace(0, 60, 31)
+    _norm_hist(ax, d["data_e_ecal"], None, edges, "data", True)
+    if mc is not None:
+        _norm_hist(ax, mc["e_ecal"], mc["w"], edges, "MC", False)
+    ax.set_xlabel(r"$E_{ECAL}$ [GeV]")
+    ax.legend()
+    ax.set_title(f"dimuons, run {run}", fontsize=14)
+    return _save(fig, path)
+
+
+def fig11(run: str, rr: dict[str, Any], path: Path) -> Path:
+    """Fig. 11: double ratio RR(E_ECAL) (Eq. 24) and its empirical fit."""
+    from darkmiss.analysis.dimuon import rr_model
+
+    fig, ax = plt.subplots(figsize=(8, 6))
+    edges = np.array(rr["edges"])
+    c = 0.5 * (edges[1:] + edges[:-1])
+    ax.errorbar(c, rr["rr"], yerr=rr["rr_err"], fmt="o", label="RR")
+    if rr.get("valid"):
+        x = np.linspace(edges[0], edges[-1], 200)
+        p = rr["params"]
+        ax.plot(x, rr_model(x, p["c"], p["a"], p["tau"]), label="fit")
+    ax.axhline(1.0, color="gray", ls=":")
+    ax.set_xlabel(r"$E_{ECAL}$ [GeV]")
+    ax.set_ylabel("RR")
+    ax.legend()
+    ax.set_title(f"run {run}", fontsize=14)
+    return _save(fig, path)
+
+
+def fig12(cal: dict[str, Any], path: Path) -> Path:
+    """Fig. 12 (right): calibration-trigger efficiency vs the HCAL zero threshold (Eq. 25)."""
+    fig, ax = plt.subplots(figsize=(8, 6))
+    ax.plot(cal["thresholds"], cal["hcal_curve_data"], "o-", label="data")
+    if cal.get("hcal_curve_mc"):
+        ax.plot(cal["thresholds"], cal["hcal_curve_mc"], "-", label="MC")
+    ax.set_xlabel(r"$E^{th}_{HCAL}$ [GeV]")
+    ax.set_ylabel(r"$\epsilon_{HCAL}$")
+    ax.legend()
+    ax.set_title(f"run {cal['run']}", fontsize=14)
+    return _save(fig, path)
+
+
+def fig13(run: str, d: dict[str, Any], path: Path) -> Path:
+    """Fig. 13: E_ECAL in side band C with the exponential fit and its extrapolation into the box."""
+    from darkmiss.analysis.background import exp_integral
+
+    fig, ax = plt.subplots(figsize=(8, 6))
+    fit = d["fit"]
+    lo, hi = fit["range"]
+    width = 2.0
+    edges = np.arange(0.0, 100.0 + width, width)
+    h, _ = np.histogram(d["e_ecal"], edges)
+    c = 0.5 * (edges[1:] + edges[:-1])
+    ok = h > 0
+    ax.errorbar(c[ok], h[ok], yerr=np.sqrt(h[ok]), fmt="o", label="side band C")
+    if fit["valid"]:
+        x = np.linspace(lo, hi, 100)
+        ax.plot(x, np.exp(fit["p1"] + fit["p2"] * x) * width, label="exponential fit")
+        x2 = np.linspace(0, d["ecal_cut"], 100)
+        ax.plot(
+            x2,
+            np.exp(fit["p1"] + fit["p2"] * x2) * width,
+            "--",
+            label=f"extrapolation: {d['value']:.3g} ± {d['error']:.2g}",
+        )
+        _ = exp_integral
+    ax.set_yscale("log")
+    ax.set_ylim(1e-4, None)
+    ax.set_xlabel(r"$E_{ECAL}$ [GeV]")
+    ax.set_ylabel(f"events / {width:g} GeV")
+    ax.legend()
+    ax.set_title(f"run {run}", fontsize=14)
+    return _save(fig, path)
+
+
+def make_figures(out: Any, folder: str | Path) -> list[Path]:
+    """All analysis figures of an :class:`darkmiss.analysis.run.AnalysisOutput` into ``folder``."""
+    mplhep.style.use("ROOT")
+    folder = Path(folder)
+    res = out.result
+    paths = []
+    mc = out.figures.get("mc_dimuon")
+    for r, d in out.figures["runs"].items():
+        paths.append(fig7(r, d, res.ecal_cut, res.hcal_cut, res.blinded, folder / f"fig7_run{r}.png"))
+        paths.append(fig8(r, d["dimuon"], folder / f"fig8_run{r}.png"))
+        paths.append(fig9(r, d["dimuon"], mc, folder / f"fig9_run{r}.png"))
+        paths.append(fig10(r, d["dimuon"], mc, folder / f"fig10_run{r}.png"))
+        paths.append(fig11(r, out.tables["rr"][r], folder / f"fig11_run{r}.png"))
+        paths.append(fig13(r, d["sideband_c"], folder / f"fig13_run{r}.png"))
+    for cal in out.tables["calibration"]:
+        paths.append(fig12(cal, folder / f"fig12_run{cal['run']}.png"))
+    return paths

@@ -1,0 +1,502 @@
+"""Pile-up removal on the ECAL MSADC waveforms (spec Sec. VI.A).
+
+Each cell's 32 samples (12.5 ns) are fitted with a sum of shaped pulses: the largest residual
+peak is located, its time found by a template scan (0.25 ns grid around the peak sample, then a
+parabolic refinement), the amplitudes of all pulses refitted jointly by linear least squares, and
+the search repeated while a significant residual peak remains. The pulse closest to the expected
+(trigger) time is the cell's signal; the neighbouring pulses are pile-up and are subtracted.
+Cells whose in-time energy exceeds 1 GeV must have that pulse within ±2 ns of the trigger time
+(spec Sec. VI.A), otherwise the event fails the ECAL timing requirement.
+
+Pulse shape: the CR-(RC)² shaper response t² e^{−t/τ}/(2τ³) after the pulse start, sampled at
+the bin centres and calibrated so that an in-time pulse sums to its energy — the convention of
+detsim/waveforms.py (τ and the window start come from ``[detector.ecal]`` when the preset has
+it, else from ``[analysis.pileup]``). Times are pulse *start* times relative to the trigger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from darkmiss.events.schema import N_WAVEFORM_SAMPLES, WAVEFORM_SAMPLE_NS
+from darkmiss.reco.config import PileupConfig
+
+
+@numba.njit(cache=True)
+def _shape(dt_ns: float, tau: float) -> float:
+    """CR-(RC)² pulse t² e^{−t/τ}/(2τ³) at ``dt_ns`` after the pulse start (unit integral)."""
+    if dt_ns <= 0.0:
+        return 0.0
+    x = dt_ns / tau
+    return x * x * np.exp(-x) / (2.0 * tau)
+
+
+@numba.njit(cache=True)
+def _template(t_start: float, tau: float, t0: float, dt: float, ns: int, out: np.ndarray) -> None:
+    """Uncalibrated samples (taken at the bin centres) of a unit pulse starting at ``t_start`` [ns]."""
+    for k in range(ns):
+        out[k] = _shape(t0 + (k + 0.5) * dt - t_start, tau) * dt
+
+
+def _calibration(cfg: PileupConfig) -> float:
+    tmp = np.zeros(N_WAVEFORM_SAMPLES)
+    _template(0.0, cfg.pulse_tau_ns, cfg.window_start_ns, WAVEFORM_SAMPLE_NS, N_WAVEFORM_SAMPLES, tmp)
+    return 1.0 / float(tmp.sum())
+
+
+def pulse_samples(energy: float, t_start: float, cfg: PileupConfig) -> np.ndarray:
+    """The 32 calibrated samples [GeV/sample] of a pulse of ``energy`` [GeV] starting at ``t_start`` [ns].
+
+    Calibrated so that an in-time pulse (start at the trigger time 0) sums to its energy, the
+    convention of the detector simulation (detsim/waveforms.py).
+    """
+    out = np.zeros(N_WAVEFORM_SAMPLES)
+    _template(
+        float(t_start), cfg.pulse_tau_ns, cfg.window_start_ns, WAVEFORM_SAMPLE_NS, N_WAVEFORM_SAMPLES, out
+    )
+    return energy * out * _calibration(cfg)
+
+
+#: Resolution of the pulse-time grid of the fit [ns].
+TIME_STEP_NS = 0.25
+
+
+@numba.njit(cache=True)
+def _make_table(tau, t0, dt, ns, step, tmin, ntab):
+    table = np.zeros((ntab, ns))
+    tmp = np.zeros(ns)
+    _template(0.0, tau, t0, dt, ns, tmp)
+    calib = 1.0 / tmp.sum()
+    for i in range(ntab):
+        _template(tmin + i * step, tau, t0, dt, ns, tmp)
+        table[i, :] = tmp * calib
+    return table
+
+
+@numba.njit(cache=True)
+def _small_solve(A, b, n):
+    """Gaussian elimination with partial pivoting for the tiny normal equations."""
+    M = A.copy()
+    x = b.copy()
+    for c in range(n):
+        p = c
+        for r in range(c + 1, n):
+            if abs(M[r, c]) > abs(M[p, c]):
+                p = r
+        if p != c:
+            for k in range(n):
+                tmp = M[c, k]
+                M[c, k] = M[p, k]
+                M[p, k] = tmp
+            tmp = x[c]
+            x[c] = x[p]
+            x[p] = tmp
+        for r in range(c + 1, n):
+            f = M[r, c] / M[c, c]
+            for k in range(c, n):
+                M[r, k] -= f * M[c, k]
+            x[r] -= f * x[c]
+    for c in range(n - 1, -1, -1):
+        s = x[c]
+        for k in range(c + 1, n):
+            s -= M[c, k] * x[k]
+        x[c] = s / M[c, c]
+    return x
+
+
+@numba.njit(cache=True)
+def _chi2_joint(w, table, idx, n, amps):
+    """Least-squares amplitudes of pulses ``table[idx[:n]]`` for waveform ``w``; returns χ²."""
+    ns = w.shape[0]
+    A = np.empty((n, n))
+    b = np.empty(n)
+    for i in range(n):
+        ti = table[idx[i]]
+        s = 0.0
+        for k in range(ns):
+            s += ti[k] * w[k]
+        b[i] = s
+        for j in range(i, n):
+            tj = table[idx[j]]
+            s = 0.0
+            for k in range(ns):
+                s += ti[k] * tj[k]
+            A[i, j] = s
+            A[j, i] = s
+        A[i, i] += 1e-9
+    x = _small_solve(A, b, n)
+    c = 0.0
+    for k in range(ns):
+        d = w[k]
+        for i in range(n):
+            d -= x[i] * table[idx[i], k]
+        c += d * d
+    for i in range(n):
+        amps[i] = x[i]
+    return c
+
+
+@numba.njit(cache=True)
+def _best_position(w, table, idx, n, j, lo, hi, stride, amps):
+    """Scan pulse ``j``'s table index over [lo, hi) with ``stride``; keep the lowest χ² with amplitudes ≥ 0."""
+    best_c = 1e300
+    best_i = -1
+    keep = idx[j]
+    for i in range(lo, hi, stride):
+        idx[j] = i
+        c = _chi2_joint(w, table, idx, n, amps)
+        ok = True
+        for m in range(n):
+            if amps[m] < 0.0:
+                ok = False
+        if ok and c < best_c:
+            best_c = c
+            best_i = i
+    if best_i < 0:
+        idx[j] = keep
+    else:
+        idx[j] = best_i
+    return best_i, best_c
+
+
+@numba.njit(cache=True)
+def _chi2_times(w, times, n, tau, t0, dt, calib, amps):
+    """χ² and amplitudes of pulses starting at continuous ``times`` (templates computed on the fly)."""
+    ns = w.shape[0]
+    T = np.empty((n, ns))
+    tmp = np.empty(ns)
+    for i in range(n):
+        _template(times[i], tau, t0, dt, ns, tmp)
+        for k in range(ns):
+            T[i, k] = tmp[k] * calib
+    A = np.empty((n, n))
+    b = np.empty(n)
+    for i in range(n):
+        s = 0.0
+        for k in range(ns):
+            s += T[i, k] * w[k]
+        b[i] = s
+        for j in range(i, n):
+            s = 0.0
+            for k in range(ns):
+                s += T[i, k] * T[j, k]
+            A[i, j] = s
+            A[j, i] = s
+        A[i, i] += 1e-9
+    x = _small_solve(A, b, n)
+    c = 0.0
+    for k in range(ns):
+        d = w[k]
+        for i in range(n):
+            d -= x[i] * T[i, k]
+        c += d * d
+    for i in range(n):
+        amps[i] = x[i]
+    return c
+
+
+@numba.njit(cache=True)
+def _polish(w, times, amps, n, tau, t0, dt, step):
+    """Refine every pulse time below the table grid: three parabolic steps of shrinking size."""
+    ns = w.shape[0]
+    tmp = np.empty(ns)
+    _template(0.0, tau, t0, dt, ns, tmp)
+    calib = 1.0 / tmp.sum()
+    h = step
+    for _it in range(3):
+        for j in range(n):
+            keep = times[j]
+            times[j] = keep - h
+            cm = _chi2_times(w, times, n, tau, t0, dt, calib, amps)
+            times[j] = keep + h
+            cp = _chi2_times(w, times, n, tau, t0, dt, calib, amps)
+            times[j] = keep
+            c0 = _chi2_times(w, times, n, tau, t0, dt, calib, amps)
+            den = cm - 2.0 * c0 + cp
+            if den > 0:
+                off = 0.5 * h * (cm - cp) / den
+                if off > h:
+                    off = h
+                if off < -h:
+                    off = -h
+                times[j] = keep + off
+        h *= 0.25
+    _chi2_times(w, times, n, tau, t0, dt, calib, amps)
+
+
+@numba.njit(cache=True)
+def _residual_max(w, times, amps, n, tau, t0, dt):
+    """Largest sample of w minus the pulses (``times`` continuous, ``amps`` fitted)."""
+    ns = w.shape[0]
+    tmp = np.empty(ns)
+    _template(0.0, tau, t0, dt, ns, tmp)
+    calib = 1.0 / tmp.sum()
+    r = w.copy()
+    for i in range(n):
+        _template(times[i], tau, t0, dt, ns, tmp)
+        for k in range(ns):
+            r[k] -= amps[i] * tmp[k] * calib
+    return r.max()
+
+
+@numba.njit(cache=True)
+def fit_cell(
+    w, table, tmin, step, min_frac, min_sample, max_pulses, t_expected, window_start, sample_ns, tau
+):
+    """Fit one cell's waveform ``w`` [GeV/sample] with up to ``max_pulses`` pulses from ``table``.
+
+    ``table[i]`` is the unit pulse peaking at ``tmin + i*step`` [ns]. Returns (in-time energy
+    [GeV], its peak time [ns], number of pulses).
+    """
+    ntab = table.shape[0]
+    idx = np.zeros(max_pulses, dtype=np.int64)
+    amps = np.zeros(max_pulses)
+    wmax = 0.0
+    for k in range(w.shape[0]):
+        if w[k] > wmax:
+            wmax = w[k]
+    if wmax <= 0.0:
+        return 0.0, t_expected, 0
+    coarse = max(1, int(2.5 / step))
+    fine = coarse
+    wide = int(4.0 / step)
+    dt = sample_ns
+    peak_delay = 2.0 * tau
+    n = 0
+    thr = max(min_sample, min_frac * wmax)
+    r = w.copy()
+    while n < max_pulses:
+        if n > 0:
+            # stop when no significant residual peak is left
+            _chi2_joint(w, table, idx, n, amps)
+            for k in range(w.shape[0]):
+                d = w[k]
+                for i in range(n):
+                    d -= amps[i] * table[idx[i], k]
+                r[k] = d
+        kmax = 0
+        for k in range(w.shape[0]):
+            if r[k] > r[kmax]:
+                kmax = k
+        if n > 0 and r[kmax] < thr:
+            break
+        # a pulse whose largest sample is k starts about 2τ (its peak delay) ± 20 ns before that sample
+        t_k = window_start + (kmax + 0.5) * dt
+        lo = max(0, int((t_k - peak_delay - 20.0 - tmin) / step))
+        if kmax == 0:
+            lo = 0  # the tail of a pulse that started before the window
+        hi = min(ntab, int((t_k - peak_delay + 20.0 - tmin) / step) + 1)
+        if hi <= lo:
+            lo, hi = 0, ntab
+        bi, _bc = _best_position(w, table, idx, n + 1, n, lo, hi, coarse, amps)
+        if bi < 0:
+            bi, _bc = _best_position(w, table, idx, n + 1, n, 0, ntab, coarse, amps)
+        if bi < 0:
+            break
+        lo = max(0, bi - fine)
+        hi = min(ntab, bi + fine + 1)
+        bi, _bc = _best_position(w, table, idx, n + 1, n, lo, hi, 1, amps)
+        if bi < 0:
+            break
+        peak = 0.0
+        for k in range(w.shape[0]):
+            if table[bi, k] > peak:
+                peak = table[bi, k]
+        if n > 0 and amps[n] * peak < thr:
+            break
+        n += 1
+        if n > 1:
+            for _it in range(2):
+                for j in range(n):
+                    lo = max(0, idx[j] - wide)
+                    hi = min(ntab, idx[j] + wide + 1)
+                    _best_position(w, table, idx, n, j, lo, hi, 1, amps)
+    if n == 0:
+        return 0.0, t_expected, 0
+    times = np.empty(n)
+    for i in range(n):
+        times[i] = tmin + idx[i] * step
+    if n > 1:
+        # below the grid: parabolic refinement of each time on the continuous template
+        _polish(w, times, amps, n, tau, window_start, sample_ns, step)
+        # drop pulses that only absorbed the grid mismatch: removing the smallest one must leave
+        # no significant residual peak
+        while n > 1:
+            j = 0
+            for i in range(1, n):
+                if amps[i] < amps[j]:
+                    j = i
+            trial = np.empty(n - 1)
+            m = 0
+            for i in range(n):
+                if i != j:
+                    trial[m] = times[i]
+                    m += 1
+            tamps = np.zeros(n - 1)
+            _polish(w, trial, tamps, n - 1, tau, window_start, sample_ns, step)
+            if _residual_max(w, trial, tamps, n - 1, tau, window_start, sample_ns) >= thr:
+                break
+            n -= 1
+            for i in range(n):
+                times[i] = trial[i]
+                amps[i] = tamps[i]
+    else:
+        _chi2_joint(w, table, idx, n, amps)
+    best = 0
+    for i in range(1, n):
+        if abs(times[i] - t_expected) < abs(times[best] - t_expected):
+            best = i
+    e = amps[best]
+    if e < 0.0:
+        e = 0.0
+    return e, times[best], n
+
+
+@numba.njit(cache=True)
+def _remove_events(
+    waves,
+    has_wf,
+    table,
+    tmin,
+    step,
+    min_frac,
+    min_sample,
+    max_pulses,
+    t_expected,
+    fit_min,
+    window_start,
+    sample_ns,
+    tau,
+):
+    n_ev = waves.shape[0]
+    ny = waves.shape[1]
+    nx = waves.shape[2]
+    energy = np.zeros((n_ev, ny, nx))
+    time = np.zeros((n_ev, ny, nx))
+    npulse = np.zeros((n_ev, ny, nx), dtype=np.int16)
+    for e in range(n_ev):
+        if not has_wf[e]:
+            continue
+        for iy in range(ny):
+            for ix in range(nx):
+                w = waves[e, iy, ix].astype(np.float64)
+                s = 0.0
+                for j in range(w.shape[0]):
+                    s += w[j]
+                if s < fit_min:
+                    energy[e, iy, ix] = s
+                    time[e, iy, ix] = t_expected
+                    npulse[e, iy, ix] = 1 if s > 0 else 0
+                    continue
+                a, t, n = fit_cell(
+                    w,
+                    table,
+                    tmin,
+                    step,
+                    min_frac,
+                    min_sample,
+                    max_pulses,
+                    t_expected,
+                    window_start,
+                    sample_ns,
+                    tau,
+                )
+                energy[e, iy, ix] = a
+                time[e, iy, ix] = t
+                npulse[e, iy, ix] = n
+    return energy, time, npulse
+
+
+def pulse_table(cfg: PileupConfig) -> tuple[np.ndarray, float, float]:
+    """Unit-pulse templates on a grid of start times covering the readout window.
+
+    Pulses may start up to 8τ before the window (their tail is in it). Returns (table
+    (n_times, 32), first start time [ns], step [ns]).
+    """
+    tmin = cfg.window_start_ns - 8.0 * cfg.pulse_tau_ns
+    tmax = cfg.window_start_ns + N_WAVEFORM_SAMPLES * WAVEFORM_SAMPLE_NS
+    step = TIME_STEP_NS
+    ntab = int((tmax - tmin) / step) + 1
+    table = _make_table(
+        cfg.pulse_tau_ns, cfg.window_start_ns, WAVEFORM_SAMPLE_NS, N_WAVEFORM_SAMPLES, step, tmin, ntab
+    )
+    return table, tmin, step
+
+
+def fit_waveform(w: np.ndarray, cfg: PileupConfig) -> tuple[float, float, int]:
+    """Fit one cell waveform (32 samples, GeV/sample): (in-time energy [GeV], time [ns], pulses)."""
+    table, tmin, step = pulse_table(cfg)
+    e, t, n = fit_cell(
+        np.asarray(w, dtype=np.float64),
+        table,
+        tmin,
+        step,
+        cfg.peak_min_fraction,
+        cfg.peak_min_sample,
+        int(cfg.max_pulses),
+        cfg.expected_time_ns,
+        cfg.window_start_ns,
+        WAVEFORM_SAMPLE_NS,
+        cfg.pulse_tau_ns,
+    )
+    return float(e), float(t), int(n)
+
+
+@dataclass
+class PileupResult:
+    """Per-cell result of the pile-up removal for ``n`` events.
+
+    scale (n,6,6): in-time / total energy of each cell (1 where no waveform was fitted);
+    time (n,6,6) [ns]: in-time pulse time; n_pulses (n,6,6); timing_ok (n,): every cell with
+    in-time energy above the threshold has its pulse within the time window (Sec. VI.A).
+    """
+
+    scale: np.ndarray
+    time: np.ndarray
+    n_pulses: np.ndarray
+    timing_ok: np.ndarray
+
+
+def remove_pileup(
+    waveforms: np.ndarray,
+    has_waveforms: np.ndarray,
+    cell_energy: np.ndarray,
+    cell_time: np.ndarray,
+    cfg: PileupConfig,
+) -> PileupResult:
+    """Pile-up removal (spec Sec. VI.A) for events ``waveforms`` (n,6,6,32) [GeV/sample].
+
+    ``cell_energy`` (n,6,6) [GeV] and ``cell_time`` (n,6,6) [ns] serve events without waveforms
+    (timing requirement applied to the stored cell time, no subtraction).
+    """
+    waves = np.ascontiguousarray(waveforms, dtype=np.float32)
+    has = np.asarray(has_waveforms, dtype=np.bool_)
+    table, tmin, step = pulse_table(cfg)
+    e_fit, t_fit, npulse = _remove_events(
+        waves,
+        has,
+        table,
+        tmin,
+        step,
+        cfg.peak_min_fraction,
+        cfg.peak_min_sample,
+        int(cfg.max_pulses),
+        cfg.expected_time_ns,
+        cfg.fit_min_energy,
+        cfg.window_start_ns,
+        WAVEFORM_SAMPLE_NS,
+        cfg.pulse_tau_ns,
+    )
+    total = waves.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(total > 0, e_fit / np.where(total > 0, total, 1.0), 1.0)
+    scale = np.where(has[:, None, None], np.clip(scale, 0.0, 1.5), 1.0)
+    time = np.where(has[:, None, None], t_fit, np.asarray(cell_time, dtype=np.float64))
+    e_in = np.where(has[:, None, None], e_fit, np.asarray(cell_energy, dtype=np.float64))
+    big = e_in > cfg.cell_energy_threshold
+    late = np.abs(time - cfg.expected_time_ns) > cfg.time_window_ns
+    timing_ok = ~np.any(big & late, axis=(1, 2))
+    return PileupResult(scale=scale, time=time, n_pulses=npulse, timing_ok=timing_ok)
