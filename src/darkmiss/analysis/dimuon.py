@@ -124,6 +124,10 @@ class RRResult:
         return self._normalised(lambda e: rr_linear(e, p["c"], p["d"]))
 
 
+#: Parameter limits of the RR fit: tau covers the low-energy pile-up effect, E_ECAL <~ 10 GeV (spec Sec. VI.A).
+RR_LIMITS: dict[str, tuple[float, float]] = {"a": (-1.0, 1.0), "tau": (0.5, 30.0)}
+
+
 def rr_double_ratio(
     e_data: np.ndarray,
     e_mc: np.ndarray,
@@ -162,8 +166,8 @@ def rr_double_ratio(
         return out
     ls = LeastSquares(x, y, ye, rr_model)
     m = Minuit(ls, c=1.0, a=0.1, tau=5.0)
-    m.limits["tau"] = (0.5, 30.0)  # the low-energy pile-up effect, E_ECAL <~ 10 GeV (spec Sec. VI.A)
-    m.limits["a"] = (-1.0, 1.0)
+    m.limits["tau"] = RR_LIMITS["tau"]
+    m.limits["a"] = RR_LIMITS["a"]
     m.migrad()
     m.hesse()
     ls2 = LeastSquares(x, y, ye, rr_linear)
@@ -183,9 +187,13 @@ def rr_variations(rr: RRResult) -> list[dict[str, float]]:
     names = ["c", "a", "tau"]
     p0 = np.array([rr.params[n] for n in names])
     vals, vecs = np.linalg.eigh(np.array(rr.cov))
+    # the varied parameters stay inside the fit's own limits (rr_double_ratio): a poorly constrained
+    # tau must not step to values the model was never allowed to take (e.g. tau <= 0)
+    lo = np.array([-np.inf, RR_LIMITS["a"][0], RR_LIMITS["tau"][0]])
+    hi = np.array([np.inf, RR_LIMITS["a"][1], RR_LIMITS["tau"][1]])
     out = []
     for k in range(len(vals)):
         step = np.sqrt(max(vals[k], 0.0)) * vecs[:, k]
         for s in (+1, -1):
-            out.append(dict(zip(names, (p0 + s * step).tolist(), strict=True)))
+            out.append(dict(zip(names, np.clip(p0 + s * step, lo, hi).tolist(), strict=True)))
     return out

@@ -210,7 +210,8 @@ def write_pseudodata(
                 ecal_energy=rng.uniform(5.0, 60.0, r["n_dimuon"]),
             )
         )
-        parts.append(make_events(r["n_cal"], Process.CALIBRATION, rng, cfg, run=idx, calibration=True))
+        # calibration-trigger events come from separate calibration runs (spec Sec. VI.B): own file
+        cal_arrays = make_events(r["n_cal"], Process.CALIBRATION, rng, cfg, run=idx, calibration=True)
         if n_signal_injected and name == next(iter(runs)):
             # own stream: the rest of the pseudo-data is identical with and without the injection
             srng = np.random.default_rng([seed, 1])
@@ -242,6 +243,11 @@ def write_pseudodata(
             "blinded": mode == "data",
         }
         write_events(folder / f"run{name}.root", arrays, meta)
+        write_events(
+            folder / f"run{name}_calibration.root",
+            cal_arrays,
+            {**meta, "process": "calibration", "trigger": "calibration"},
+        )
         n_up = r["n_upstream"]
         norm_density = n_up * r["slope"] / (np.exp(r["slope"] * 95.0) - np.exp(r["slope"] * 1.0))
         truth["runs"][name] = {"slope": r["slope"], "p1": float(np.log(norm_density)), "n_upstream": n_up}
@@ -282,5 +288,7 @@ def write_mc(
     )
     a = make_events(n_cal, Process.CALIBRATION, rng, cfg, calibration=True)
     write_events(
-        folder / "calibration.root", a, {"run": "I", "mode": "mc", "process": "calibration", "eot": 1e6}
+        folder / "calibration.root",
+        a,
+        {"run": "I", "mode": "mc", "process": "calibration", "eot": 1e6, "trigger": "calibration"},
     )

@@ -277,9 +277,11 @@ def run_analysis(
 
     # ---- calibration-trigger efficiencies (Eq. 25) ----
     cal: dict[str, CalibrationEfficiency] = {}
-    mc_cal = mc.subset(mc.trigger_calibration) if mc is not None else None
+    # calibration samples: events of calibration-trigger runs only (spec Sec. VI.B: the ECAL threshold
+    # removed from the trigger; the physics-trigger samples would bring dimuons and hadrons in)
+    mc_cal = mc.subset(mc.trigger_calibration & mc.calibration_run) if mc is not None else None
     for r in run_list:
-        dcal = data.subset(data.trigger_calibration & (data_runs == r))
+        dcal = data.subset(data.trigger_calibration & data.calibration_run & (data_runs == r))
         cal[r] = calibration_efficiency(r, dcal, mc_cal if (mc_cal is not None and mc_cal.n) else None, cfg)
     tables["calibration"] = [asdict(c) for c in cal.values()]
 

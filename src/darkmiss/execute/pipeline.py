@@ -203,6 +203,10 @@ def reproduce(
                     seed=seed + 2, scheduler=scheduler,
                 )
             simulate(
+                pr, name, "mc", folder / "calibration", eot=cfg.calibration_eot, processes=["em"],
+                trigger="calibration", workers=workers, seed=seed + 4, scheduler=scheduler,
+            )
+            simulate(
                 pr, name, "mc", folder / "background", processes=bkg, eot=run.eot * cfg.mc_eot_scale,
                 workers=workers, seed=seed + 3, scheduler=scheduler,
                 progress=_stage_progress(f"MC run {name}", quiet),

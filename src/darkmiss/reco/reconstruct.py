@@ -39,6 +39,7 @@ class RecoEvents:
     true_aprime_energy: np.ndarray
     trigger_physics: np.ndarray
     trigger_calibration: np.ndarray
+    calibration_run: np.ndarray  # event from a calibration-trigger run (file metadata), spec Sec. VI.B
     e_ecal: np.ndarray
     e_ecal_raw: np.ndarray
     e_ps: np.ndarray
@@ -108,6 +109,7 @@ def reconstruct_arrays(
     *,
     is_data: bool,
     norm: float = 1.0,
+    calibration_run: bool = False,
 ) -> RecoEvents:
     """Reconstruct events from schema arrays (pile-up removal, ECAL, tracks, SRD, V2, HCAL)."""
     n = len(arrays["event_id"])
@@ -138,6 +140,7 @@ def reconstruct_arrays(
         true_aprime_energy=np.asarray(arrays["true_aprime_energy"], dtype=f8),
         trigger_physics=np.asarray(arrays["trigger_physics"], dtype=bool),
         trigger_calibration=np.asarray(arrays["trigger_calibration"], dtype=bool),
+        calibration_run=np.full(n, bool(calibration_run)),
         e_ecal=ec.energy,
         e_ecal_raw=(ecal_cells + ps_cells).sum(axis=(1, 2)),
         e_ps=ec.ps_energy,
@@ -201,7 +204,10 @@ def reconstruct_file(
     mode = str(meta.get("mode", "mc"))
     is_data = mode == "data"
     norm = 1.0 if is_data else mc_norm(meta)
-    reco = reconstruct_arrays(sample.arrays, cfg, geometry, is_data=is_data, norm=norm)
+    reco = reconstruct_arrays(
+        sample.arrays, cfg, geometry, is_data=is_data, norm=norm,
+        calibration_run=str(meta.get("trigger", "physics")) == "calibration",
+    )
     info = FileInfo(
         path=str(path),
         mode=mode,

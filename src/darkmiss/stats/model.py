@@ -40,6 +40,7 @@ class StatsConfig:
     optimise_masses: tuple[float, ...] = (0.002, 0.02)
     optimise_cut_min: float = 20.0
     optimise_cut_max: float = 80.0
+    optimise_cut_step: float = 2.0
 
     def __post_init__(self) -> None:
         require(0.0 < self.cl < 1.0, "stats.cl", self.cl, "a confidence level in (0, 1)")
@@ -82,6 +83,7 @@ class StatsConfig:
             optimise_masses=tuple(float(m) for m in opt.get("masses", (0.002, 0.02))),
             optimise_cut_min=float(opt.get("cut_min", 20.0)),
             optimise_cut_max=float(opt.get("cut_max", 80.0)),
+            optimise_cut_step=float(opt.get("cut_step", 2.0)),
         )
 
 
