@@ -50,7 +50,9 @@ def test_preset_geometry():
     assert g.ecal.total_x0 == pytest.approx(40.0, abs=1.5)
     assert g.ps_x0 == pytest.approx(4.0, abs=0.5)
     assert g.hcal.total_lambda == pytest.approx(7.0, abs=0.6)
-    assert g.n_hcal_modules * g.hcal.total_lambda + 0 > 28  # ~30 lambda_int for the whole HCAL (spec Sec. III)
+    assert (
+        g.n_hcal_modules * g.hcal.total_lambda + 0 > 28
+    )  # ~30 lambda_int for the whole HCAL (spec Sec. III)
     runs = runs_from_preset(p)
     assert sum(r.eot for r in runs.values()) == pytest.approx(4.3e10, rel=1e-9)  # spec Sec. IV
     assert [r.name for r in select_runs(p, "all")] == ["I", "II", "III"]

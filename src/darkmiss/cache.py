@@ -110,5 +110,5 @@ def store_npz(namespace: str, key: str, arrays: dict[str, np.ndarray]) -> Path:
     target = cache_dir() / namespace / f"{key}.npz"
     with atomic_write_path(target) as tmp:
         with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
+            np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
     return target

@@ -11,9 +11,9 @@ import sys
 import typer
 
 try:  # typer >= 0.20 vendors click as typer._click
-    from typer._click import exceptions as cexc
+    from typer._click import exceptions as cexc  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
-    from click import exceptions as cexc
+    from click import exceptions as cexc  # type: ignore[no-redef]
 
 from darkmiss import __version__
 from darkmiss.errors import DarkmissError, UserInputError
@@ -86,12 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         msg = " ".join(exc.format_message().split())
         sys.stderr.write(f"darkmiss: error: {msg}\n")
         return 2
-    except cexc.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
     except cexc.ClickException as exc:
         sys.stderr.write(f"darkmiss: error: {' '.join(exc.format_message().split())}\n")
         return 2
-    except cexc.Abort:
+    except typer.Abort:
         sys.stderr.write("darkmiss: aborted\n")
         return 130
     except KeyboardInterrupt:

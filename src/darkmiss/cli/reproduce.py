@@ -14,8 +14,12 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     def reproduce_cmd(
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
         out: Path = typer.Option(..., "--out", help="Output folder (stages are cached inside it)."),
-        mass: list[str] = typer.Option(None, "--mass", help="A' masses [GeV], comma-separated (default: preset list)."),
-        quick: bool = typer.Option(False, "--quick", help="Reduced statistics, the same chain (CI's end-to-end test)."),
+        mass: list[str] = typer.Option(
+            None, "--mass", help="A' masses [GeV], comma-separated (default: preset list)."
+        ),
+        quick: bool = typer.Option(
+            False, "--quick", help="Reduced statistics, the same chain (CI's end-to-end test)."
+        ),
         workers: int = typer.Option(1, "--workers", help="Local worker processes."),
         scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address."),
         seed: int = typer.Option(0, "--seed", help="Master random seed."),
@@ -28,14 +32,24 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         masses = parse_floats(mass, "mass", positive=True, allow_empty=True)
         check_masses(masses)
         res = reproduce(
-            preset, out, masses=masses or None, quick=quick, workers=workers, scheduler=scheduler, seed=seed,
-            force=force, quiet=as_json,
+            preset,
+            out,
+            masses=masses or None,
+            quick=quick,
+            workers=workers,
+            scheduler=scheduler,
+            seed=seed,
+            force=force,
+            quiet=as_json,
         )
         if as_json:
             emit(res.results, True)
             return
         rows = [
-            {k: r[k] for k in ("mass", "epsilon_etl", "epsilon_etl_expected", "epsilon_ww", "epsilon_etl_direct")}
+            {
+                k: r[k]
+                for k in ("mass", "epsilon_etl", "epsilon_etl_expected", "epsilon_ww", "epsilon_etl_direct")
+            }
             for r in res.results["limits"]
             if r.get("default_mass")
         ]

@@ -92,7 +92,9 @@ def load_preset(name_or_path: str) -> Preset:
     folder = root / name_or_path
     if not name_or_path or "/" in name_or_path or not folder.is_dir():
         raise UserInputError(
-            "preset", name_or_path, f"one of {', '.join(available_presets())} or a path to a preset TOML file/folder"
+            "preset",
+            name_or_path,
+            f"one of {', '.join(available_presets())} or a path to a preset TOML file/folder",
         )
     files = [p for p in folder.iterdir() if p.name.endswith(".toml")]
     return Preset(name_or_path, _read_toml_files(files))

@@ -235,8 +235,14 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
     dcfg = DigitizerConfig.from_preset(task.preset)
     prod = ProductionConfig.from_preset(task.preset)
     ev = digitize(
-        truth, task.run, task.mode, dcfg, rng, trigger=task.trigger, waveform_max_ecal=prod.waveform_max_ecal,
-        waveform_zs_gev=prod.waveform_zs_gev
+        truth,
+        task.run,
+        task.mode,
+        dcfg,
+        rng,
+        trigger=task.trigger,
+        waveform_max_ecal=prod.waveform_max_ecal,
+        waveform_zs_gev=prod.waveform_zs_gev,
     )
     sum_w = float(ev["weight"].sum())
     box = prod.signal_box

@@ -33,7 +33,9 @@ class TruthBatch:
     ps: np.ndarray  # (n, 6, 6) GeV, preshower
     v2: np.ndarray  # (n,) MIP
     hcal: np.ndarray  # (n, 4, 3, 3) GeV
-    hcal_time_spread_ns: np.ndarray  # (n,) extra spread of HCAL cell times (late neutrals, upstream secondaries)
+    hcal_time_spread_ns: (
+        np.ndarray
+    )  # (n,) extra spread of HCAL cell times (late neutrals, upstream secondaries)
     missing_energy: np.ndarray  # (n,) GeV, undetected energy (A', neutrinos, escaping particles)
     aprime_energy: np.ndarray  # (n,) GeV, 0 unless signal
     mass: np.ndarray  # (n,) GeV, A' mass for signal, else 0

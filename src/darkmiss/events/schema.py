@@ -65,7 +65,13 @@ BRANCHES: tuple[Branch, ...] = (
     # truth (for MC studies; the analysis never cuts on these)
     Branch("true_beam_energy", "float32", (), "GeV", "true energy of the incoming particle"),
     Branch("true_beam_pdg", "int32", (), "", "PDG id of the incoming particle"),
-    Branch("true_missing_energy", "float32", (), "GeV", "energy carried away undetected (A', neutrinos, escaping hadrons)"),
+    Branch(
+        "true_missing_energy",
+        "float32",
+        (),
+        "GeV",
+        "energy carried away undetected (A', neutrinos, escaping hadrons)",
+    ),
     Branch("true_aprime_energy", "float32", (), "GeV", "A' energy for signal events, 0 otherwise"),
     Branch("true_mass", "float32", (), "GeV", "A' mass of signal events, 0 otherwise"),
     # trigger and beam counters
@@ -76,14 +82,28 @@ BRANCHES: tuple[Branch, ...] = (
     # tracker
     Branch("tracker_hits", "int16", (6,), "", "hits per station, TRACKER_STATIONS order"),
     Branch("n_tracks_in", "int16", (), "", "reconstructed incoming tracks (upstream MM1-2)"),
-    Branch("track_momentum", "float32", (), "GeV", "momentum of the (first) incoming track from the magnet deflection"),
+    Branch(
+        "track_momentum",
+        "float32",
+        (),
+        "GeV",
+        "momentum of the (first) incoming track from the magnet deflection",
+    ),
     Branch("track_angle_in", "float32", (), "mrad", "incoming track angle to the beam axis"),
-    Branch("track_angle_out", "float32", (), "mrad", "outgoing track angle after the magnets (deflected axis)"),
+    Branch(
+        "track_angle_out", "float32", (), "mrad", "outgoing track angle after the magnets (deflected axis)"
+    ),
     # synchrotron-radiation detector
     Branch("srd_energy", "float32", (3,), "GeV", "energy in the three SRD counters"),
     Branch("srd_time", "float32", (3,), "ns", "time of the three SRD counters"),
     # ECAL with preshower
-    Branch("ecal_cells", "float32", (6, 6), "GeV", "ECAL (main section) cell energies from the full readout window"),
+    Branch(
+        "ecal_cells",
+        "float32",
+        (6, 6),
+        "GeV",
+        "ECAL (main section) cell energies from the full readout window",
+    ),
     Branch("ps_cells", "float32", (6, 6), "GeV", "preshower cell energies from the full readout window"),
     Branch("ecal_time", "float32", (6, 6), "ns", "cell time of the largest pulse"),
     Branch("ecal_energy", "float32", (), "GeV", "sum of ecal_cells and ps_cells (no pile-up removal)"),

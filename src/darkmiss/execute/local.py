@@ -37,7 +37,8 @@ def map_chunks(
     n = len(tasks)
     results: list[Any] = [None] * n
     if scheduler:
-        from distributed import Client, as_completed as dask_as_completed
+        from distributed import Client
+        from distributed import as_completed as dask_as_completed
 
         with Client(scheduler) as client:
             futures = [client.submit(fn, *t, pure=False) for t in tasks]

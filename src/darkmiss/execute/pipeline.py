@@ -51,7 +51,9 @@ class ReproduceConfig:
     quick: bool
 
     @classmethod
-    def from_preset(cls, preset: Preset, *, quick: bool = False, masses: list[float] | None = None) -> ReproduceConfig:
+    def from_preset(
+        cls, preset: Preset, *, quick: bool = False, masses: list[float] | None = None
+    ) -> ReproduceConfig:
         t = dict(preset.section("reproduce"))
         mode = dict(t.get("quick" if quick else "full", {}))
         for k in ("masses", "fine_grid", "efficiency_masses"):
@@ -100,11 +102,14 @@ def _yield_records(yields: list[Any]) -> list[dict[str, Any]]:
     out = []
     for y in yields:
         d = asdict(y) if hasattr(y, "__dataclass_fields__") else dict(y)
-        out.append({k: v for k, v in d.items() if not isinstance(v, (list, np.ndarray))} | {
-            "spectrum_edges": list(np.asarray(d.get("spectrum_edges", []), float)),
-            "spectrum_ww": list(np.asarray(d.get("spectrum_ww", []), float)),
-            "spectrum_etl": list(np.asarray(d.get("spectrum_etl", []), float)),
-        })
+        out.append(
+            {k: v for k, v in d.items() if not isinstance(v, (list, np.ndarray))}
+            | {
+                "spectrum_edges": list(np.asarray(d.get("spectrum_edges", []), float)),
+                "spectrum_ww": list(np.asarray(d.get("spectrum_ww", []), float)),
+                "spectrum_etl": list(np.asarray(d.get("spectrum_etl", []), float)),
+            }
+        )
     return out
 
 
@@ -136,7 +141,15 @@ def reproduce(
     out.mkdir(parents=True, exist_ok=True)
     runner = StageRunner(out, force=force)
     runs = runs_from_preset(pr)
-    common = {"preset": pr.digest(), "seed": seed}
+    common = {"seed": seed}
+
+    def tables(*names: str) -> dict[str, Any]:
+        # a stage's key holds only the preset tables it reads, so that e.g. a changed [stats] table
+        # re-runs the limits but not the simulation
+        return {n: pr.data.get(n) for n in names}
+
+    physics = ("setup", "beam", "shower", "calorimetry")
+    simulation = (*physics, "runs", "detector", "production", "backgrounds")
     t_start = time.perf_counter()
     stage_names = iter(STAGES)
 
@@ -144,7 +157,9 @@ def reproduce(
         if not quiet:
             from darkmiss.cli.common import stderr_console
 
-            stderr_console.print(f"[bold]darkmiss reproduce[/bold] · stage {STAGES.index(name) + 1}/{len(STAGES)}: {name}")
+            stderr_console.print(
+                f"[bold]darkmiss reproduce[/bold] · stage {STAGES.index(name) + 1}/{len(STAGES)}: {name}"
+            )
 
     # 1. yields -----------------------------------------------------------------------------
     next(stage_names)
@@ -154,13 +169,20 @@ def reproduce(
         from darkmiss.shower.yields import aprime_yields
 
         ys = aprime_yields(
-            pr, list(cfg.plot_masses), showers=cfg.yield_showers, seed=seed, workers=workers, scheduler=scheduler
+            pr,
+            list(cfg.plot_masses),
+            showers=cfg.yield_showers,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
         )
         write_json_atomic(folder / "yields.json", _yield_records(list(ys)))
         return {"n_masses": len(ys)}
 
     yields_dir = runner.run(
-        "yields", common | {"masses": cfg.plot_masses, "showers": cfg.yield_showers}, do_yields
+        "yields",
+        common | tables(*physics) | {"masses": cfg.plot_masses, "showers": cfg.yield_showers},
+        do_yields,
     )
 
     # 2. pseudo-data ------------------------------------------------------------------------
@@ -172,19 +194,35 @@ def reproduce(
         info: dict[str, Any] = {}
         for name, run in runs.items():
             s = simulate(
-                pr, name, "data", folder / "physics", eot=run.eot * cfg.data_eot_scale,
-                workers=workers, seed=seed, scheduler=scheduler,
+                pr,
+                name,
+                "data",
+                folder / "physics",
+                eot=run.eot * cfg.data_eot_scale,
+                workers=workers,
+                seed=seed,
+                scheduler=scheduler,
                 progress=_stage_progress(f"data run {name}", quiet),
             )
             info[name] = {"stored": s.stored_events.get(name, {}), "pileup": s.mean_pileup.get(name)}
             simulate(
-                pr, name, "data", folder / "calibration", eot=cfg.calibration_eot, processes=["em"],
-                trigger="calibration", workers=workers, seed=seed + 1, scheduler=scheduler,
+                pr,
+                name,
+                "data",
+                folder / "calibration",
+                eot=cfg.calibration_eot,
+                processes=["em"],
+                trigger="calibration",
+                workers=workers,
+                seed=seed + 1,
+                scheduler=scheduler,
             )
         return info
 
     data_dir = runner.run(
-        "data", common | {"scale": cfg.data_eot_scale, "cal": cfg.calibration_eot}, do_data
+        "data",
+        common | tables(*simulation) | {"scale": cfg.data_eot_scale, "cal": cfg.calibration_eot},
+        do_data,
     )
 
     # 3. Monte Carlo ------------------------------------------------------------------------
@@ -198,24 +236,55 @@ def reproduce(
         for name, run in runs.items():
             for m in cfg.efficiency_masses:
                 simulate(
-                    pr, name, "mc", folder / f"signal_m{m:.6g}", processes=["signal"], mass=m,
-                    epsilon=cfg.signal_epsilon, eot=run.eot * cfg.mc_eot_scale, workers=workers,
-                    seed=seed + 2, scheduler=scheduler,
+                    pr,
+                    name,
+                    "mc",
+                    folder / f"signal_m{m:.6g}",
+                    processes=["signal"],
+                    mass=m,
+                    epsilon=cfg.signal_epsilon,
+                    eot=run.eot * cfg.mc_eot_scale,
+                    workers=workers,
+                    seed=seed + 2,
+                    scheduler=scheduler,
                 )
             simulate(
-                pr, name, "mc", folder / "calibration", eot=cfg.calibration_eot, processes=["em"],
-                trigger="calibration", workers=workers, seed=seed + 4, scheduler=scheduler,
+                pr,
+                name,
+                "mc",
+                folder / "calibration",
+                eot=cfg.calibration_eot,
+                processes=["em"],
+                trigger="calibration",
+                workers=workers,
+                seed=seed + 4,
+                scheduler=scheduler,
             )
             simulate(
-                pr, name, "mc", folder / "background", processes=bkg, eot=run.eot * cfg.mc_eot_scale,
-                workers=workers, seed=seed + 3, scheduler=scheduler,
+                pr,
+                name,
+                "mc",
+                folder / "background",
+                processes=bkg,
+                eot=run.eot * cfg.mc_eot_scale,
+                workers=workers,
+                seed=seed + 3,
+                scheduler=scheduler,
                 progress=_stage_progress(f"MC run {name}", quiet),
             )
         return {"masses": list(cfg.efficiency_masses), "background_processes": bkg}
 
     mc_dir = runner.run(
         "mc",
-        common | {"scale": cfg.mc_eot_scale, "masses": cfg.efficiency_masses, "eps": cfg.signal_epsilon},
+        common
+        | tables(*simulation)
+        | {
+            "scale": cfg.mc_eot_scale,
+            "masses": cfg.efficiency_masses,
+            "eps": cfg.signal_epsilon,
+            "cal": cfg.calibration_eot,
+            "n": (cfg.signal_events, cfg.dimuon_events),
+        },
         do_mc,
     )
 
@@ -228,7 +297,9 @@ def reproduce(
         res = analyze(data_dir, mc_dir, folder, pr, workers=workers, seed=seed, blinded=True)
         return {"blinded": res.blinded}
 
-    analysis_dir = runner.run("analysis", common, do_analysis, depends=("data", "mc"))
+    analysis_dir = runner.run(
+        "analysis", common | tables("setup", "analysis", "systematics"), do_analysis, depends=("data", "mc")
+    )
 
     # 5. cut optimisation, frozen before unblinding -----------------------------------------------
     announce("optimise")
@@ -250,7 +321,12 @@ def reproduce(
             write_text_atomic(folder / "figures" / "fig14_error.txt", repr(exc))
         return {"chosen_cut": float(opt.chosen_cut)}
 
-    opt_dir = runner.run("optimise", common | {"masses": cfg.optimise_masses}, do_optimise, depends=("analysis",))
+    opt_dir = runner.run(
+        "optimise",
+        common | tables("stats") | {"masses": cfg.optimise_masses},
+        do_optimise,
+        depends=("analysis",),
+    )
 
     # 6. unblinding --------------------------------------------------------------------------
     announce("unblind")
@@ -275,14 +351,16 @@ def reproduce(
         analysis = AnalysisResult.read(unblind_dir)
         recs = json.loads((yields_dir / "yields.json").read_text(encoding="utf-8"))
         ys = [
-            SimpleYield(r["mass"], r["yield_ww"], r["yield_etl"], r["yield_etl_direct"], r.get("yield_etl_err", 0.0))
+            SimpleYield(
+                r["mass"], r["yield_ww"], r["yield_etl"], r["yield_etl_direct"], r.get("yield_etl_err", 0.0)
+            )
             for r in recs
         ]
         lim = compute_limits(analysis, ys, preset=pr, workers=workers)
         write_outputs(lim, analysis, folder)
         return {"n_masses": len(lim.records)}
 
-    limits_dir = runner.run("limits", common, do_limits, depends=("yields", "unblind"))
+    limits_dir = runner.run("limits", common | tables("stats"), do_limits, depends=("yields", "unblind"))
 
     # 8. results + report ---------------------------------------------------------------------
     announce("report")
@@ -304,9 +382,12 @@ def reproduce(
         "total_seconds": round(total, 1),
     }
     stage_rows = [
-        {"stage": r.name, "key": r.key, "reused": r.reused, "seconds": round(r.seconds, 2)} for r in runner.records
+        {"stage": r.name, "key": r.key, "reused": r.reused, "seconds": round(r.seconds, 2)}
+        for r in runner.records
     ]
-    html = build_report(results, provenance, stage_rows, yields_dir, data_dir, opt_dir, unblind_dir, limits_dir)
+    html = build_report(
+        results, provenance, stage_rows, yields_dir, data_dir, opt_dir, unblind_dir, limits_dir
+    )
     report = write_text_atomic(out / "report.html", html)
     results["provenance"] = provenance
     results["stages"] = stage_rows
@@ -336,7 +417,9 @@ def build_results(
 
     analysis = AnalysisResult.read(unblind_dir)
     limits = json.loads((limits_dir / "limits.json").read_text(encoding="utf-8"))
-    yields = {round(r["mass"], 9): r for r in json.loads((yields_dir / "yields.json").read_text(encoding="utf-8"))}
+    yields = {
+        round(r["mass"], 9): r for r in json.loads((yields_dir / "yields.json").read_text(encoding="utf-8"))
+    }
     rows = []
     for r in limits["records"]:
         y = yields.get(round(r["mass"], 9), {})
@@ -373,7 +456,12 @@ def build_results(
             "total": float(sum(bkg)),
             "total_err": float(math.sqrt(sum(e * e for e in bkg_err))),
             "per_run": [
-                {"run": r.run, "value": r.background, "err": r.background_err, "components": r.background_components}
+                {
+                    "run": r.run,
+                    "value": r.background,
+                    "err": r.background_err,
+                    "components": r.background_components,
+                }
                 for r in analysis.runs
             ],
         },
@@ -381,10 +469,17 @@ def build_results(
         "eot": [r.eot for r in analysis.runs],
         "runs": [r.run for r in analysis.runs],
         "efficiency": [
-            {"run": r.run, "masses": r.efficiency_masses, "efficiency": r.efficiency, "components": r.efficiency_components}
+            {
+                "run": r.run,
+                "masses": r.efficiency_masses,
+                "efficiency": r.efficiency,
+                "components": r.efficiency_components,
+            }
             for r in analysis.runs
         ],
-        "dimuon_ratio": [{"run": r.run, "f": r.dimuon_ratio, "err": r.dimuon_ratio_err} for r in analysis.runs],
+        "dimuon_ratio": [
+            {"run": r.run, "f": r.dimuon_ratio, "err": r.dimuon_ratio_err} for r in analysis.runs
+        ],
         "systematics": [{"run": r.run, **r.systematics} for r in analysis.runs],
         "ecal_cut": analysis.ecal_cut,
         "hcal_cut": analysis.hcal_cut,

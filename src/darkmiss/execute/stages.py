@@ -68,6 +68,8 @@ class StageRunner:
         t0 = time.perf_counter()
         info = fn(folder) or {}
         seconds = time.perf_counter() - t0
-        write_json_atomic(done, {"key": key, "params": params, "depends": list(depends), "seconds": seconds, "info": info})
+        write_json_atomic(
+            done, {"key": key, "params": params, "depends": list(depends), "seconds": seconds, "info": info}
+        )
         self.records.append(StageRecord(name, key, False, seconds, info))
         return folder

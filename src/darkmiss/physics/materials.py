@@ -136,7 +136,9 @@ MATERIALS: dict[str, Material] = {s: _element_material(e) for s, e in ELEMENTS.i
 MATERIALS["Sc"] = Material("Sc", 1.060, (("C", 0.922582), ("H", 0.077418)), 43.79, 81.7, 0.09311)
 MATERIALS["polystyrene"] = MATERIALS["Sc"]
 # Air (dry, 1 atm), PDG: ρ = 1.205e-3, X0 = 36.62 g/cm², λ_I = 90.1 g/cm², E_c = 87.92 MeV.
-MATERIALS["air"] = Material("air", 1.205e-3, (("N", 0.7553), ("O", 0.2318), ("C", 0.0129)), 36.62, 90.1, 0.08792)
+MATERIALS["air"] = Material(
+    "air", 1.205e-3, (("N", 0.7553), ("O", 0.2318), ("C", 0.0129)), 36.62, 90.1, 0.08792
+)
 
 
 def get_element(name: str) -> Element:

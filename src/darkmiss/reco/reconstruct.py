@@ -205,7 +205,11 @@ def reconstruct_file(
     is_data = mode == "data"
     norm = 1.0 if is_data else mc_norm(meta)
     reco = reconstruct_arrays(
-        sample.arrays, cfg, geometry, is_data=is_data, norm=norm,
+        sample.arrays,
+        cfg,
+        geometry,
+        is_data=is_data,
+        norm=norm,
         calibration_run=str(meta.get("trigger", "physics")) == "calibration",
     )
     info = FileInfo(

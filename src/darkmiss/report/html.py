@@ -98,7 +98,9 @@ class Report:
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
             f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head><body>",
             f"<header><h1>{html.escape(self.title)}</h1><p>{html.escape(self.subtitle)}</p></header>",
-            "<nav>" + "".join(f"<a href='#{s.anchor}'>{html.escape(s.title)}</a>" for s in self.sections) + "</nav>",
+            "<nav>"
+            + "".join(f"<a href='#{s.anchor}'>{html.escape(s.title)}</a>" for s in self.sections)
+            + "</nav>",
             "<main>",
         ]
         for s in self.sections:

@@ -140,7 +140,9 @@ def build_report(
                 "yield_etl": y.get("yield_etl"),
                 "yield_etl_direct": y.get("yield_etl_direct"),
                 "yield_etl_err": y.get("yield_etl_err"),
-                "k_eff = yield_ww/yield_etl": (y["yield_ww"] / y["yield_etl"]) if y.get("yield_etl") else None,
+                "k_eff = yield_ww/yield_etl": (y["yield_ww"] / y["yield_etl"])
+                if y.get("yield_etl")
+                else None,
             }
             for y in yields
         ],
@@ -148,30 +150,43 @@ def build_report(
     )
     spec = _spectra_figure(yields)
     if spec:
-        rep.figure(s, spec, title="A' spectra", caption="Thick-target A' spectra, WW (dashed) vs ETL (solid), Fig. 4")
+        rep.figure(
+            s, spec, title="A' spectra", caption="Thick-target A' spectra, WW (dashed) vs ETL (solid), Fig. 4"
+        )
 
     # Simulation
     s = rep.section("Simulation of the 2016 runs")
     for sub in ("physics", "calibration"):
-        summ = data_dir / sub / "simulation.json"
-        if summ.is_file():
-            d = json.loads(summ.read_text(encoding="utf-8"))
-            stored = d.get("stored_events", {})
-            recs = [{"run": run, **procs} for run, procs in stored.items()]
-            rep.table(s, recs, title=f"Stored events per process ({sub} trigger, pseudo-data)")
-            plans = d.get("plans", [])
-            if plans:
-                rep.table(
-                    s,
-                    [
-                        {k: p.get(k) for k in ("run", "process", "rate_per_eot", "rate_source", "expected_events", "prescale", "n_events")}
-                        for p in plans
-                    ],
-                    title=f"Production plan ({sub})",
-                )
-            pile = d.get("mean_pileup")
-            if pile:
-                rep.table(s, [{"run": k, "mean pile-up particles": v} for k, v in pile.items()], title="Pile-up")
+        summaries = [
+            json.loads(f.read_text(encoding="utf-8"))
+            for f in sorted((data_dir / sub).glob("*/simulation.json"))
+        ]
+        if not summaries:
+            continue
+        stored = [
+            {"run": run, **procs} for d in summaries for run, procs in d.get("stored_events", {}).items()
+        ]
+        rep.table(s, stored, title=f"Stored events per process ({sub} trigger, pseudo-data)")
+        plans = [p for d in summaries for p in d.get("plans", [])]
+        if plans:
+            keys = (
+                "run",
+                "process",
+                "rate_per_eot",
+                "rate_source",
+                "expected_events",
+                "prescale",
+                "n_events",
+            )
+            rep.table(s, [{k: p.get(k) for k in keys} for p in plans], title=f"Production plan ({sub})")
+        pile = {run: v for d in summaries for run, v in d.get("mean_pileup", {}).items()}
+        dead = {run: v for d in summaries for run, v in d.get("dead_time", {}).items()}
+        if pile and sub == "physics":
+            rep.table(
+                s,
+                [{"run": k, "mean pile-up particles": v, "dead time": dead.get(k)} for k, v in pile.items()],
+                title="Pile-up and dead time",
+            )
 
     # Analysis
     s = rep.section("Analysis (after unblinding)")
@@ -179,7 +194,9 @@ def build_report(
     if tables_path.is_file():
         _add_tables(rep, s, json.loads(tables_path.read_text(encoding="utf-8")))
     rep.table(s, results.get("dimuon_ratio", []), title="Dimuon benchmark: data/MC ratio f per run (Table I)")
-    rep.table(s, results.get("systematics", []), title="Relative systematic uncertainties per run (Table III)")
+    rep.table(
+        s, results.get("systematics", []), title="Relative systematic uncertainties per run (Table III)"
+    )
     _figures(rep, s, unblind_dir / "figures")
 
     # Optimisation
