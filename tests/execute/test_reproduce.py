@@ -39,7 +39,9 @@ def test_bad_input_one_line(capsys):
 @pytest.mark.slow
 def test_reproduce_quick_end_to_end(tmp_path, capsys):
     out = tmp_path / "run"
-    rc = main(["reproduce", "--preset", "na64-2016", "--out", str(out), "--quick", "--workers", "2", "--seed", "3"])
+    rc = main(
+        ["reproduce", "--preset", "na64-2016", "--out", str(out), "--quick", "--workers", "2", "--seed", "3"]
+    )
     assert rc == 0
     res = json.loads((out / "results.json").read_text())
     # issue 8's keys
