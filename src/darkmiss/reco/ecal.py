@@ -72,7 +72,7 @@ def reconstruct_ecal(
     safe = np.where(energy > 0, energy, 1.0)
     cx = (tot.sum(axis=1) * xs).sum(axis=1) / safe
     cy = (tot.sum(axis=2) * ys).sum(axis=1) / safe
-    flat = tot.reshape(n, -1).argmax(axis=1)
+    flat = tot.reshape(n, tot.shape[1] * tot.shape[2]).argmax(axis=1)
     iy, ix = np.divmod(flat, nx)
     padded = np.pad(tot, ((0, 0), (1, 1), (1, 1)))
     e3 = np.zeros(n)
