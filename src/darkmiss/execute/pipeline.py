@@ -27,7 +27,7 @@ from darkmiss import __version__
 from darkmiss.cache import write_json_atomic, write_text_atomic
 from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import runs_from_preset
-from darkmiss.errors import UserInputError, require
+from darkmiss.errors import require
 from darkmiss.execute.stages import StageRecord, StageRunner
 
 STAGES = ("yields", "data", "mc", "analysis", "optimise", "unblind", "limits", "report")
@@ -126,6 +126,7 @@ def reproduce(
     quiet: bool = False,
 ) -> ReproduceResult:
     """Run the whole chain into ``out`` and return the results (see module docstring)."""
+    check_masses(masses or [])
     pr = preset if isinstance(preset, Preset) else load_preset(preset)
     cfg = ReproduceConfig.from_preset(pr, quick=quick, masses=masses)
     # The MC sample sizes of the weighted processes are statistics settings of the reproduction.
@@ -134,9 +135,6 @@ def reproduce(
     )
     require(workers >= 1, "workers", workers, "a positive number of worker processes")
     require(seed >= 0, "seed", seed, "a non-negative integer")
-    if masses:
-        for m in masses:
-            require(0 < m < 10.0, "mass", m, "A' masses in GeV between 0 and the beam energy")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     runner = StageRunner(out, force=force)
@@ -151,7 +149,6 @@ def reproduce(
     physics = ("setup", "beam", "shower", "calorimetry")
     simulation = (*physics, "runs", "detector", "production", "backgrounds")
     t_start = time.perf_counter()
-    stage_names = iter(STAGES)
 
     def announce(name: str) -> None:
         if not quiet:
@@ -162,7 +159,6 @@ def reproduce(
             )
 
     # 1. yields -----------------------------------------------------------------------------
-    next(stage_names)
     announce("yields")
 
     def do_yields(folder: Path) -> dict[str, Any]:
@@ -495,5 +491,4 @@ def build_results(
 def check_masses(masses: list[float]) -> None:
     """Reject masses outside (0, 10) GeV with a user error."""
     for m in masses:
-        if not (0 < m < 10):
-            raise UserInputError("mass", m, "A' masses in GeV, 0 < m < 10")
+        require(0 < m < 10.0, "mass", m, "A' masses in GeV, 0 < m < 10")
