@@ -184,34 +184,34 @@ def reproduce(
     # 2. pseudo-data ------------------------------------------------------------------------
     announce("data")
 
-    def do_data(folder: Path) -> dict[str, Any]:
+    def sim(run: str, mode: str, folder: Path, seed_offset: int, **kw: Any) -> Any:
+        """One `simulate` call of this reproduction (same preset, workers and scheduler)."""
         from darkmiss.detsim.generate import simulate
 
+        return simulate(
+            pr, run, mode, folder, workers=workers, seed=seed + seed_offset, scheduler=scheduler, **kw
+        )
+
+    def do_data(folder: Path) -> dict[str, Any]:
         info: dict[str, Any] = {}
         for name, run in runs.items():
-            s = simulate(
-                pr,
+            s = sim(
                 name,
                 "data",
                 folder / "physics",
+                0,
                 eot=run.eot * cfg.data_eot_scale,
-                workers=workers,
-                seed=seed,
-                scheduler=scheduler,
                 progress=_stage_progress(f"data run {name}", quiet),
             )
             info[name] = {"stored": s.stored_events.get(name, {}), "pileup": s.mean_pileup.get(name)}
-            simulate(
-                pr,
+            sim(
                 name,
                 "data",
                 folder / "calibration",
+                1,
                 eot=cfg.calibration_eot,
                 processes=["em"],
                 trigger="calibration",
-                workers=workers,
-                seed=seed + 1,
-                scheduler=scheduler,
             )
         return info
 
@@ -225,47 +225,38 @@ def reproduce(
     announce("mc")
 
     def do_mc(folder: Path) -> dict[str, Any]:
-        from darkmiss.detsim.generate import simulate
         from darkmiss.detsim.processes import available_processes
 
         bkg = [p for p in available_processes() if p not in ("signal", "em")]
         for name, run in runs.items():
+            mc_eot = run.eot * cfg.mc_eot_scale
             for m in cfg.efficiency_masses:
-                simulate(
-                    pr,
+                sim(
                     name,
                     "mc",
                     folder / f"signal_m{m:.6g}",
+                    2,
                     processes=["signal"],
                     mass=m,
                     epsilon=cfg.signal_epsilon,
-                    eot=run.eot * cfg.mc_eot_scale,
-                    workers=workers,
-                    seed=seed + 2,
-                    scheduler=scheduler,
+                    eot=mc_eot,
                 )
-            simulate(
-                pr,
+            sim(
                 name,
                 "mc",
                 folder / "calibration",
+                4,
                 eot=cfg.calibration_eot,
                 processes=["em"],
                 trigger="calibration",
-                workers=workers,
-                seed=seed + 4,
-                scheduler=scheduler,
             )
-            simulate(
-                pr,
+            sim(
                 name,
                 "mc",
                 folder / "background",
+                3,
                 processes=bkg,
-                eot=run.eot * cfg.mc_eot_scale,
-                workers=workers,
-                seed=seed + 3,
-                scheduler=scheduler,
+                eot=mc_eot,
                 progress=_stage_progress(f"MC run {name}", quiet),
             )
         return {"masses": list(cfg.efficiency_masses), "background_processes": bkg}
