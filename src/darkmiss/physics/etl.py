@@ -30,7 +30,8 @@ import numpy as np
 
 from darkmiss.constants import ALPHA, GEV2_TO_PB, M_E
 from darkmiss.errors import UserInputError, require
-from darkmiss.physics.materials import Element, get_element
+from darkmiss.physics.aprime import resolve_target
+from darkmiss.physics.materials import Element
 
 #: Lower edge of the scaled angular variable: (1−cosθ) ≥ OMC_FLOOR·ω_c(x) (the neglected cone holds a
 #: fraction ~1e-7 of the cross-section, where dσ/dcosθ is flat).
@@ -56,12 +57,6 @@ class EtlResult:
     def rel_err(self) -> float:
         """Relative statistical error of ``sigma_pb``."""
         return self.sigma_err_pb / self.sigma_pb if self.sigma_pb > 0 else math.inf
-
-
-def _target(target: str | Element) -> Element:
-    if isinstance(target, Element):
-        return target
-    return get_element(str(target))
 
 
 def _g2_total(t: np.ndarray, el: Element) -> np.ndarray:
@@ -356,7 +351,7 @@ def etl_integrate(
     _check(mass, energy, ml)
     require(0.0 <= x_min < x_max <= 1.0, "x_min/x_max", (x_min, x_max), "0 ≤ x_min < x_max ≤ 1")
     require(0.0 < rel_precision < 1.0, "rel_precision", rel_precision, "a relative error in (0, 1)")
-    els = [_target(t) for t in targets]
+    els = [resolve_target(t) for t in targets]
     x_lo, x_hi = _x_range(mass, energy, ml, x_min, x_max)
     if x_hi <= x_lo:
         import gvar
@@ -384,7 +379,7 @@ def sigma_etl(
     Integrated over x ∈ [x_min, x_max] (A′ energy fraction), all angles and the physical t range
     (Liu & Miller 2017; spec Sec. II, Eq. 12). Scales as ε²; statistical error from vegas.
     """
-    el = _target(target)
+    el = resolve_target(target)
     res, n = etl_integrate(
         mass, energy, (el,), lepton_mass, x_min=x_min, x_max=x_max, rel_precision=rel_precision, seed=seed
     )
@@ -417,7 +412,7 @@ def dsigma_dx_etl(
     """dσ_ETL/dx [pb] at A′ energy fractions ``x`` and its vegas error [pb] (2-D integral over θ and t)."""
     mass, energy, ml = float(mass), float(energy), float(lepton_mass)
     _check(mass, energy, ml)
-    el = _target(target)
+    el = resolve_target(target)
     xs = np.atleast_1d(np.asarray(x, dtype=float))
     x_lo, x_hi = _x_range(mass, energy, ml, 0.0, 1.0)
     vals = np.zeros(xs.shape)
@@ -452,7 +447,7 @@ def d2sigma_dx_dcos_etl(
     """
     mass, energy, ml = float(mass), float(energy), float(lepton_mass)
     _check(mass, energy, ml)
-    el = _target(target)
+    el = resolve_target(target)
     xb, cb = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(cos_theta, dtype=float))
     nodes, weights = np.polynomial.legendre.leggauss(int(n_t))
     u = 0.5 * (nodes + 1.0)

@@ -108,22 +108,20 @@ def _small_solve(A, b, n):
 
 
 @numba.njit(cache=True)
-def _chi2_joint(w, table, idx, n, amps):
-    """Least-squares amplitudes of pulses ``table[idx[:n]]`` for waveform ``w``; returns χ²."""
+def _lsq_fit(w, T, n, amps):
+    """Least-squares amplitudes of the pulse templates ``T[:n]`` for waveform ``w``; returns χ²."""
     ns = w.shape[0]
     A = np.empty((n, n))
     b = np.empty(n)
     for i in range(n):
-        ti = table[idx[i]]
         s = 0.0
         for k in range(ns):
-            s += ti[k] * w[k]
+            s += T[i, k] * w[k]
         b[i] = s
         for j in range(i, n):
-            tj = table[idx[j]]
             s = 0.0
             for k in range(ns):
-                s += ti[k] * tj[k]
+                s += T[i, k] * T[j, k]
             A[i, j] = s
             A[j, i] = s
         A[i, i] += 1e-9
@@ -132,11 +130,20 @@ def _chi2_joint(w, table, idx, n, amps):
     for k in range(ns):
         d = w[k]
         for i in range(n):
-            d -= x[i] * table[idx[i], k]
+            d -= x[i] * T[i, k]
         c += d * d
     for i in range(n):
         amps[i] = x[i]
     return c
+
+
+@numba.njit(cache=True)
+def _chi2_joint(w, table, idx, n, amps):
+    """Least-squares amplitudes of pulses ``table[idx[:n]]`` for waveform ``w``; returns χ²."""
+    T = np.empty((n, w.shape[0]))
+    for i in range(n):
+        T[i, :] = table[idx[i]]
+    return _lsq_fit(w, T, n, amps)
 
 
 @numba.njit(cache=True)
@@ -172,30 +179,7 @@ def _chi2_times(w, times, n, tau, t0, dt, calib, amps):
         _template(times[i], tau, t0, dt, ns, tmp)
         for k in range(ns):
             T[i, k] = tmp[k] * calib
-    A = np.empty((n, n))
-    b = np.empty(n)
-    for i in range(n):
-        s = 0.0
-        for k in range(ns):
-            s += T[i, k] * w[k]
-        b[i] = s
-        for j in range(i, n):
-            s = 0.0
-            for k in range(ns):
-                s += T[i, k] * T[j, k]
-            A[i, j] = s
-            A[j, i] = s
-        A[i, i] += 1e-9
-    x = _small_solve(A, b, n)
-    c = 0.0
-    for k in range(ns):
-        d = w[k]
-        for i in range(n):
-            d -= x[i] * T[i, k]
-        c += d * d
-    for i in range(n):
-        amps[i] = x[i]
-    return c
+    return _lsq_fit(w, T, n, amps)
 
 
 @numba.njit(cache=True)
