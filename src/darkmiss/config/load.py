@@ -26,6 +26,14 @@ else:  # pragma: no cover
 PRESETS_PACKAGE = "darkmiss.config.presets"
 
 
+def required(table: dict[str, Any], key: str, where: str) -> Any:
+    """``table[key]``; a missing key is a user error naming the preset table ``where`` (e.g. ``"[setup]"``)."""
+    try:
+        return table[key]
+    except KeyError:
+        raise UserInputError(f"preset {where}", "(missing)", f"a value for '{key}'") from None
+
+
 def available_presets() -> list[str]:
     """Names of the presets shipped with darkmiss."""
     root = resources.files(PRESETS_PACKAGE)

@@ -10,15 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from darkmiss.config.load import Preset
+from darkmiss.config.load import required as _get
 from darkmiss.errors import UserInputError
 from darkmiss.physics.materials import SamplingStructure
-
-
-def _get(table: dict[str, Any], key: str, where: str) -> Any:
-    try:
-        return table[key]
-    except KeyError:
-        raise UserInputError(f"preset {where}", "(missing)", f"a value for '{key}'") from None
 
 
 def _structure(name: str, t: dict[str, Any]) -> SamplingStructure:

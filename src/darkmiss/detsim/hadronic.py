@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from scipy.special import gammaincc
 
-from darkmiss.config.load import Preset
+from darkmiss.config.load import Preset, required
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.constants import ALPHA, M_E, M_P, PB_TO_CM2
 from darkmiss.errors import UserInputError
@@ -41,10 +41,7 @@ def _table(preset: Preset, name: str) -> dict[str, Any]:
 
 
 def _num(t: dict[str, Any], key: str, where: str) -> float:
-    try:
-        v = float(t[key])
-    except KeyError:
-        raise UserInputError(f"preset [backgrounds.{where}]", "(missing)", f"a value for '{key}'") from None
+    v = float(required(t, key, f"[backgrounds.{where}]"))
     if not math.isfinite(v):
         raise UserInputError(f"preset [backgrounds.{where}] {key}", v, "a finite number")
     return v

@@ -10,14 +10,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from darkmiss.config.load import Preset
+from darkmiss.config.load import required as _t
 from darkmiss.errors import UserInputError
-
-
-def _t(table: dict[str, Any], key: str, where: str) -> Any:
-    try:
-        return table[key]
-    except KeyError:
-        raise UserInputError(f"preset {where}", "(missing)", f"a value for '{key}'") from None
 
 
 def _pair(v: Any, where: str) -> tuple[float, float]:
