@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from darkmiss.analysis.background import exp_integral
 from darkmiss.analysis.result import AnalysisResult, RunAnalysis
 from darkmiss.config.load import Preset, load_preset
 from darkmiss.errors import BlindingError, UserInputError, require
@@ -424,22 +425,6 @@ class OptimisationResult:
         return asdict(self)
 
 
-def _sideband_integral(fit: dict[str, Any], cut: float) -> tuple[float, float]:
-    """∫₀^cut exp(p1 + p2 E) dE [events] and its error from the fit covariance (side band C, Sec. VIII)."""
-    p1, p2 = float(fit["p1"]), float(fit["p2"])
-    if abs(p2) < 1e-12:
-        val = math.exp(p1) * cut
-        d2 = math.exp(p1) * cut**2 / 2
-    else:
-        val = math.exp(p1) * (math.exp(p2 * cut) - 1.0) / p2
-        # d/dp2 of ∫ e^{p1+p2E} dE = ∫ E e^{p1+p2E} dE
-        d2 = math.exp(p1) * ((cut * p2 - 1.0) * math.exp(p2 * cut) + 1.0) / p2**2
-    grad = np.array([val, d2])
-    cov = np.asarray(fit.get("cov", [[0.0, 0.0], [0.0, 0.0]]), dtype=float)
-    var = float(grad @ cov @ grad) if cov.shape == (2, 2) else 0.0
-    return val, math.sqrt(max(var, 0.0))
-
-
 def background_at_cut(run: RunAnalysis, cut: float, nominal_cut: float) -> tuple[float, float]:
     """Background [events] and error in the signal box with E_ECAL < ``cut`` [GeV].
 
@@ -450,8 +435,9 @@ def background_at_cut(run: RunAnalysis, cut: float, nominal_cut: float) -> tuple
     fit = run.sideband_fit
     if not fit or "p1" not in fit or "p2" not in fit:
         return float(run.background), float(run.background_err)
-    i_nom, _ = _sideband_integral(fit, nominal_cut)
-    i_cut, _ = _sideband_integral(fit, cut)
+    p1, p2 = float(fit["p1"]), float(fit["p2"])
+    i_nom = float(exp_integral(p1, p2, 0.0, nominal_cut))
+    i_cut = float(exp_integral(p1, p2, 0.0, cut))
     sb = next((v for k, v in run.background_components.items() if "side band c" in k.lower()), None)
     sb_val, sb_err = (float(sb[0]), float(sb[1])) if sb else (i_nom, 0.0)
     other_err2 = max(float(run.background_err) ** 2 - sb_err**2, 0.0)
