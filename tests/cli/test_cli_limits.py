@@ -122,3 +122,33 @@ def test_optimise_freezes_then_refuses_after_unblinding(folders, capsys):
     rc = main(["optimise", "--analysis", str(an)])
     err = capsys.readouterr().err
     assert rc == 2 and "unblinding" in err
+
+
+def test_limits_with_relative_paths_keeps_the_working_folder(folders, tmp_path, monkeypatch, capsys):
+    """Regression: writing HEPData changed the working folder, so a relative --out broke afterwards."""
+    an, _, ys = folders
+    monkeypatch.chdir(tmp_path)
+    rc = main(["limits", "--analysis", an.name, "--yields", ys.name, "--out", "rel/out", "--no-asymptotic"])
+    assert rc == 0
+    assert Path.cwd() == tmp_path
+    out = tmp_path / "rel" / "out"
+    assert (out / "limits.json").is_file()
+    assert (out / "hepdata" / "submission.yaml").is_file() and (out / "hepdata" / "submission.tar.gz").is_file()
+    assert not (tmp_path / "submission.tar.gz").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["an", "blind", "yields.json", "rel"])
+
+
+def test_write_hepdata_never_changes_the_working_folder(folders, tmp_path, monkeypatch):
+    from darkmiss.report.hepdata import write_hepdata
+    from darkmiss.stats.limits import SimpleYield, compute_limits
+
+    an, _, _ = folders
+    res = compute_limits(
+        AnalysisResult.read(an), [SimpleYield(0.01, 2e-5, 1.8e-5, 1.7e-5)], asymptotic=False
+    )
+    monkeypatch.chdir(tmp_path)
+    target = write_hepdata(res, Path("rel") / "hepdata")
+    assert Path.cwd() == tmp_path
+    assert (tmp_path / "rel" / "hepdata" / "submission.yaml").is_file()
+    assert not (tmp_path / "submission.tar.gz").exists()
+    assert target == Path("rel") / "hepdata"

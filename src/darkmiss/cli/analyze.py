@@ -64,11 +64,15 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
 
     @app.command("analyze")
     def analyze_cmd(
-        events: Path = typer.Option(..., "--events", help="Folder (or file) of data-mode event files."),
-        mc: Path | None = typer.Option(
-            None, "--mc", help="Folder of MC event files (signal, dimuon, backgrounds)."
+        events: Path = typer.Option(
+            ..., "--events", help="Folder (or file) of data-mode event files.", resolve_path=True
         ),
-        out: Path = typer.Option(..., "--out", help="Output folder (analysis.json, tables, figures)."),
+        mc: Path | None = typer.Option(
+            None, "--mc", help="Folder of MC event files (signal, dimuon, backgrounds).", resolve_path=True
+        ),
+        out: Path = typer.Option(
+            ..., "--out", help="Output folder (analysis.json, tables, figures).", resolve_path=True
+        ),
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
         seed: int = typer.Option(0, "--seed", help="Seed of the uncertainty toys."),
         workers: int = typer.Option(1, "--workers", help="Worker processes for the reconstruction."),
@@ -91,7 +95,9 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
 
     @app.command("unblind")
     def unblind_cmd(
-        analysis: Path = typer.Option(..., "--analysis", help="Folder written by `darkmiss analyze`."),
+        analysis: Path = typer.Option(
+            ..., "--analysis", help="Folder written by `darkmiss analyze`.", resolve_path=True
+        ),
         workers: int = typer.Option(1, "--workers", help="Worker processes for the reconstruction."),
         figures: bool = typer.Option(True, "--figures/--no-figures", help="Redraw the figures."),
         as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),

@@ -22,7 +22,9 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         showers: int = typer.Option(2000, "--showers", help="Signal showers per mass."),
         seed: int = typer.Option(0, "--seed"),
         mode: str = typer.Option("fast", "--mode", help="fast or detailed."),
-        out: Path = typer.Option(Path("fig6_signal_ecal.png"), "--out", help="Output figure file."),
+        out: Path = typer.Option(
+            Path("fig6_signal_ecal.png"), "--out", help="Output figure file.", resolve_path=True
+        ),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """ECAL energy of signal events for several A′ masses (spec Fig. 6)."""

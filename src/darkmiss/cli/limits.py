@@ -112,12 +112,17 @@ def write_outputs(result: Any, analysis: Any, out: Path, *, plots: bool = True) 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     @app.command("limits")
     def limits_cmd(
-        analysis: Path = typer.Option(..., "--analysis", help="Folder written by `darkmiss analyze`."),
+        analysis: Path = typer.Option(
+            ..., "--analysis", help="Folder written by `darkmiss analyze`.", resolve_path=True
+        ),
         mass: list[str] = typer.Option(
             None, "--mass", help="A' masses [GeV], comma-separated (default: the analysis masses)."
         ),
         yields: Path = typer.Option(
-            None, "--yields", help="JSON yields per EOT (mass, yield_ww, yield_etl, yield_etl_direct)."
+            None,
+            "--yields",
+            help="JSON yields per EOT (mass, yield_ww, yield_etl, yield_etl_direct).",
+            resolve_path=True,
         ),
         preset: str = typer.Option(None, "--preset", help="Preset (default: the analysis's)."),
         method: str = typer.Option(None, "--method", help="exact (headline), asymptotic or simplified."),
@@ -128,7 +133,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             True, "--asymptotic/--no-asymptotic", help="Also compute pyhf asymptotic CLs."
         ),
         plots: bool = typer.Option(True, "--plots/--no-plots", help="Write figures."),
-        out: Path = typer.Option(..., "--out", help="Output folder."),
+        out: Path = typer.Option(..., "--out", help="Output folder.", resolve_path=True),
         as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
     ) -> None:
         """90% C.L. limits on ε, y and α_D (exact CLs; asymptotic and simplified beside it)."""
@@ -180,7 +185,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     @app.command("optimise")
     def optimise_cmd(
         analysis: Path = typer.Option(
-            ..., "--analysis", help="Folder written by `darkmiss analyze` (still blinded)."
+            ..., "--analysis", help="Folder written by `darkmiss analyze` (still blinded).", resolve_path=True
         ),
         mass: list[str] = typer.Option(
             None, "--mass", help="A' masses [GeV] of the curves (default: preset, 0.002,0.02)."
@@ -231,8 +236,10 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
 
     @plot_app.command("limits")
     def plot_limits_cmd(
-        limits: Path = typer.Option(..., "--limits", help="limits.json written by `darkmiss limits`."),
-        out: Path = typer.Option(..., "--out", help="Folder for the figures."),
+        limits: Path = typer.Option(
+            ..., "--limits", help="limits.json written by `darkmiss limits`.", resolve_path=True
+        ),
+        out: Path = typer.Option(..., "--out", help="Folder for the figures.", resolve_path=True),
     ) -> None:
         """Figures of Figs. 15-17 and the Brazil band from limits.json."""
         from darkmiss.plots.limit_figures import plot_all

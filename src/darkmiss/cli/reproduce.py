@@ -13,7 +13,9 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     @app.command("reproduce")
     def reproduce_cmd(
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
-        out: Path = typer.Option(..., "--out", help="Output folder (stages are cached inside it)."),
+        out: Path = typer.Option(
+            ..., "--out", help="Output folder (stages are cached inside it).", resolve_path=True
+        ),
         mass: list[str] = typer.Option(
             None, "--mass", help="A' masses [GeV], comma-separated (default: preset list)."
         ),

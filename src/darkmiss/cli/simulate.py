@@ -31,7 +31,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         trigger: str = typer.Option(
             "physics", "--trigger", help="physics (Eq. 14) or calibration (no ECAL threshold)."
         ),
-        out: Path = typer.Option(..., "--out", help="Output folder for the event files."),
+        out: Path = typer.Option(..., "--out", help="Output folder for the event files.", resolve_path=True),
         workers: int = typer.Option(1, "--workers", help="Local worker processes."),
         seed: int = typer.Option(0, "--seed", help="Master random seed."),
         scheduler: str = typer.Option(
@@ -98,8 +98,10 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
 
     @plot_app.command("fig7")
     def fig7_cmd(
-        events: Path = typer.Option(..., "--events", help="Folder of event files (darkmiss simulate --out)."),
-        out: Path = typer.Option(..., "--out", help="Output folder for the figures."),
+        events: Path = typer.Option(
+            ..., "--events", help="Folder of event files (darkmiss simulate --out).", resolve_path=True
+        ),
+        out: Path = typer.Option(..., "--out", help="Output folder for the figures.", resolve_path=True),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """Fig. 7 left panels: E_ECAL vs E_HCAL (HCAL1+HCAL2) per run, SRD-tagged events."""

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -16,8 +19,39 @@ import numpy as np
 from darkmiss.stats.limits import LimitsResult
 
 
-def _finite(values: np.ndarray) -> list[float]:
-    return [float(v) if np.isfinite(v) else 0.0 for v in values]
+# HEPData's notation for a value that does not exist (a limit that could not be set).
+MISSING = "-"
+
+# ``Submission.create_files`` always writes its archive ``submission.tar.gz`` into the working folder.
+# It runs in a child process started in a temporary folder, so this process's working directory (and
+# every relative path the caller holds) never changes.
+_CREATE_FILES = (
+    "import pickle, sys\n"
+    "with open(sys.argv[1], 'rb') as fh:\n"
+    "    sub = pickle.load(fh)\n"
+    "sub.create_files(sys.argv[2], validate=True, remove_old=True)\n"
+)
+
+
+def _finite(values: np.ndarray) -> list[float | str]:
+    return [float(v) if np.isfinite(v) else MISSING for v in values]
+
+
+def _create_files(sub: object, outdir: Path, workdir: Path) -> None:
+    """Run ``sub.create_files(outdir, validate=True)`` in a child process whose working folder is ``workdir``."""
+    pkl = workdir / "submission.pkl"
+    with open(pkl, "wb") as fh:
+        pickle.dump(sub, fh)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CREATE_FILES, str(pkl), str(outdir)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    pkl.unlink()
+    if proc.returncode != 0:
+        raise RuntimeError(f"hepdata_lib could not write a valid record: {proc.stderr.strip()[-2000:]}")
 
 
 def write_hepdata(result: LimitsResult, outdir: str | Path) -> Path:
@@ -86,14 +120,9 @@ def write_hepdata(result: LimitsResult, outdir: str | Path) -> Path:
         t3.add_variable(dep("alpha_D (pseudo-Dirac, f = 0.25)", result.column("alpha_d_pseudodirac")[ok]))
         t3.add_variable(dep("alpha_D (Majorana, f = 3)", result.column("alpha_d_majorana")[ok]))
         sub.add_table(t3)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)).resolve()
     try:
-        cwd = os.getcwd()
-        try:
-            os.chdir(tmp)  # hepdata_lib writes its archive into the working folder
-            sub.create_files(str(tmp / "out"), validate=False, remove_old=True)
-        finally:
-            os.chdir(cwd)
+        _create_files(sub, tmp / "out", tmp)
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp / "out", target)
