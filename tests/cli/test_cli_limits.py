@@ -133,7 +133,9 @@ def test_limits_with_relative_paths_keeps_the_working_folder(folders, tmp_path, 
     assert Path.cwd() == tmp_path
     out = tmp_path / "rel" / "out"
     assert (out / "limits.json").is_file()
-    assert (out / "hepdata" / "submission.yaml").is_file() and (out / "hepdata" / "submission.tar.gz").is_file()
+    assert (out / "hepdata" / "submission.yaml").is_file() and (
+        out / "hepdata" / "submission.tar.gz"
+    ).is_file()
     assert not (tmp_path / "submission.tar.gz").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["an", "blind", "yields.json", "rel"])
 
@@ -143,9 +145,7 @@ def test_write_hepdata_never_changes_the_working_folder(folders, tmp_path, monke
     from darkmiss.stats.limits import SimpleYield, compute_limits
 
     an, _, _ = folders
-    res = compute_limits(
-        AnalysisResult.read(an), [SimpleYield(0.01, 2e-5, 1.8e-5, 1.7e-5)], asymptotic=False
-    )
+    res = compute_limits(AnalysisResult.read(an), [SimpleYield(0.01, 2e-5, 1.8e-5, 1.7e-5)], asymptotic=False)
     monkeypatch.chdir(tmp_path)
     target = write_hepdata(res, Path("rel") / "hepdata")
     assert Path.cwd() == tmp_path

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
-import pytest
-
 from darkmiss.cli.main import main
 from darkmiss.config import load_preset
 from darkmiss.execute.pipeline import ReproduceConfig

@@ -18,7 +18,6 @@ import numpy as np
 
 from darkmiss.stats.limits import LimitsResult
 
-
 # HEPData's notation for a value that does not exist (a limit that could not be set).
 MISSING = "-"
 
