@@ -8,6 +8,7 @@ leaves a half-written file.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from darkmiss.util import to_json
 
 
 def cache_dir() -> Path:
@@ -36,9 +39,7 @@ def hash_key(*parts: Any) -> str:
             return o.item()
         if isinstance(o, Path):
             return str(o)
-        if hasattr(o, "__dataclass_fields__"):
-            import dataclasses
-
+        if dataclasses.is_dataclass(o) and not isinstance(o, type):
             return dataclasses.asdict(o)
         return repr(o)
 
@@ -72,8 +73,6 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
 
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> Path:
     """Write ``obj`` as JSON (numpy-aware) atomically."""
-    from darkmiss.cli.common import to_json
-
     return write_text_atomic(path, to_json(obj))
 
 

@@ -141,11 +141,13 @@ def test_limits_with_relative_paths_keeps_the_working_folder(folders, tmp_path, 
 
 
 def test_write_hepdata_never_changes_the_working_folder(folders, tmp_path, monkeypatch):
+    from darkmiss.interpret.limits import interpret_limits
     from darkmiss.report.hepdata import write_hepdata
     from darkmiss.stats.limits import SimpleYield, compute_limits
 
     an, _, _ = folders
-    res = compute_limits(AnalysisResult.read(an), [SimpleYield(0.01, 2e-5, 1.8e-5, 1.7e-5)], asymptotic=False)
+    yields = [SimpleYield(0.01, 2e-5, 1.8e-5, 1.7e-5)]
+    res = interpret_limits(compute_limits(AnalysisResult.read(an), yields, asymptotic=False))
     monkeypatch.chdir(tmp_path)
     target = write_hepdata(res, Path("rel") / "hepdata")
     assert Path.cwd() == tmp_path

@@ -13,8 +13,10 @@ from darkmiss.analysis.result import AnalysisResult, RunAnalysis
 from darkmiss.errors import BlindingError
 from darkmiss.interpret.bounds import available_bounds, interpolate_bound, load_bound
 from darkmiss.interpret.darkmatter import alpha_d_lower_bound, rescale_y, y_limit
-from darkmiss.interpret.epsilon import epsilon_limit, interpolate_efficiency, signal_per_eps2
-from darkmiss.stats.limits import SimpleYield, background_at_cut, compute_limits, optimise_cut
+from darkmiss.interpret.limits import interpret_limits
+from darkmiss.stats.epsilon import epsilon_limit, interpolate_efficiency, signal_per_eps2
+from darkmiss.stats.limits import SimpleYield, compute_limits
+from darkmiss.stats.optimise import background_at_cut, optimise_cut
 
 SYST = {"eot": 0.02, "signal_cross_section": 0.1, "primary_selection": 0.04, "reweighting": 0.07}
 
@@ -88,7 +90,7 @@ def _yields(masses):
 
 
 def test_compute_limits_zero_observed():
-    res = compute_limits(make_analysis(), _yields([0.01, 0.1]), asymptotic=False)
+    res = interpret_limits(compute_limits(make_analysis(), _yields([0.01, 0.1]), asymptotic=False))
     r = res.records[0]
     # total signal per ε² at 10 MeV: Σ eot·eff·n_A'
     s = (2.3e10 * 0.55 + 1.1e10 * 0.5 + 0.9e10 * 0.45) * 1.8e-5
@@ -110,7 +112,7 @@ def test_compute_limits_zero_observed():
 
 
 def test_blinded_gives_expected_only():
-    res = compute_limits(make_analysis(blinded=True), _yields([0.01]), asymptotic=False)
+    res = interpret_limits(compute_limits(make_analysis(blinded=True), _yields([0.01]), asymptotic=False))
     r = res.records[0]
     assert r.n90 is None and r.epsilon_etl is None and r.alpha_d_pseudodirac is None
     assert r.epsilon_etl_expected > 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 import pytest
@@ -16,7 +15,6 @@ from darkmiss.errors import UserInputError
 from darkmiss.physics.aprime import (
     CrossSection,
     chi_iww,
-    cross_section,
     d2sigma_dx_dcos_iww,
     dsigma_dx_iww,
     resolve_target,
@@ -24,6 +22,7 @@ from darkmiss.physics.aprime import (
     sigma_ww,
 )
 from darkmiss.physics.formfactors import chi_flux_numeric
+from darkmiss.physics.production import cross_section
 
 
 def test_sigma_ww_by_hand():
@@ -164,12 +163,6 @@ def test_cross_section_dataclass_and_errors():
     assert 0.0 < iww.sigma_err_pb < 1e-6 * iww.sigma_pb
     mu = cross_section("iww", 0.1, 150.0, "Pb", lepton="mu")
     assert mu.sigma_pb == pytest.approx(sigma_iww(0.1, 150.0, lepton_mass=M_MU), rel=1e-12)
-
-
-def test_etl_missing_is_a_user_error(monkeypatch):
-    monkeypatch.setitem(sys.modules, "darkmiss.physics.etl", None)
-    with pytest.raises(UserInputError, match="etl not available"):
-        cross_section("etl", 0.1, 100.0)
 
 
 @pytest.mark.parametrize(

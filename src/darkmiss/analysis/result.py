@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from darkmiss.errors import UserInputError
+
 
 @dataclass
 class RunAnalysis:
@@ -75,8 +77,6 @@ class AnalysisResult:
     @classmethod
     def read(cls, folder: str | Path) -> AnalysisResult:
         """Read ``folder/analysis.json``."""
-        from darkmiss.errors import UserInputError
-
         p = Path(folder) / "analysis.json"
         if not p.is_file():
             raise UserInputError(

@@ -81,8 +81,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     ) -> None:
         """Reconstruct, select (blinded) and analyse events: cut-flows, regions, dimuons, efficiencies,
         background and systematics (spec Sec. IV-VIII)."""
-        from darkmiss.analysis.run import analyze
         from darkmiss.errors import UserInputError
+        from darkmiss.pipeline.analysis import analyze
 
         if workers < 1:
             raise UserInputError("workers", workers, "a positive integer")
@@ -103,7 +103,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
     ) -> None:
         """Open the signal box at the frozen cuts (refused until `darkmiss optimise` froze the ECAL cut)."""
-        from darkmiss.analysis.run import unblind
+        from darkmiss.pipeline.analysis import unblind
 
         res = unblind(analysis, workers=workers, figures=figures)
         _print_table(_summary(res, analysis), as_json)

@@ -7,20 +7,26 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from rich.console import Console
 from rich.table import Table
 
 from darkmiss.errors import UserInputError
+from darkmiss.util import progress, stderr_console, stdout_console, to_json
 
-stderr_console = Console(stderr=True)
-stdout_console = Console()
+__all__ = [
+    "emit",
+    "parse_floats",
+    "parse_names",
+    "progress",
+    "stderr_console",
+    "stdout_console",
+    "to_json",
+]
 
 
 def parse_floats(
@@ -69,28 +75,6 @@ def parse_names(values: Sequence[str] | str | None, parameter: str, allowed: Ite
     return out
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, (np.floating, float)):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
-
-
-def to_json(obj: Any) -> str:
-    """Serialise records to JSON (numpy scalars and arrays allowed; NaN/inf become null)."""
-    return json.dumps(_jsonable(obj), indent=1)
-
-
 def emit(records: list[dict[str, Any]] | dict[str, Any], as_json: bool, title: str | None = None) -> None:
     """Print records as JSON (``as_json``) or as a readable table."""
     if as_json:
@@ -124,10 +108,3 @@ def _fmt(v: Any) -> str:
             return f"[{len(seq)} values]"
         return "[" + ", ".join(_fmt(x) for x in seq) + "]"
     return str(v)
-
-
-def progress(iterable: Iterable[Any], total: int | None = None, description: str = "", disable: bool = False):
-    """A progress bar on stderr (tqdm)."""
-    from tqdm import tqdm
-
-    return tqdm(iterable, total=total, desc=description, file=sys.stderr, disable=disable, leave=False)

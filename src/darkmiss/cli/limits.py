@@ -1,5 +1,9 @@
 """`darkmiss limits` (90% C.L. limits and interpretation, spec Sec. IX-X), `darkmiss optimise`
-(ECAL cut before unblinding, Sec. IX Fig. 14) and `darkmiss plot limits`."""
+(ECAL cut before unblinding, Sec. IX Fig. 14) and `darkmiss plot limits`.
+
+The chain's modules are imported inside each command, so that ``--help`` and argument errors answer
+without loading numba, pyhf and matplotlib.
+"""
 
 from __future__ import annotations
 
@@ -43,12 +47,8 @@ def _read_yields(path: Path) -> list[Any]:
 def _compute_yields(
     preset: str, masses: list[float], showers: int | None, seed: int, workers: int
 ) -> list[Any]:
-    try:
-        from darkmiss.shower.yields import aprime_yields
-    except ImportError:
-        raise UserInputError(
-            "yields", "(none)", "a --yields JSON file (the shower yields module is not available)"
-        ) from None
+    from darkmiss.shower.yields import aprime_yields
+
     return list(aprime_yields(preset, masses, showers=showers, seed=seed, workers=workers))
 
 
@@ -65,48 +65,6 @@ def _summary(rec: Any) -> dict[str, Any]:
         "y_alpha_d_0p5": rec.y_alpha_d_0p5,
         "alpha_d_pseudodirac": rec.alpha_d_pseudodirac,
     }
-
-
-def write_outputs(result: Any, analysis: Any, out: Path, *, plots: bool = True) -> dict[str, Any]:
-    """limits.json, one pyhf workspace per mass (+ settings), HEPData folder and figures under ``out``."""
-    from darkmiss.cache import write_json_atomic
-    from darkmiss.report.hepdata import write_hepdata
-    from darkmiss.stats.limits import build_model
-    from darkmiss.stats.model import StatsConfig
-    from darkmiss.stats.workspace import to_workspace_spec, workspace_settings
-
-    config = StatsConfig.from_preset(result.preset)
-    files: dict[str, Any] = {"limits": str(write_json_atomic(out / "limits.json", result.to_dict()))}
-    ws_files = []
-    for rec in result.records:
-        per_run = [r.eot * e for r, e in zip(analysis.runs, rec.efficiency, strict=False)]
-        yrel = rec.yield_etl_rel_err
-        model = build_model(
-            analysis,
-            [p / sum(per_run) for p in per_run],
-            config=config,
-            yield_rel_err=yrel,
-        )
-        spec = to_workspace_spec(model, measurement=f"NA64_invisible_mA{rec.mass:.6g}GeV")
-        name = f"workspace_mA{rec.mass:.6g}.json"
-        ws_files.append(str(write_json_atomic(out / "workspaces" / name, spec)))
-        settings = workspace_settings(model, config.pyhf_interpcode)
-        settings["poi_meaning"] = (
-            "mu = total expected signal events (signal samples are the runs' fractions n_EOT,i eps_tot,i / sum); "
-            "epsilon^2 = mu / signal_per_eps2_etl (spec Eq. 26); kept O(1) so that the fits converge"
-        )
-        settings["signal_per_eps2_etl"] = rec.signal_per_eps2_etl
-        settings["signal_per_eps2_ww"] = rec.signal_per_eps2_ww
-        settings["signal_per_eps2_etl_direct"] = rec.signal_per_eps2_etl_direct
-        settings["mass_GeV"] = rec.mass
-        write_json_atomic(out / "workspaces" / name.replace(".json", ".settings.json"), settings)
-    files["workspaces"] = ws_files
-    files["hepdata"] = str(write_hepdata(result, out / "hepdata"))
-    if plots:
-        from darkmiss.plots.limit_figures import plot_all
-
-        files["figures"] = [str(p) for p in plot_all(result, out / "figures")]
-    return files
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
@@ -138,6 +96,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     ) -> None:
         """90% C.L. limits on ε, y and α_D (exact CLs; asymptotic and simplified beside it)."""
         from darkmiss.analysis.result import AnalysisResult
+        from darkmiss.interpret.limits import interpret_limits
+        from darkmiss.pipeline.limits import write_outputs
         from darkmiss.stats.limits import compute_limits
 
         an = AnalysisResult.read(analysis)
@@ -164,8 +124,11 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         def prog(it: Any, n: int) -> Any:
             return progress(it, total=n, description="limits", disable=as_json)
 
-        result = compute_limits(
-            an, ys, method=method, preset=pname, asymptotic=asymptotic, workers=workers, progress=prog
+        result = interpret_limits(
+            compute_limits(
+                an, ys, method=method, preset=pname, asymptotic=asymptotic, workers=workers, progress=prog
+            ),
+            pname,
         )
         files = write_outputs(result, an, out, plots=plots)
         if as_json:
@@ -198,20 +161,11 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """Choose the ECAL cut from the average expected limit (Fig. 14) and freeze it before unblinding."""
-        from darkmiss.analysis.result import AnalysisResult
-        from darkmiss.cache import write_json_atomic
-        from darkmiss.stats.limits import freeze_cut, optimise_cut
+        from darkmiss.pipeline.analysis import optimise
 
-        an = AnalysisResult.read(analysis)
         masses = parse_floats(mass, "mass", positive=True) if mass else None
-        res = optimise_cut(an, masses, preset=preset or an.preset or "na64-2016")
-        write_json_atomic(Path(analysis) / "optimisation.json", res.to_dict())
-        if plots:
-            from darkmiss.plots.limit_figures import plot_optimisation
-
-            plot_optimisation(res, Path(analysis) / "figures" / "ecal_cut_optimisation.png")
-        if freeze:
-            freeze_cut(analysis, res)
+        figure = analysis / "figures" / "ecal_cut_optimisation.png" if plots else None
+        res = optimise(analysis, masses, preset=preset, freeze=freeze, figure=figure)
         payload = {
             "chosen_cut": res.chosen_cut,
             "previous_cut": res.previous_cut,
@@ -242,11 +196,11 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Folder for the figures.", resolve_path=True),
     ) -> None:
         """Figures of Figs. 15-17 and the Brazil band from limits.json."""
+        from darkmiss.interpret.limits import InterpretedLimits
         from darkmiss.plots.limit_figures import plot_all
-        from darkmiss.stats.limits import LimitsResult
 
         if not limits.is_file():
             raise UserInputError("limits", str(limits), "a limits.json written by `darkmiss limits`")
-        res = LimitsResult.from_dict(json.loads(limits.read_text(encoding="utf-8")))
+        res = InterpretedLimits.from_dict(json.loads(limits.read_text(encoding="utf-8")))
         for p in plot_all(res, out):
             typer.echo(str(p))

@@ -29,7 +29,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print results.json on stdout."),
     ) -> None:
         """Yields → pseudo-data and MC → analysis → optimisation → unblinding → limits → report."""
-        from darkmiss.execute.pipeline import reproduce
+        from darkmiss.pipeline.reproduce import reproduce
 
         masses = parse_floats(mass, "mass", positive=True, allow_empty=True)
         res = reproduce(

@@ -10,8 +10,9 @@ import typer
 
 from darkmiss.cli.common import emit, parse_floats
 from darkmiss.errors import UserInputError
-from darkmiss.physics.aprime import LEPTON_MASSES, METHODS, cross_section, lepton_mass_of, resolve_target
+from darkmiss.physics.aprime import LEPTON_MASSES, METHODS, lepton_mass_of, resolve_target
 from darkmiss.physics.muonpair import THRESHOLD_GEV, sigma_total
+from darkmiss.physics.production import cross_section
 
 
 def parse_one_float(value: str, parameter: str, *, positive: bool = False) -> float:

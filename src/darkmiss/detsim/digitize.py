@@ -21,7 +21,7 @@ from darkmiss.config.load import Preset
 from darkmiss.config.schema import RUN_NAMES, RunConfig, SetupGeometry
 from darkmiss.constants import M_E
 from darkmiss.detsim.beam import PDG_E, BeamConfig, beam_rate_hz
-from darkmiss.detsim.pileup import PileupConfig, PileupOverlay, sample_pileup
+from darkmiss.detsim.pileup import Deposits, PileupConfig, PileupOverlay, sample_pileup
 from darkmiss.detsim.srd import SRDConfig, sr_counter_energies, srd_response
 from darkmiss.detsim.tracker import TrackerConfig, reconstruct
 from darkmiss.detsim.trigger import TriggerConfig, check_trigger, evaluate
@@ -80,8 +80,6 @@ def check_mode(mode: str) -> str:
 
 
 def _empty_overlay(n: int) -> PileupOverlay:
-    from darkmiss.detsim.pileup import Deposits
-
     z = np.zeros(0)
     return PileupOverlay(
         event=np.zeros(0, np.int64),

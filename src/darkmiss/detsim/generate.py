@@ -37,7 +37,7 @@ from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.trigger import check_trigger
 from darkmiss.errors import UserInputError
 from darkmiss.events.io import read_metadata, write_events
-from darkmiss.execute import chunk_seeds, map_chunks
+from darkmiss.parallel import chunk_seeds, map_chunks
 
 SUMMARY_FILE = "simulation.json"
 

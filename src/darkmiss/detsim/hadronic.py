@@ -20,14 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import gammaincc
+from scipy.special import gammainc, gammaincc
 
 from darkmiss.config.load import Preset, required
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.constants import ALPHA, M_E, M_P, PB_TO_CM2
+from darkmiss.detsim import srd
 from darkmiss.errors import UserInputError
 from darkmiss.physics.materials import SamplingStructure, get_element, get_material
 from darkmiss.shower.api import CaloResponse
+from darkmiss.shower.response import em_response as _em
 
 MB_TO_PB = 1.0e9
 
@@ -565,8 +567,6 @@ def em_longitudinal_cdf(
     Gamma profile dE/dt ∝ (bt)^(a−1) e^(−bt), b = 0.5, t_max = (a−1)/b = ln(E/E_c) + C with
     C = +0.5 for photons, −0.5 for electrons (PDG Review "Passage of particles", Eq. 34.36).
     """
-    from scipy.special import gammainc
-
     e = np.maximum(np.asarray(energy, dtype=float), ec_gev * 1.01)
     tmax = np.maximum(np.log(e / ec_gev) + (0.5 if photon else -0.5), 0.1)
     b = 0.5
@@ -619,17 +619,10 @@ def sample_knockon_sr(n: int, rng: np.random.Generator, cfg: KnockOnConfig) -> n
 def electron_sr(beam_energy: np.ndarray, rng: np.random.Generator, preset: Preset) -> np.ndarray:
     """True SR energy [GeV] (n, 3) in the SRD counters of beam electrons of ``beam_energy``.
 
-    Uses the SRD model of the detector simulation (:func:`darkmiss.detsim.srd.sr_counter_energies`,
-    engineer D1); a preset without its ``[detector]`` table falls back to a δ-like tag deposit
-    (:func:`sample_knockon_sr`) so that the event still carries a tag.
+    Uses the SRD model of the detector simulation (:func:`darkmiss.detsim.srd.sr_counter_energies`).
     """
     e = np.asarray(beam_energy, dtype=float)
-    try:
-        from darkmiss.detsim import srd
-
-        cfg = srd.SRDConfig.from_preset(preset)
-    except (ImportError, UserInputError, KeyError, AttributeError):
-        return sample_knockon_sr(e.size, rng, KnockOnConfig.from_preset(preset))
+    cfg = srd.SRDConfig.from_preset(preset)
     return np.asarray(srd.sr_counter_energies(e, M_E, rng, cfg))
 
 
@@ -645,8 +638,6 @@ def em_response(
 
     Imported lazily (engineer C2's module). Events with zero energy get zero deposits.
     """
-    from darkmiss.shower.response import em_response as _em
-
     e = np.asarray(energies, dtype=float)
     n = e.shape[0]
     out = CaloResponse(

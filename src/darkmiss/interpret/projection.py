@@ -27,9 +27,11 @@ from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.errors import UserInputError, require
 from darkmiss.interpret.darkmatter import InterpretConfig, alpha_d_lower_bound, y_limit
-from darkmiss.interpret.epsilon import epsilon_limit
 from darkmiss.physics.materials import ELEMENTS, get_element
+from darkmiss.shower import yields as yields_mod
+from darkmiss.shower.yields import ShowerSettings
 from darkmiss.stats.cls import ExpectedLimits, expected_limits
+from darkmiss.stats.epsilon import epsilon_limit
 from darkmiss.stats.model import Channel, CountingModel, StatsConfig
 
 #: Name of the nuisance for the Monte-Carlo statistical error of the yield (as in darkmiss.stats.limits).
@@ -186,8 +188,6 @@ def resolve_projection(
         th = _finite(threshold, "threshold")
         require(0 < th < e0, "threshold", threshold, f"an E_A′ threshold in (0, {e0:g}) GeV")
     else:  # the yields' default: the [shower] threshold fraction (one half) of the beam energy
-        from darkmiss.shower.yields import ShowerSettings
-
         th = ShowerSettings.from_preset(p).threshold_fraction * e0
     require(max(ms) < th, "mass", max(ms), f"A′ masses below the E_A′ threshold {th:g} GeV")
     tgt = SetupGeometry.from_preset(p).ecal.absorber if target is None else str(target)
@@ -375,8 +375,6 @@ def project(
     threshold defaults to half the beam energy. ``efficiency`` (default: preset, 0.5) and
     ``background`` [events] (default: 0.12 per 4.3e10 EOT, scaled) as in :class:`ProjectionConfig`.
     """
-    from darkmiss.shower import yields as yields_mod
-
     p = load_preset(preset) if isinstance(preset, str) else preset
     setup, ms = resolve_projection(
         p,

@@ -15,7 +15,6 @@ screening always uses m_e (it is atomic physics), the kinematics use the beam le
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +32,6 @@ __all__ = [
     "LEPTON_MASSES",
     "CrossSection",
     "chi_iww",
-    "cross_section",
     "d2sigma_dx_dcos_iww",
     "dsigma_dx_iww",
     "resolve_target",
@@ -308,50 +306,3 @@ def lepton_mass_of(lepton: str) -> float:
         return LEPTON_MASSES[lepton]
     except KeyError:
         raise UserInputError("lepton", lepton, "one of e, mu") from None
-
-
-def cross_section(
-    method: str,
-    mass: float,
-    energy: float,
-    target: str | Element = "Pb",
-    epsilon: float = 1.0,
-    lepton: str = "e",
-    **kw: Any,
-) -> CrossSection:
-    """A′ production cross-section by ``method`` ∈ {ww, iww, etl} for one (mass, energy) in GeV [pb].
-
-    ww: spec Eq. 9; iww: ∫ Bjorken Eq. A14 dx (extra keywords x_min, x_max); etl: exact tree level
-    from :func:`darkmiss.physics.etl.sigma_etl` (extra keywords passed on).
-    """
-    if method not in METHODS:
-        raise UserInputError("method", method, "one of ww, iww, etl")
-    el = resolve_target(target)
-    ml = lepton_mass_of(lepton)
-    if method == "ww":
-        if kw:
-            raise UserInputError("options", sorted(kw), "none for method ww")
-        sig = float(sigma_ww(mass, energy, el, epsilon, ml))
-        err = 0.0
-    elif method == "iww":
-        unknown = set(kw) - {"x_min", "x_max"}
-        if unknown:
-            raise UserInputError("options", sorted(unknown), "x_min, x_max for method iww")
-        s, e_, _ = _sigma_iww_with_error(
-            mass, energy, el, epsilon, ml, float(kw.get("x_min", 0.0)), kw.get("x_max")
-        )
-        sig, err = float(s), float(e_)
-    else:
-        try:
-            etl = importlib.import_module("darkmiss.physics.etl")
-        except ModuleNotFoundError as exc:
-            if exc.name != "darkmiss.physics.etl":
-                raise
-            raise UserInputError("method", "etl", "ww or iww (etl not available)") from None
-        sigma_etl = getattr(etl, "sigma_etl", None)
-        if sigma_etl is None:
-            raise UserInputError("method", "etl", "ww or iww (etl not available)")
-        _validate(np.asarray(mass, dtype=float), np.asarray(energy, dtype=float), epsilon, ml)
-        res = sigma_etl(mass, energy, target=el.symbol, epsilon=epsilon, lepton_mass=ml, **kw)
-        sig, err = float(res.sigma_pb), float(res.sigma_err_pb)
-    return CrossSection(method, float(mass), float(energy), el.symbol, float(epsilon), sig, err)

@@ -25,11 +25,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import gvar
 import numba
 import numpy as np
+import vegas
 
 from darkmiss.constants import ALPHA, GEV2_TO_PB, M_E
 from darkmiss.errors import UserInputError, require
+from darkmiss.physics import formfactors
 from darkmiss.physics.aprime import resolve_target
 from darkmiss.physics.materials import Element
 
@@ -61,8 +64,6 @@ class EtlResult:
 
 def _g2_total(t: np.ndarray, el: Element) -> np.ndarray:
     """Elastic + inelastic form factor G₂(t) (dimensionless, ∝ Z²) from :mod:`darkmiss.physics.formfactors`."""
-    from darkmiss.physics import formfactors
-
     return np.asarray(formfactors.g2_elastic(t, el.Z, el.A), dtype=float) + np.asarray(
         formfactors.g2_inelastic(t, el.Z, el.A), dtype=float
     )
@@ -291,8 +292,6 @@ def _run_vegas(
     Returns (gvar array over targets, number of integrand evaluations). Deterministic for a given ``seed``
     (vegas draws from ``numpy.random.default_rng(seed)``).
     """
-    import vegas
-
     rng = np.random.default_rng(seed)
 
     def gen(size: Any) -> np.ndarray:
@@ -354,8 +353,6 @@ def etl_integrate(
     els = [resolve_target(t) for t in targets]
     x_lo, x_hi = _x_range(mass, energy, ml, x_min, x_max)
     if x_hi <= x_lo:
-        import gvar
-
         return np.array([gvar.gvar(0.0, 0.0) for _ in els]), 0
     f = _Integrand(mass, energy, ml, els, x_lo, x_hi)
     res, n = _run_vegas(f, 3, rel_precision, seed)

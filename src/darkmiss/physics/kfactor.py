@@ -20,11 +20,13 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.interpolate import RectBivariateSpline
 
 from darkmiss.cache import atomic_write_path, cached_json, hash_key, store_json
 from darkmiss.constants import M_E
 from darkmiss.errors import UserInputError, require
-from darkmiss.execute.local import chunk_seeds, map_chunks
+from darkmiss.parallel import chunk_seeds, map_chunks
+from darkmiss.physics.aprime import sigma_ww
 from darkmiss.physics.etl import etl_integrate
 from darkmiss.physics.materials import get_element
 
@@ -103,8 +105,6 @@ class TargetComparison:
 
 
 def _sigma_ww(mass: float, energy: float, target: str, lepton_mass: float) -> float:
-    from darkmiss.physics.aprime import sigma_ww
-
     return float(sigma_ww(mass, energy, target=target, epsilon=1.0, lepton_mass=lepton_mass))
 
 
@@ -222,8 +222,6 @@ class KTable:
 
     def _spline(self, target: str) -> tuple[Any, Any]:
         if target not in self._splines:
-            from scipy.interpolate import RectBivariateSpline
-
             it = self.targets.index(target)
             lm, le = np.log(self.masses), np.log(self.energies)
             s = self.sigma_etl_pb[it]
@@ -246,8 +244,6 @@ class KTable:
         Interpolating the smooth σ_ETL rather than k keeps the kink of Eq. 9 at m² = m_e E0 (where δ switches
         branch) exact; interpolation error ≲ 0.5% (docs/physics.md).
         """
-        from darkmiss.physics.aprime import sigma_ww
-
         sig, rel = self.sigma_etl(target, mass, energy)
         ww = np.asarray(sigma_ww(mass, energy, target=target, epsilon=1.0, lepton_mass=M_E), dtype=float)
         k = ww / sig

@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+from matplotlib.patches import Rectangle
+
+from darkmiss.analysis.background import exp_integral
+from darkmiss.analysis.dimuon import rr_model
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -28,8 +32,6 @@ def _save(fig: Any, path: Path) -> Path:
 
 
 def _box(ax: Any, ecal_cut: float, hcal_cut: float, blinded: bool) -> None:
-    from matplotlib.patches import Rectangle
-
     ax.add_patch(
         Rectangle(
             (0, 0),
@@ -115,8 +117,6 @@ def fig10(run: str, d: dict[str, Any], mc: dict[str, Any] | None, path: Path) ->
 
 def fig11(run: str, rr: dict[str, Any], path: Path) -> Path:
     """Fig. 11: double ratio RR(E_ECAL) (Eq. 24) and its empirical fit."""
-    from darkmiss.analysis.dimuon import rr_model
-
     fig, ax = plt.subplots(figsize=(8, 6))
     edges = np.array(rr["edges"])
     c = 0.5 * (edges[1:] + edges[:-1])
@@ -148,8 +148,6 @@ def fig12(cal: dict[str, Any], path: Path) -> Path:
 
 def fig13(run: str, d: dict[str, Any], path: Path) -> Path:
     """Fig. 13: E_ECAL in side band C with the exponential fit and its extrapolation into the box."""
-    from darkmiss.analysis.background import exp_integral
-
     fig, ax = plt.subplots(figsize=(8, 6))
     fit = d["fit"]
     lo, hi = fit["range"]

@@ -14,8 +14,9 @@ import numpy as np
 from darkmiss.cache import atomic_write_path
 from darkmiss.interpret.bounds import load_bound
 from darkmiss.interpret.darkmatter import alpha_d_lower_bound, rescale_y
+from darkmiss.interpret.limits import InterpretedLimits
 from darkmiss.physics.gminus2 import ae_excluded_epsilon, amu_favoured_band
-from darkmiss.stats.limits import LimitsResult, OptimisationResult
+from darkmiss.stats.optimise import OptimisationResult
 
 
 def _plt():
@@ -36,14 +37,14 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def _headline(result: LimitsResult) -> tuple[np.ndarray, str]:
+def _headline(result: InterpretedLimits) -> tuple[np.ndarray, str]:
     if result.blinded:
         return result.column("epsilon_etl_expected"), "darkmiss expected (median)"
     return result.column("epsilon_etl"), f"darkmiss {result.cl:.0%} CL (ETL)"
 
 
 def plot_epsilon(
-    result: LimitsResult, path: str | Path, *, nsigma_amu: float = 2.0, nsigma_ae: float = 2.0
+    result: InterpretedLimits, path: str | Path, *, nsigma_amu: float = 2.0, nsigma_ae: float = 2.0
 ) -> Path:
     """ε vs m_A′ (Fig. 15): our limit (ETL, WW, exact), g−2 regions, BaBar and NA64-2017 curves."""
     plt = _plt()
@@ -81,7 +82,7 @@ def plot_epsilon(
     return out
 
 
-def plot_y(result: LimitsResult, path: str | Path, alpha_d: float) -> Path:
+def plot_y(result: InterpretedLimits, path: str | Path, alpha_d: float) -> Path:
     """y vs m_χ (Fig. 16) at ``alpha_d`` with m_A′ = ratio·m_χ, relic targets and BaBar rescaled to α_D."""
     plt = _plt()
     ratio = float(result.interpret.get("mass_ratio", 3.0))
@@ -115,7 +116,7 @@ def plot_y(result: LimitsResult, path: str | Path, alpha_d: float) -> Path:
     return out
 
 
-def plot_alpha_d(result: LimitsResult, path: str | Path) -> Path:
+def plot_alpha_d(result: InterpretedLimits, path: str | Path) -> Path:
     """Lower bounds on α_D vs m_χ (Fig. 17) for pseudo-Dirac and Majorana DM, with the BaBar cross-check."""
     plt = _plt()
     it = result.interpret
@@ -150,7 +151,7 @@ def plot_alpha_d(result: LimitsResult, path: str | Path) -> Path:
     return out
 
 
-def plot_brazil(result: LimitsResult, path: str | Path) -> Path:
+def plot_brazil(result: InterpretedLimits, path: str | Path) -> Path:
     """Expected ε limit with ±1σ (green) and ±2σ (yellow) bands, and the observed limit."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(9, 7))
@@ -182,7 +183,7 @@ def plot_optimisation(result: OptimisationResult, path: str | Path) -> Path:
     return out
 
 
-def plot_all(result: LimitsResult, folder: str | Path) -> list[Path]:
+def plot_all(result: InterpretedLimits, folder: str | Path) -> list[Path]:
     """Every limit figure into ``folder``; returns the paths."""
     folder = Path(folder)
     out = [plot_epsilon(result, folder / "epsilon.png"), plot_brazil(result, folder / "brazil.png")]

@@ -12,7 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from darkmiss.config.load import load_preset
 from darkmiss.config.schema import RUN_NAMES, SetupGeometry
+from darkmiss.events.io import read_events
+from darkmiss.events.schema import empty_events
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.reco.ecal import reconstruct_ecal
 from darkmiss.reco.hcal import reconstruct_hcal
@@ -91,14 +94,10 @@ class RecoEvents:
 
 
 def _empty_arrays() -> dict[str, np.ndarray]:
-    from darkmiss.events.schema import empty_events
-
     return empty_events(0)
 
 
 def _default_config() -> AnalysisConfig:
-    from darkmiss.config.load import load_preset
-
     return AnalysisConfig.from_preset(load_preset("na64-2016"))
 
 
@@ -197,8 +196,6 @@ def reconstruct_file(
     path: str | Path, cfg: AnalysisConfig, geometry: SetupGeometry | None
 ) -> tuple[RecoEvents, FileInfo]:
     """Read and reconstruct one event file (module-level, so it can run in a worker process)."""
-    from darkmiss.events.io import read_events
-
     sample = read_events(path)
     meta = sample.metadata[0] if sample.metadata else {}
     mode = str(meta.get("mode", "mc"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from darkmiss.stats.limits import LimitsResult
+from darkmiss.interpret.limits import InterpretedLimits
 
 # HEPData's notation for a value that does not exist (a limit that could not be set).
 MISSING = "-"
@@ -53,7 +53,7 @@ def _create_files(sub: object, outdir: Path, workdir: Path) -> None:
         raise RuntimeError(f"hepdata_lib could not write a valid record: {proc.stderr.strip()[-2000:]}")
 
 
-def write_hepdata(result: LimitsResult, outdir: str | Path) -> Path:
+def write_hepdata(result: InterpretedLimits, outdir: str | Path) -> Path:
     """Write ``outdir`` (submission.yaml + one YAML per table, and hepdata_lib's archive); return it."""
     from hepdata_lib import Submission, Table, Variable
 

@@ -43,6 +43,7 @@ from darkmiss.shower.geometry import (
     Geometry,
 )
 from darkmiss.shower.tally import TrackLengthTally
+from darkmiss.shower.xsec_tables import SigmaTable, aprime_force_table, dimuon_force_table
 
 __all__ = ["N_CELLS", "CascadeOutput", "Primaries", "SigmaTable", "run_cascade", "shower_seeds"]
 
@@ -1018,26 +1019,6 @@ class Primaries:
         )
 
 
-@dataclass(frozen=True)
-class SigmaTable:
-    """Cross-section tables on a uniform grid in ln E for the engine.
-
-    ``sigma`` (n_ch, n_grid) per target atom [cm²] for production above threshold; ``emin`` the
-    threshold energy [GeV] below which nothing is produced. Forcing only: ``xinv`` (n_grid, n_u) the
-    inverse CDF of v ∈ [0, 1], where the energy fraction is x = x_a/E + v (1 − (x_a + x_b)/E) (the
-    kinematic range [x_a/E, 1 − x_b/E] at the particle's exact energy E [GeV]).
-    """
-
-    logemin: float
-    dloge: float
-    sigma: np.ndarray
-    emin: float
-    xinv: np.ndarray = field(default_factory=lambda: np.zeros((1, 2)))
-    channels: tuple[str, ...] = ()
-    x_a: float = 0.0
-    x_b: float = 0.0
-
-
 @dataclass
 class CascadeOutput:
     """Result of :func:`run_cascade` for n showers (GeV, cm).
@@ -1146,8 +1127,6 @@ def run_cascade(
         if kind == "aprime":
             f_kind = 1
             if ftab is None:
-                from darkmiss.shower.xsec_tables import aprime_force_table
-
                 ftab = aprime_force_table(
                     float(force[1]),
                     float(force[2]),
@@ -1158,8 +1137,6 @@ def run_cascade(
         elif kind == "dimuon":
             f_kind = 2
             if ftab is None:
-                from darkmiss.shower.xsec_tables import dimuon_force_table
-
                 # a pair must carry ≳ E0 − ecal_max for E_ECAL < ecal_max; 10% margin for leakage
                 emin = max(4.0 * M_MU, 0.9 * (float(primaries.energy.max()) - float(force[1])))
                 ftab = dimuon_force_table(emin, float(primaries.energy.max()), geometry.target)

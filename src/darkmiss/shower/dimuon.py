@@ -17,7 +17,7 @@ import numpy as np
 from darkmiss.config.load import Preset
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.errors import UserInputError
-from darkmiss.execute.local import chunk_seeds, map_chunks
+from darkmiss.parallel import chunk_seeds, map_chunks
 from darkmiss.shower.response import CalorimetrySettings, dimuon_sample
 
 DEFAULT_SHOWERS = 20000

@@ -25,7 +25,9 @@ import numpy as np
 from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.errors import DarkmissError, UserInputError
+from darkmiss.shower import cascade
 from darkmiss.shower.api import CaloResponse, DimuonSample, SignalSample
+from darkmiss.shower.geometry import build_geometry
 from darkmiss.shower.muons import MuonSettings, material_table, plate_table, transport_muons
 from darkmiss.shower.parametrized import (
     ECAL0,
@@ -112,18 +114,6 @@ class Calibration:
     v2_mip_gev: float
     hcal_mip_gev: float
     mode: str
-
-
-# --------------------------------------------------------------------------------------------------
-# the explicit cascade (C1's darkmiss.shower.cascade), used where available
-
-
-def _cascade_module() -> Any | None:
-    try:
-        from darkmiss.shower import cascade
-    except ImportError:
-        return None
-    return cascade
 
 
 @dataclass
@@ -243,27 +233,25 @@ def _raw_response(
     zeros = np.zeros(n)
     ones = np.ones(n)
     ev = np.arange(n)
-    cascade = _cascade_module()
     if abs(pid) == 13:
         vis, dep, leak = muon_deposits(
             ev, energies, (x, y, zeros + z), (zeros, zeros, ones), n, table, settings, rng
         )
         return _Raw(vis, dep, leak)
-    if cascade is None or z > 0:
+    if z > 0:
+        # a primary that starts inside the calorimeter: parametrised shower from its starting depth
         if mode == "detailed" or force is not None:
             raise DarkmissError(
-                "the explicit cascade (darkmiss.shower.cascade) is not available: detailed mode and "
-                "forced A′/dimuon events need it"
+                "detailed mode and forced A′/dimuon events need primaries that start at the ECAL face (z = 0)"
             )
         dep, leak = parametrised_deposits(
             ev, np.full(n, pid), energies, (x, y, zeros + z), (zeros, zeros, ones), n, table, rng
         )
         return _Raw(_visible_from_deposit(dep, table, rng), dep, leak)
-    return _raw_from_cascade(cascade, energies, x, y, pid, setup, settings, table, rng, mode, force)
+    return _raw_from_cascade(energies, x, y, pid, setup, settings, table, rng, mode, force)
 
 
 def _raw_from_cascade(
-    cascade: Any,
     energies: np.ndarray,
     x: np.ndarray,
     y: np.ndarray,
@@ -275,9 +263,7 @@ def _raw_from_cascade(
     mode: str,
     force: tuple | None,
 ) -> _Raw:
-    """Run C1's cascade and complete it: parametrised showers for the handoff, muon transport."""
-    from darkmiss.shower.geometry import build_geometry
-
+    """Run the explicit cascade and complete it: parametrised showers for the handoff, muon transport."""
     n = energies.size
     geometry = build_geometry(setup)
     primaries = cascade.Primaries(

@@ -14,17 +14,41 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from darkmiss.cache import cached_json, hash_key, store_json
 from darkmiss.constants import M_E, M_MU, PB_TO_CM2, UB_TO_PB
 from darkmiss.errors import UserInputError
-from darkmiss.shower.cascade import SigmaTable
+from darkmiss.physics import muonpair
+from darkmiss.physics.aprime import dsigma_dx_iww, sigma_iww, sigma_ww
+from darkmiss.physics.etl import sigma_etl
+from darkmiss.physics.kfactor import kfactor
 
 APRIME_KINDS = ("ww", "etl", "etl_direct")
 #: Version of the table recipes (part of every cache key).
 TABLE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class SigmaTable:
+    """Cross-section tables on a uniform grid in ln E for the engine.
+
+    ``sigma`` (n_ch, n_grid) per target atom [cm²] for production above threshold; ``emin`` the
+    threshold energy [GeV] below which nothing is produced. Forcing only: ``xinv`` (n_grid, n_u) the
+    inverse CDF of v ∈ [0, 1], where the energy fraction is x = x_a/E + v (1 − (x_a + x_b)/E) (the
+    kinematic range [x_a/E, 1 − x_b/E] at the particle's exact energy E [GeV]).
+    """
+
+    logemin: float
+    dloge: float
+    sigma: np.ndarray
+    emin: float
+    xinv: np.ndarray = field(default_factory=lambda: np.zeros((1, 2)))
+    channels: tuple[str, ...] = ()
+    x_a: float = 0.0
+    x_b: float = 0.0
 
 
 def energy_grid(emin: float, emax: float, n: int) -> tuple[np.ndarray, float, float]:
@@ -43,8 +67,6 @@ def _check_mass(mass: float, threshold: float, emax: float) -> None:
 
 def ww_sigma_above(mass: float, energies: np.ndarray, threshold: float, target: str) -> np.ndarray:
     """σ_WW(E; E_A′ > threshold) [pb]: IWW shape normalised to the Eq. 9 total (see module doc)."""
-    from darkmiss.physics.aprime import sigma_iww, sigma_ww
-
     out = np.zeros(energies.size)
     for i, e in enumerate(energies):
         if e <= threshold or e <= mass:
@@ -59,8 +81,6 @@ def ww_sigma_above(mass: float, energies: np.ndarray, threshold: float, target: 
 
 def kfactor_values(mass: float, energies: np.ndarray, target: str) -> np.ndarray:
     """k(m, E) = σ_WW/σ_ETL (spec Eq. 12) from ``darkmiss.physics.kfactor``."""
-    from darkmiss.physics.kfactor import kfactor
-
     return np.asarray(kfactor(mass, np.asarray(energies, dtype=float), target).k, dtype=float).reshape(-1)
 
 
@@ -68,8 +88,6 @@ def etl_sigma_above(
     mass: float, energies: np.ndarray, threshold: float, target: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """σ_ETL(E; E_A′ > threshold) and its vegas error [pb] (``darkmiss.physics.etl.sigma_etl``)."""
-    from darkmiss.physics.etl import sigma_etl
-
     val = np.zeros(energies.size)
     err = np.zeros(energies.size)
     for i, e in enumerate(energies):
@@ -88,8 +106,6 @@ def iww_inverse_cdf(
     Returns (n_energy, n_u): v = (x − x_lo)/(x_hi − x_lo) at CDF values linspace(0, 1, n_u)
     (the engine maps v back to x at each particle's exact energy; see ``SigmaTable``).
     """
-    from darkmiss.physics.aprime import dsigma_dx_iww
-
     u = np.linspace(0.0, 1.0, n_u)
     out = np.ones((energies.size, n_u))
     for i, e in enumerate(energies):
@@ -189,8 +205,6 @@ def dimuon_force_table(
 ) -> SigmaTable:
     """γ → μ⁺μ⁻ per atom [cm²] (``darkmiss.physics.muonpair``: Bethe–Heitler, spec Eqs. 18–22) on a
     ln-E grid above ``emin`` [GeV] and the inverse CDF of x = E_μ⁺/E_γ."""
-    from darkmiss.physics import muonpair
-
     emin = max(emin, 2.0 * M_MU * 1.001)
     if not emin < emax:
         raise UserInputError("dimuon energy range", (emin, emax), "emin < emax")

@@ -20,8 +20,10 @@ import numpy as np
 from darkmiss.cache import cached_json, cached_npz, hash_key, store_json, store_npz
 from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import SetupGeometry
+from darkmiss.constants import M_E, PB_TO_CM2
 from darkmiss.errors import UserInputError
-from darkmiss.execute.local import chunk_seeds, map_chunks
+from darkmiss.parallel import chunk_seeds, map_chunks
+from darkmiss.physics.aprime import dsigma_dx_iww, sigma_ww
 from darkmiss.shower.cascade import Primaries, SigmaTable, run_cascade
 from darkmiss.shower.geometry import Geometry, build_geometry
 from darkmiss.shower.tally import TrackLengthTally, log_edges
@@ -257,9 +259,6 @@ def _spectra(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """dN/dE_A′ per EOT [1/GeV] from the target track length ``tl`` per energy bin (Fig. 4):
     n Σ_i L_i dσ/dE_A′(E_i) with the IWW shape normalised to Eq. 9 (WW) and divided by k(E_i) (ETL)."""
-    from darkmiss.constants import M_E, PB_TO_CM2
-    from darkmiss.physics.aprime import dsigma_dx_iww, sigma_ww
-
     sp_edges = np.linspace(th, e0, nbins + 1)
     centers = np.sqrt(edges[1:] * edges[:-1])
     ww = np.zeros(nbins)

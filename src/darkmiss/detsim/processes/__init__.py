@@ -1,27 +1,37 @@
 """The registry of simulated processes (``SimProcess`` objects, :mod:`.base`).
 
-Each process module exposes a module-level ``PROCESS``.  Modules are imported lazily; a module
-that cannot be imported (not written yet, missing dependency) is left out of the registry.
+Each process module exposes a module-level ``PROCESS``; every one of them is imported here, so a
+broken process module stops the import with its own error instead of silently leaving its
+background out of a production.
 """
 
 from __future__ import annotations
 
-import importlib
-
+from darkmiss.detsim.processes import (
+    accidental,
+    decays,
+    dimuon,
+    em,
+    hadron_target,
+    hadronic,
+    punchthrough,
+    signal,
+    upstream,
+)
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate, SimProcess
 from darkmiss.errors import UserInputError
 
-#: Process name → module (own: em, signal, dimuon; engineer D2: the hadronic backgrounds).
-PROCESS_MODULES: dict[str, str] = {
-    "em": "darkmiss.detsim.processes.em",
-    "signal": "darkmiss.detsim.processes.signal",
-    "dimuon": "darkmiss.detsim.processes.dimuon",
-    "hadronic": "darkmiss.detsim.processes.hadronic",
-    "upstream": "darkmiss.detsim.processes.upstream",
-    "decays": "darkmiss.detsim.processes.decays",
-    "hadron_target": "darkmiss.detsim.processes.hadron_target",
-    "punchthrough": "darkmiss.detsim.processes.punchthrough",
-    "accidental": "darkmiss.detsim.processes.accidental",
+#: Process name → process object, in the order productions run them (the Sec. VIII backgrounds last).
+PROCESSES: dict[str, SimProcess] = {
+    "em": em.PROCESS,
+    "signal": signal.PROCESS,
+    "dimuon": dimuon.PROCESS,
+    "hadronic": hadronic.PROCESS,
+    "upstream": upstream.PROCESS,
+    "decays": decays.PROCESS,
+    "hadron_target": hadron_target.PROCESS,
+    "punchthrough": punchthrough.PROCESS,
+    "accidental": accidental.PROCESS,
 }
 
 #: Processes added at run time (tests, plug-ins): name → process object.
@@ -39,33 +49,21 @@ def unregister_process(name: str) -> None:
 
 
 def available_processes() -> list[str]:
-    """Names of the processes whose module imports, in registry order."""
-    out = []
-    for name, mod in PROCESS_MODULES.items():
-        try:
-            m = importlib.import_module(mod)
-        except Exception:  # not written yet, or broken: left out (a process must not break the others)
-            continue
-        if hasattr(m, "PROCESS"):
-            out.append(name)
-    return out + [n for n in _EXTRA if n not in PROCESS_MODULES]
+    """Names of every process, in registry order, then the ones added at run time."""
+    return list(PROCESSES) + [n for n in _EXTRA if n not in PROCESSES]
 
 
 def get_process(name: str) -> SimProcess:
-    """The process object called ``name``; unknown or unavailable names are user errors."""
+    """The process object called ``name``; an unknown name is a user error."""
     if name in _EXTRA:
         return _EXTRA[name]
-    mod = PROCESS_MODULES.get(name)
-    if mod is not None:
-        try:
-            return importlib.import_module(mod).PROCESS  # type: ignore[no-any-return]
-        except Exception:  # unavailable: reported as a user error below
-            pass
+    if name in PROCESSES:
+        return PROCESSES[name]
     raise UserInputError("process", name, f"one of {', '.join(available_processes())}")
 
 
 __all__ = [
-    "PROCESS_MODULES",
+    "PROCESSES",
     "ProcessContext",
     "RateEstimate",
     "SimProcess",

@@ -22,6 +22,7 @@ import numpy as np
 from darkmiss.config.load import Preset
 from darkmiss.constants import M_E
 from darkmiss.detsim import hadronic as had
+from darkmiss.detsim import srd
 from darkmiss.detsim.processes import decays as dec
 from darkmiss.detsim.processes import hadron_target as ht
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
@@ -62,13 +63,7 @@ def accidental_tag_probability(cfg: AccidentalConfig, rate_hz: float) -> float:
 def _tail_sr(n: int, rng: np.random.Generator, ctx: ProcessContext, cfg: AccidentalConfig) -> np.ndarray:
     """SR energy [GeV] (n, 3) of 50–70 GeV tail electrons in the SRD (D1's SRD model when configured)."""
     e = rng.uniform(cfg.tail_e_min, cfg.tail_e_max, n)
-    try:
-        from darkmiss.detsim import srd
-
-        scfg = srd.SRDConfig.from_preset(ctx.preset)
-    except (ImportError, UserInputError, KeyError, AttributeError):
-        # no SRD configuration in this preset: a δ-like deposit stands in (docs/backgrounds.md)
-        return had.sample_knockon_sr(n, rng, had.KnockOnConfig.from_preset(ctx.preset))
+    scfg = srd.SRDConfig.from_preset(ctx.preset)
     return np.asarray(srd.sr_counter_energies(e, M_E, rng, scfg))
 
 

@@ -20,6 +20,7 @@ from darkmiss.detsim.processes.em import (
 )
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.events.schema import Process
+from darkmiss.shower.response import dimuon_sample
 
 
 class Dimuons:
@@ -28,8 +29,6 @@ class Dimuons:
     name = "dimuon"
 
     def _draw(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
-        from darkmiss.shower.response import dimuon_sample
-
         s = dimuon_sample(n, ctx.geometry, rng, energy=ctx.beam_energy)
         beam = sample_beam(n, rng, BeamConfig.from_preset(ctx.preset), electrons_only=True)
         ang = np.where(beam.tail, 0.0, beam.angle_mrad)
@@ -43,8 +42,6 @@ class Dimuons:
 
     def _info(self, ctx: ProcessContext) -> dict[str, float]:
         """Cached {yield per EOT after the pre-filter, n_pass, mean weight of passing events}."""
-        from darkmiss.shower.response import dimuon_sample
-
         n = PrefilterConfig.from_ctx(ctx).rate_sample_events
 
         def compute() -> dict[str, float]:

@@ -24,6 +24,7 @@ from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
 from darkmiss.events.schema import Process
 from darkmiss.shower.api import CaloResponse
+from darkmiss.shower.response import em_response
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,6 @@ class EMShowers:
     name = "em"
 
     def _draw(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
-        from darkmiss.shower.response import em_response
-
         beam = sample_beam(n, rng, BeamConfig.from_preset(ctx.preset), electrons_only=True)
         # the low-energy tail belongs to the upstream/accidental backgrounds: core electrons only
         e = np.where(beam.tail, ctx.beam_energy, beam.energy)

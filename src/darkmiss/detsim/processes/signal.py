@@ -25,6 +25,7 @@ from darkmiss.detsim.processes.em import (
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
 from darkmiss.events.schema import Process
+from darkmiss.shower.response import signal_sample
 
 
 def _mass_eps(ctx: ProcessContext) -> tuple[float, float]:
@@ -46,8 +47,6 @@ class Signal:
         return max(ctx.beam_energy - PrefilterConfig.from_ctx(ctx).ecal_threshold, 0.0)
 
     def _draw(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
-        from darkmiss.shower.response import signal_sample
-
         m, _ = _mass_eps(ctx)
         s = signal_sample(m, n, ctx.geometry, rng, energy=ctx.beam_energy, threshold=self._threshold(ctx))
         beam = sample_beam(n, rng, BeamConfig.from_preset(ctx.preset), electrons_only=True)
@@ -71,8 +70,6 @@ class Signal:
 
     def _info(self, ctx: ProcessContext) -> dict[str, float]:
         """Cached {yield per EOT at ε = 1 after the pre-filter, n_pass, mean weight of passing events}."""
-        from darkmiss.shower.response import signal_sample
-
         m, _ = _mass_eps(ctx)
         n = PrefilterConfig.from_ctx(ctx).rate_sample_events
         thr = self._threshold(ctx)

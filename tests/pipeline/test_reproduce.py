@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from darkmiss.cli.main import main
 from darkmiss.config import load_preset
-from darkmiss.execute.pipeline import ReproduceConfig
+from darkmiss.pipeline.reproduce import ReproduceConfig
 
 LIMIT_KEYS = {
     "mass",

@@ -1,10 +1,10 @@
-"""Stage caching of `reproduce` (execute/stages.py): reuse when nothing changed, rerun dependents."""
+"""Stage caching of `reproduce` (pipeline/stages.py): reuse when nothing changed, rerun dependents."""
 
 from __future__ import annotations
 
 import json
 
-from darkmiss.execute.stages import StageRunner
+from darkmiss.pipeline.stages import StageRunner
 
 
 def _counting(calls: list[str], name: str):

@@ -1,0 +1,213 @@
+"""File front ends of the analysis: ``darkmiss analyze`` (reconstruct, select blinded, write
+``analysis.json``, the tables and the figures), ``darkmiss optimise`` (freeze the ECAL cut) and
+``darkmiss unblind`` (spec Sec. IV–IX). The analysis itself is :func:`darkmiss.analysis.run.run_analysis`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from darkmiss.analysis.result import AnalysisResult
+from darkmiss.analysis.run import AnalysisOutput, load_inputs, run_analysis
+from darkmiss.cache import write_json_atomic, write_text_atomic
+from darkmiss.config.load import Preset, load_preset
+from darkmiss.config.schema import SetupGeometry
+from darkmiss.errors import BlindingError, UserInputError
+from darkmiss.plots.analysis_figures import make_figures
+from darkmiss.plots.limit_figures import plot_optimisation
+from darkmiss.reco.config import AnalysisConfig
+from darkmiss.stats.optimise import OptimisationResult, optimise_cut
+from darkmiss.util import to_json
+
+
+def text_tables(out: AnalysisOutput) -> str:
+    """Readable text version of the tables."""
+    t = out.tables
+    lines = [f"darkmiss analysis — preset {out.result.preset}; blinded: {out.result.blinded}"]
+    lines.append(
+        f"signal box: E_ECAL < {out.result.ecal_cut:g} GeV, E_HCAL < {out.result.hcal_cut:g} GeV; "
+        f"cut frozen: {out.result.cut_frozen}"
+    )
+    lines.append(t["blinding"]["note"])
+    for r, rows in t["cutflow"].items():
+        lines.append(f"\nCut-flow, run {r} (data, visible events)")
+        lines.append(f"{'cut':16s} {'sequential':>12s} {'rel.eff':>8s} {'N-1':>12s}")
+        for row in rows:
+            re = row["relative_eff"]
+            lines.append(
+                f"{row['cut']:16s} {row['sequential']:12.0f} {re if re is not None else float('nan'):8.4f} "
+                f"{row['n_minus_one']:12.0f}"
+            )
+    lines.append("\nRegions (all cuts)")
+    for row in t["regions"]:
+        ev = "blinded" if row["events"] is None else row["events"]
+        lines.append(f"  run {row['run']:4s} {row['region']:12s} {ev}")
+    lines.append("\nTable I — dimuons (E_ECAL < 60 GeV)")
+    for row in t["dimuon"]:
+        f = row["f"]
+        ftxt = "-" if f is None else f"{f:.3f} ± {row['f_err']:.3f}"
+        lines.append(
+            f"  run {row['run']:4s} intensity {row['intensity']:.3g}  n_MC {row['n_mc']:.1f}  "
+            f"n_data {row['n_data']:.1f}  f {ftxt}"
+        )
+    lines.append("\nTable II — efficiencies")
+    for row in t["efficiency"]:
+        lines.append(
+            f"  run {row['run']:4s} m={row['mass']:.4g} GeV  eps_e {row['eps_e']:.3f}  eps_A' {row['eps_aprime']:.3f}"
+            f"  eps_ECAL {row['eps_ecal']:.3f}  eps_V {row['eps_v2']:.3f}  eps_HCAL {row['eps_hcal']:.3f}"
+            f"  total {row['total']:.3f}"
+        )
+    lines.append("\nTable III — systematics (relative)")
+    for row in t["systematics"]:
+        srcs = "  ".join(f"{k} {v:.3f}" for k, v in row.items() if k not in ("run", "mass"))
+        lines.append(f"  run {row['run']:4s} m={row['mass']:.4g}  {srcs}")
+    lines.append("\nTable IV — background in the signal box")
+    for row in t["background"]:
+        lines.append(
+            f"  run {row['run']} (EOT {row['eot']:.3g}): total {row['total'][0]:.4g} ± {row['total'][1]:.2g}"
+        )
+        sens = row.get("mc_one_event_sensitivity", {})
+        for k, v in row["components"].items():
+            if v[0] == 0.0 and v[1] == 0.0 and k in sens:
+                lines.append(f"      {k:45s} < {sens[k]:.2g} (no MC event passes)")
+            else:
+                lines.append(f"      {k:45s} {v[0]:.4g} ± {v[1]:.2g}")
+    summ = t["background_summary"]
+    lines.append(f"  all runs (EOT {summ['eot']:.3g}), beside spec Table IV (4.3e10 EOT):")
+    for k, v in summ["components"].items():
+        spec = summ["spec_table_iv"].get(k)
+        spec_txt = f"{spec[0]:.3g} ± {spec[1]:.2g}" if spec else "-"
+        lines.append(f"      {k:45s} {v[0]:.4g} ± {v[1]:.2g}    spec: {spec_txt}")
+    tb = summ["total"]
+    lines.append(f"      {'total':45s} {tb[0]:.4g} ± {tb[1]:.2g}    spec: 0.12 ± 0.04")
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(out: AnalysisOutput, out_dir: str | Path, *, figures: bool = True) -> Path:
+    """Write analysis.json, tables (JSON + text) and figures into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out_dir / "analysis.json", to_json(out.result.to_dict()))
+    write_text_atomic(out_dir / "tables.json", to_json(dict(out.tables)))
+    write_text_atomic(out_dir / "tables.txt", text_tables(out))
+    if figures:
+        make_figures(out, out_dir / "figures")
+    return out_dir / "analysis.json"
+
+
+def analyze(
+    events_dir: str | Path,
+    mc_dir: str | Path | None,
+    out_dir: str | Path,
+    preset: str | Preset = "na64-2016",
+    *,
+    workers: int = 1,
+    seed: int = 0,
+    figures: bool = True,
+    blinded: bool = True,
+    ecal_cut: float | None = None,
+    cut_frozen: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> AnalysisResult:
+    """Run the analysis on event files and write ``out_dir`` (the reproduce command's API)."""
+    p = preset if isinstance(preset, Preset) else load_preset(preset)
+    cfg = AnalysisConfig.from_preset(p).with_cuts(ecal_cut=ecal_cut)
+    try:
+        geometry: SetupGeometry | None = SetupGeometry.from_preset(p)
+    except UserInputError:
+        geometry = None
+    inputs = load_inputs(events_dir, mc_dir, cfg, geometry, workers=workers, blinded=blinded)
+    out = run_analysis(inputs, cfg, p, blinded=blinded, cut_frozen=cut_frozen, seed=seed)
+    out.result.provenance.update(
+        {
+            "events": str(Path(events_dir).resolve()),
+            "mc": str(Path(mc_dir).resolve()) if mc_dir else None,
+            "workers": int(workers),
+            "preset": p.name,
+        }
+    )
+    if extra:
+        merged = dict(extra)
+        merged.update(out.result.extra)
+        out.result.extra = merged
+    write_outputs(out, out_dir, figures=figures)
+    return out.result
+
+
+def unblind(
+    analysis_dir: str | Path, *, workers: int = 1, figures: bool = True, preset: str | Preset | None = None
+) -> AnalysisResult:
+    """Open the box (``darkmiss unblind``): refuses unless the ECAL cut was frozen by the
+    optimisation; re-runs the analysis at the frozen cuts with the box open and fills ``observed``.
+    ``preset`` defaults to the one the analysis was made with (by name)."""
+    res = AnalysisResult.read(analysis_dir)
+    if not res.cut_frozen:
+        raise BlindingError(
+            f"refusing to unblind {analysis_dir}: the ECAL cut is not frozen (run `darkmiss optimise --analysis "
+            f"{analysis_dir}` first)"
+        )
+    if not res.blinded:
+        return res
+    prov = res.provenance
+    events = prov.get("events")
+    if not events or not Path(events).exists():
+        raise UserInputError("analysis", str(analysis_dir), "an analysis whose event folder still exists")
+    new = analyze(
+        events,
+        prov.get("mc"),
+        analysis_dir,
+        preset if preset is not None else prov.get("preset", res.preset),
+        workers=workers,
+        seed=int(prov.get("seed", 0)),
+        figures=figures,
+        blinded=False,
+        ecal_cut=res.ecal_cut,
+        cut_frozen=True,
+        extra=res.extra,
+    )
+    return new
+
+
+def read_tables(analysis_dir: str | Path) -> dict[str, Any]:
+    """The tables written by :func:`analyze`."""
+    return json.loads((Path(analysis_dir) / "tables.json").read_text(encoding="utf-8"))
+
+
+def freeze_cut(folder: str | Path, result: OptimisationResult) -> AnalysisResult:
+    """Write the chosen ECAL cut into ``folder/analysis.json`` (cut_frozen = True), atomically.
+
+    Refused (:class:`BlindingError`) if the analysis in ``folder`` is already unblinded.
+    """
+    analysis = AnalysisResult.read(folder)
+    if not analysis.blinded:
+        raise BlindingError("the analysis is unblinded: its ECAL cut can no longer be changed")
+    analysis.ecal_cut = float(result.chosen_cut)
+    analysis.cut_frozen = True
+    analysis.extra = dict(analysis.extra)
+    analysis.extra["cut_optimisation"] = result.to_dict()
+    write_json_atomic(Path(folder) / "analysis.json", analysis.to_dict())
+    return analysis
+
+
+def optimise(
+    analysis_dir: str | Path,
+    masses: list[float] | None = None,
+    *,
+    preset: str | Preset | None = None,
+    freeze: bool = True,
+    figure: str | Path | None = None,
+) -> OptimisationResult:
+    """``darkmiss optimise``: the ECAL cut from the average expected limit (Fig. 14), written to
+    ``optimisation.json`` (and ``figure``), and frozen into ``analysis.json`` unless ``freeze`` is False.
+    Masses in GeV."""
+    folder = Path(analysis_dir)
+    an = AnalysisResult.read(folder)
+    res = optimise_cut(an, masses, preset=preset or an.preset or "na64-2016")
+    write_json_atomic(folder / "optimisation.json", res.to_dict())
+    if figure is not None:
+        plot_optimisation(res, figure)
+    if freeze:
+        freeze_cut(folder, res)
+    return res

@@ -1,0 +1,402 @@
+"""`darkmiss reproduce`: the whole NA64 2016 search, stage by stage, with cached stages.
+
+yields → pseudo-data (runs I–III, data mode) and MC (signal per mass, dimuons, backgrounds,
+calibration trigger) → reconstruction/selection/background/efficiency/systematics (blinded) →
+ECAL-cut optimisation (frozen) → unblinding → limits and interpretation → report.
+
+Every stage lives in ``OUT/stages/<name>`` and is keyed by a hash of its inputs
+(:class:`~darkmiss.pipeline.stages.StageRunner`): a rerun with nothing changed reuses every stage,
+a change re-runs only what depends on it. Each stage is a module-level function of a
+:class:`Context` and its output folder. Masses in GeV.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import platform
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from darkmiss import __version__
+from darkmiss.analysis.result import AnalysisResult
+from darkmiss.cache import write_json_atomic, write_text_atomic
+from darkmiss.config.load import Preset, load_preset
+from darkmiss.config.schema import RunConfig, runs_from_preset
+from darkmiss.detsim.generate import simulate
+from darkmiss.detsim.processes import available_processes
+from darkmiss.errors import require
+from darkmiss.interpret.limits import interpret_limits
+from darkmiss.pipeline.analysis import analyze, optimise, unblind
+from darkmiss.pipeline.limits import write_outputs
+from darkmiss.pipeline.results import Results, build_results
+from darkmiss.pipeline.stages import StageRecord, StageRunner
+from darkmiss.report.reproduce import build_report
+from darkmiss.shower.yields import aprime_yields
+from darkmiss.stats.limits import SimpleYield, compute_limits
+from darkmiss.util import progress, stderr_console
+
+STAGES = ("yields", "data", "mc", "analysis", "optimise", "unblind", "limits", "report")
+
+#: Preset tables read by the stages that simulate (a stage's key holds only the tables it reads, so
+#: that e.g. a changed [stats] table re-runs the limits but not the simulation).
+PHYSICS_TABLES = ("setup", "beam", "shower", "calorimetry")
+SIMULATION_TABLES = (*PHYSICS_TABLES, "runs", "detector", "production", "backgrounds")
+
+
+@dataclass(frozen=True)
+class ReproduceConfig:
+    """Statistics and masses of a reproduction (preset table ``[reproduce]``; ``quick`` overrides)."""
+
+    masses: tuple[float, ...]
+    plot_masses: tuple[float, ...]
+    efficiency_masses: tuple[float, ...]
+    optimise_masses: tuple[float, ...]
+    signal_epsilon: float
+    yield_showers: int
+    data_eot_scale: float
+    mc_eot_scale: float
+    calibration_eot: float
+    signal_events: int
+    dimuon_events: int
+    quick: bool
+
+    @classmethod
+    def from_preset(
+        cls, preset: Preset, *, quick: bool = False, masses: list[float] | None = None
+    ) -> ReproduceConfig:
+        t = dict(preset.section("reproduce"))
+        mode = dict(t.get("quick" if quick else "full", {}))
+        for k in ("masses", "fine_grid", "efficiency_masses"):
+            if k in mode:
+                t[k] = mode[k]
+        grid = t.get("fine_grid", {"lo": 0.001, "hi": 1.0, "n": 16})
+        fine = np.geomspace(float(grid["lo"]), float(grid["hi"]), int(grid["n"])).tolist()
+        main = [float(m) for m in (masses if masses else t["masses"])]
+        plot = sorted(set(main) | ({float(f"{m:.4g}") for m in fine} if not masses else set()))
+        return cls(
+            masses=tuple(main),
+            plot_masses=tuple(plot),
+            efficiency_masses=tuple(float(m) for m in t["efficiency_masses"]),
+            optimise_masses=tuple(float(m) for m in t.get("optimise_masses", (0.002, 0.02))),
+            signal_epsilon=float(t.get("signal_epsilon", 1e-4)),
+            yield_showers=int(mode["yield_showers"]),
+            data_eot_scale=float(mode["data_eot_scale"]),
+            mc_eot_scale=float(mode["mc_eot_scale"]),
+            calibration_eot=float(mode["calibration_eot"]),
+            signal_events=int(mode["signal_events"]),
+            dimuon_events=int(mode["dimuon_events"]),
+            quick=quick,
+        )
+
+
+@dataclass
+class ReproduceResult:
+    """What `reproduce` produced: the results (results.json), the report path and stage records."""
+
+    out: Path
+    results: dict[str, Any]
+    report: Path
+    stages: list[StageRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every stage reads: the preset, the statistics, the runs and how to compute."""
+
+    preset: Preset
+    cfg: ReproduceConfig
+    runs: dict[str, RunConfig]
+    seed: int
+    workers: int
+    scheduler: str | None
+    quiet: bool
+
+    def tables(self, *names: str) -> dict[str, Any]:
+        """The preset tables ``names`` (part of a stage's key)."""
+        return {n: self.preset.data.get(n) for n in names}
+
+    def progress(self, description: str) -> Callable[..., Any]:
+        """A progress callback for :func:`darkmiss.parallel.map_chunks` (silent with ``quiet``)."""
+
+        def wrap(it: Any, total: int | None = None) -> Any:
+            return progress(it, total=total, description=description, disable=self.quiet)
+
+        return wrap
+
+    def simulate(self, run: str, mode: str, folder: Path, seed_offset: int, **kw: Any) -> Any:
+        """One `simulate` call of this reproduction (same preset, workers and scheduler)."""
+        return simulate(
+            self.preset,
+            run,
+            mode,
+            folder,
+            workers=self.workers,
+            seed=self.seed + seed_offset,
+            scheduler=self.scheduler,
+            **kw,
+        )
+
+
+def _yield_records(yields: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for y in yields:
+        d = asdict(y)
+        out.append(
+            {k: v for k, v in d.items() if not isinstance(v, (list, np.ndarray))}
+            | {
+                "spectrum_edges": list(np.asarray(d.get("spectrum_edges", []), float)),
+                "spectrum_ww": list(np.asarray(d.get("spectrum_ww", []), float)),
+                "spectrum_etl": list(np.asarray(d.get("spectrum_etl", []), float)),
+            }
+        )
+    return out
+
+
+def stage_yields(ctx: Context, folder: Path) -> dict[str, Any]:
+    """A′ yields per EOT on the plot mass grid → ``yields.json``."""
+    ys = aprime_yields(
+        ctx.preset,
+        list(ctx.cfg.plot_masses),
+        showers=ctx.cfg.yield_showers,
+        seed=ctx.seed,
+        workers=ctx.workers,
+        scheduler=ctx.scheduler,
+    )
+    write_json_atomic(folder / "yields.json", _yield_records(list(ys)))
+    return {"n_masses": len(ys)}
+
+
+def stage_data(ctx: Context, folder: Path) -> dict[str, Any]:
+    """Pseudo-data of every run (data mode, physics and calibration triggers)."""
+    info: dict[str, Any] = {}
+    for name, run in ctx.runs.items():
+        s = ctx.simulate(
+            name,
+            "data",
+            folder / "physics",
+            0,
+            eot=run.eot * ctx.cfg.data_eot_scale,
+            progress=ctx.progress(f"data run {name}"),
+        )
+        info[name] = {"stored": s.stored_events.get(name, {}), "pileup": s.mean_pileup.get(name)}
+        ctx.simulate(
+            name,
+            "data",
+            folder / "calibration",
+            1,
+            eot=ctx.cfg.calibration_eot,
+            processes=["em"],
+            trigger="calibration",
+        )
+    return info
+
+
+def stage_mc(ctx: Context, folder: Path) -> dict[str, Any]:
+    """Monte Carlo of every run: signal per efficiency mass, calibration trigger, backgrounds."""
+    cfg = ctx.cfg
+    bkg = [p for p in available_processes() if p not in ("signal", "em")]
+    for name, run in ctx.runs.items():
+        mc_eot = run.eot * cfg.mc_eot_scale
+        for m in cfg.efficiency_masses:
+            ctx.simulate(
+                name,
+                "mc",
+                folder / f"signal_m{m:.6g}",
+                2,
+                processes=["signal"],
+                mass=m,
+                epsilon=cfg.signal_epsilon,
+                eot=mc_eot,
+            )
+        ctx.simulate(
+            name,
+            "mc",
+            folder / "calibration",
+            4,
+            eot=cfg.calibration_eot,
+            processes=["em"],
+            trigger="calibration",
+        )
+        ctx.simulate(
+            name,
+            "mc",
+            folder / "background",
+            3,
+            processes=bkg,
+            eot=mc_eot,
+            progress=ctx.progress(f"MC run {name}"),
+        )
+    return {"masses": list(cfg.efficiency_masses), "background_processes": bkg}
+
+
+def stage_analysis(ctx: Context, data_dir: Path, mc_dir: Path, folder: Path) -> dict[str, Any]:
+    """The blinded analysis of the pseudo-data with the MC."""
+    res = analyze(data_dir, mc_dir, folder, ctx.preset, workers=ctx.workers, seed=ctx.seed, blinded=True)
+    return {"blinded": res.blinded}
+
+
+def stage_optimise(ctx: Context, analysis_dir: Path, folder: Path) -> dict[str, Any]:
+    """The ECAL cut chosen blind (Fig. 14) and frozen into a copy of the analysis."""
+    shutil.copytree(analysis_dir, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("DONE.json"))
+    opt = optimise(
+        folder,
+        list(ctx.cfg.optimise_masses),
+        preset=ctx.preset,
+        figure=folder / "figures" / "fig14_optimisation.png",
+    )
+    return {"chosen_cut": float(opt.chosen_cut)}
+
+
+def stage_unblind(ctx: Context, opt_dir: Path, folder: Path) -> dict[str, Any]:
+    """The box opened at the frozen cut, in a copy of the optimised analysis."""
+    shutil.copytree(opt_dir, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("DONE.json"))
+    res = unblind(folder, workers=ctx.workers)
+    return {"observed": [r.observed for r in res.runs]}
+
+
+def stage_limits(ctx: Context, yields_dir: Path, unblind_dir: Path, folder: Path) -> dict[str, Any]:
+    """Limits and their interpretation → ``limits.json``, workspaces, HEPData, figures."""
+    analysis = AnalysisResult.read(unblind_dir)
+    recs = json.loads((yields_dir / "yields.json").read_text(encoding="utf-8"))
+    ys = [
+        SimpleYield(
+            r["mass"], r["yield_ww"], r["yield_etl"], r["yield_etl_direct"], r.get("yield_etl_err", 0.0)
+        )
+        for r in recs
+    ]
+    lim = interpret_limits(compute_limits(analysis, ys, preset=ctx.preset, workers=ctx.workers), ctx.preset)
+    write_outputs(lim, analysis, folder)
+    return {"n_masses": len(lim.records)}
+
+
+def _announce(name: str, quiet: bool) -> None:
+    if not quiet:
+        stderr_console.print(
+            f"[bold]darkmiss reproduce[/bold] · stage {STAGES.index(name) + 1}/{len(STAGES)}: {name}"
+        )
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def reproduce(
+    preset: str | Preset,
+    out: str | Path,
+    *,
+    masses: list[float] | None = None,
+    quick: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    seed: int = 0,
+    force: bool = False,
+    quiet: bool = False,
+) -> ReproduceResult:
+    """Run the whole chain into ``out`` and return the results (see module docstring)."""
+    check_masses(masses or [])
+    pr = preset if isinstance(preset, Preset) else load_preset(preset)
+    cfg = ReproduceConfig.from_preset(pr, quick=quick, masses=masses)
+    # The MC sample sizes of the weighted processes are statistics settings of the reproduction.
+    pr = pr.with_overrides(
+        {"production": {"weighted_events": {"signal": cfg.signal_events, "dimuon": cfg.dimuon_events}}}
+    )
+    require(workers >= 1, "workers", workers, "a positive number of worker processes")
+    require(seed >= 0, "seed", seed, "a non-negative integer")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = Context(pr, cfg, runs_from_preset(pr), seed, workers, scheduler, quiet)
+    runner = StageRunner(out, force=force)
+    common = {"seed": seed}
+    t_start = time.perf_counter()
+
+    def stage(name: str, params: dict[str, Any], fn: Callable[..., dict[str, Any]], *deps: str) -> Path:
+        _announce(name, quiet)
+        inputs = [runner.folder(d) for d in deps]
+        return runner.run(name, common | params, functools.partial(fn, ctx, *inputs), depends=deps)
+
+    yields_dir = stage(
+        "yields",
+        ctx.tables(*PHYSICS_TABLES) | {"masses": cfg.plot_masses, "showers": cfg.yield_showers},
+        stage_yields,
+    )
+    stage(
+        "data",
+        ctx.tables(*SIMULATION_TABLES) | {"scale": cfg.data_eot_scale, "cal": cfg.calibration_eot},
+        stage_data,
+    )
+    stage(
+        "mc",
+        ctx.tables(*SIMULATION_TABLES)
+        | {
+            "scale": cfg.mc_eot_scale,
+            "masses": cfg.efficiency_masses,
+            "eps": cfg.signal_epsilon,
+            "cal": cfg.calibration_eot,
+            "n": (cfg.signal_events, cfg.dimuon_events),
+        },
+        stage_mc,
+    )
+    stage("analysis", ctx.tables("setup", "analysis", "systematics"), stage_analysis, "data", "mc")
+    opt_dir = stage(
+        "optimise", ctx.tables("stats") | {"masses": cfg.optimise_masses}, stage_optimise, "analysis"
+    )
+    unblind_dir = stage("unblind", {}, stage_unblind, "optimise")
+    limits_dir = stage("limits", ctx.tables("stats"), stage_limits, "yields", "unblind")
+
+    _announce("report", quiet)
+    results = build_results(
+        AnalysisResult.read(unblind_dir),
+        _read_json(limits_dir / "limits.json"),
+        _read_json(yields_dir / "yields.json"),
+        _read_json(opt_dir / "optimisation.json"),
+        default_masses=cfg.masses,
+        seed=seed,
+        quick=cfg.quick,
+    )
+    results.write(out / "results.json")
+    results.provenance = {
+        "darkmiss_version": __version__,
+        "preset": pr.name,
+        "preset_digest": pr.digest(),
+        "seed": seed,
+        "quick": quick,
+        "workers": workers,
+        "scheduler": scheduler or "local processes",
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "total_seconds": round(time.perf_counter() - t_start, 1),
+    }
+    results.stages = [
+        {"stage": r.name, "key": r.key, "reused": r.reused, "seconds": round(r.seconds, 2)}
+        for r in runner.records
+    ]
+    data = results.to_dict()
+    html = build_report(
+        data,
+        results.provenance,
+        results.stages,
+        yields_dir,
+        runner.folder("data"),
+        opt_dir,
+        unblind_dir,
+        limits_dir,
+    )
+    report = write_text_atomic(out / "report.html", html)
+    results.write(out / "results.json")
+    return ReproduceResult(out=out, results=data, report=report, stages=runner.records)
+
+
+def check_masses(masses: list[float]) -> None:
+    """Reject masses outside (0, 10) GeV with a user error."""
+    for m in masses:
+        require(0 < m < 10.0, "mass", m, "A' masses in GeV, 0 < m < 10")
+
+
+__all__ = ["STAGES", "Context", "ReproduceConfig", "ReproduceResult", "Results", "reproduce"]

@@ -1,0 +1,213 @@
+"""``results.json`` of ``darkmiss reproduce``: its typed content, its ``schema_version`` and its
+serialisation. This module is the one owner of the file's layout; a change of layout bumps
+:data:`SCHEMA_VERSION`. Masses and energies in GeV, counts in events, ε dimensionless.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from darkmiss.analysis.result import AnalysisResult
+from darkmiss.cache import write_json_atomic
+from darkmiss.errors import UserInputError
+
+#: The layout version of results.json (readers refuse others).
+SCHEMA_VERSION = 1
+
+
+def finite_or_none(v: Any) -> float | None:
+    """``v`` as a float, or None when missing or not finite (JSON has no NaN)."""
+    if v is None:
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+@dataclass
+class LimitRow:
+    """The limits and yields at one A′ mass [GeV] (yields per EOT at ε = 1)."""
+
+    mass: float
+    epsilon_ww: float | None
+    epsilon_etl: float | None
+    epsilon_etl_direct: float | None
+    epsilon_etl_expected: float | None
+    epsilon_etl_expected_bands: list[float]
+    epsilon_etl_asymptotic: float | None
+    epsilon_etl_simplified: float | None
+    n90: float | None
+    n90_asymptotic: float | None
+    yield_ww: float | None
+    yield_etl: float | None
+    yield_etl_direct: float | None
+    kfactor_effective: float | None
+    efficiency: list[float]
+    y_alpha_d_0p5: float | None
+    y_alpha_d_0p005: float | None
+    alpha_d_pseudodirac: float | None
+    alpha_d_majorana: float | None
+    default_mass: bool
+
+    #: JSON names of the fields whose Python names cannot hold a dot.
+    JSON_NAMES: ClassVar[dict[str, str]] = {
+        "y_alpha_d_0p5": "y_alpha_d_0.5",
+        "y_alpha_d_0p005": "y_alpha_d_0.005",
+    }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {self.JSON_NAMES.get(k, k): v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> LimitRow:
+        back = {v: k for k, v in cls.JSON_NAMES.items()}
+        return cls(**{back.get(k, k): v for k, v in d.items()})
+
+
+@dataclass
+class Results:
+    """The content of results.json (the keys a physicist reads first come first)."""
+
+    limits: list[LimitRow]
+    background: dict[str, Any]
+    observed: list[int | None]
+    eot: list[float]
+    runs: list[str]
+    efficiency: list[dict[str, Any]]
+    dimuon_ratio: list[dict[str, Any]]
+    systematics: list[dict[str, Any]]
+    ecal_cut: float
+    hcal_cut: float
+    cut_optimisation: dict[str, Any]
+    blinded: bool
+    limits_method: str | None
+    limits_notes: list[str]
+    seed: int
+    quick: bool
+    provenance: dict[str, Any] = field(default_factory=dict)
+    stages: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        for k, v in asdict(self).items():
+            d[k] = [r.to_dict() for r in self.limits] if k == "limits" else v
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], source: str = "results.json") -> Results:
+        version = d.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise UserInputError(
+                "results", source, f"a results.json with schema_version {SCHEMA_VERSION} (found {version!r})"
+            )
+        d = {k: v for k, v in d.items() if k != "schema_version"}
+        d["limits"] = [LimitRow.from_dict(r) for r in d["limits"]]
+        return cls(**d)
+
+    def write(self, path: str | Path) -> Path:
+        """Write results.json atomically."""
+        return write_json_atomic(path, self.to_dict())
+
+    @classmethod
+    def read(cls, path: str | Path) -> Results:
+        p = Path(path)
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise UserInputError("results", str(p), f"a readable results.json ({exc})") from None
+        return cls.from_dict(data, str(p))
+
+
+def limit_rows(
+    limits: list[dict[str, Any]], yields: list[dict[str, Any]], default_masses: tuple[float, ...]
+) -> list[LimitRow]:
+    """One :class:`LimitRow` per mass of ``limits.json``'s records, with the yields of that mass."""
+    by_mass = {round(y["mass"], 9): y for y in yields}
+    rows = []
+    for r in limits:
+        y = by_mass.get(round(r["mass"], 9), {})
+        rows.append(
+            LimitRow(
+                mass=r["mass"],
+                epsilon_ww=finite_or_none(r["epsilon_ww"]),
+                epsilon_etl=finite_or_none(r["epsilon_etl"]),
+                epsilon_etl_direct=finite_or_none(r["epsilon_etl_direct"]),
+                epsilon_etl_expected=finite_or_none(r["epsilon_etl_expected"]),
+                epsilon_etl_expected_bands=r["epsilon_etl_expected_bands"],
+                epsilon_etl_asymptotic=finite_or_none(r["epsilon_etl_asymptotic"]),
+                epsilon_etl_simplified=finite_or_none(r["epsilon_etl_simplified"]),
+                n90=finite_or_none(r["n90"]),
+                n90_asymptotic=finite_or_none(r["n90_asymptotic"]),
+                yield_ww=y.get("yield_ww"),
+                yield_etl=y.get("yield_etl"),
+                yield_etl_direct=y.get("yield_etl_direct"),
+                kfactor_effective=(y["yield_ww"] / y["yield_etl"]) if y.get("yield_etl") else None,
+                efficiency=r["efficiency"],
+                y_alpha_d_0p5=finite_or_none(r["y_alpha_d_0p5"]),
+                y_alpha_d_0p005=finite_or_none(r["y_alpha_d_0p005"]),
+                alpha_d_pseudodirac=finite_or_none(r["alpha_d_pseudodirac"]),
+                alpha_d_majorana=finite_or_none(r["alpha_d_majorana"]),
+                default_mass=any(abs(r["mass"] - m) < 1e-9 for m in default_masses),
+            )
+        )
+    return rows
+
+
+def build_results(
+    analysis: AnalysisResult,
+    limits: dict[str, Any],
+    yields: list[dict[str, Any]],
+    optimisation: dict[str, Any],
+    *,
+    default_masses: tuple[float, ...],
+    seed: int,
+    quick: bool,
+) -> Results:
+    """The results of a reproduction from its unblinded analysis, ``limits.json``, the yields and the
+    cut optimisation."""
+    bkg = [r.background for r in analysis.runs]
+    bkg_err = [r.background_err for r in analysis.runs]
+    return Results(
+        limits=limit_rows(limits["records"], yields, default_masses),
+        background={
+            "total": float(sum(bkg)),
+            "total_err": float(math.sqrt(sum(e * e for e in bkg_err))),
+            "per_run": [
+                {
+                    "run": r.run,
+                    "value": r.background,
+                    "err": r.background_err,
+                    "components": r.background_components,
+                }
+                for r in analysis.runs
+            ],
+        },
+        observed=[r.observed for r in analysis.runs],
+        eot=[r.eot for r in analysis.runs],
+        runs=[r.run for r in analysis.runs],
+        efficiency=[
+            {
+                "run": r.run,
+                "masses": r.efficiency_masses,
+                "efficiency": r.efficiency,
+                "components": r.efficiency_components,
+            }
+            for r in analysis.runs
+        ],
+        dimuon_ratio=[{"run": r.run, "f": r.dimuon_ratio, "err": r.dimuon_ratio_err} for r in analysis.runs],
+        systematics=[{"run": r.run, **r.systematics} for r in analysis.runs],
+        ecal_cut=analysis.ecal_cut,
+        hcal_cut=analysis.hcal_cut,
+        cut_optimisation={"chosen_cut": optimisation.get("chosen_cut")},
+        blinded=analysis.blinded,
+        limits_method=limits.get("method"),
+        limits_notes=limits.get("notes", []),
+        seed=seed,
+        quick=quick,
+    )
+
+
+__all__ = ["SCHEMA_VERSION", "LimitRow", "Results", "build_results", "finite_or_none", "limit_rows"]
