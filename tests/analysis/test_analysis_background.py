@@ -13,6 +13,7 @@ from darkmiss.analysis.background import (
     mc_components,
     mc_sensitivities,
     sideband_c,
+    validation_check,
 )
 from darkmiss.analysis.pseudodata import upstream_energies
 from darkmiss.events.schema import Process
@@ -69,7 +70,22 @@ def test_mc_components_scale_with_eot():
     w = np.array([1e-11, 2e-11, 5e-12])
     box = np.array([True, False, False])
     c = mc_components(proc, w, box, 1e10)
-    assert c["loss of muons (dimuons)"] == pytest.approx([0.1, 0.1])
+    assert c["loss of muons (dimuons)"] == pytest.approx((0.1, 0.1))
     # nothing passed for the decays: zero, with the one-event sensitivity reported separately
-    assert c["mu, pi, K decays (Ke3)"] == [0.0, 0.0]
+    assert c["mu, pi, K decays (Ke3)"] == (0.0, 0.0)
+    # two passing events: Σw ± sqrt(Σw²) (weighted count)
+    c2 = mc_components(proc, w, np.array([True, True, False]), 1e10)
+    assert c2["loss of muons (dimuons)"] == pytest.approx((0.3, np.sqrt(0.1**2 + 0.2**2)))
     assert mc_sensitivities(proc, w, 1e10)["mu, pi, K decays (Ke3)"] == pytest.approx(0.05)
+
+
+def test_validation_check_chi2_uses_the_fit_range_bins():
+    # 4000 events from exp(-0.05 E) on [1, 80): the fit describes them, χ²/ndf about 1 (here < 2);
+    # 20 bins on [1, 80), half-open like the fit range, so an event at 80 GeV is in neither
+    rng = np.random.default_rng(4)
+    x = upstream_energies(4000, -0.05, 1.0, 80.0, rng)
+    val = validation_check(np.append(x, 80.0), (1.0, 80.0))
+    assert val.fit.valid and val.fit.n_events == 4000
+    assert val.ndf == 18 and val.chi2 is not None and val.chi2 / val.ndf < 2.0
+    assert val.to_dict()["fit"] == val.fit.to_dict()
+    assert validation_check(np.array([10.0]), (1.0, 80.0)).chi2 is None

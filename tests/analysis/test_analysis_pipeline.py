@@ -11,9 +11,9 @@ import pytest
 
 from darkmiss.analysis.pseudodata import write_mc, write_pseudodata
 from darkmiss.analysis.result import AnalysisResult
-from darkmiss.analysis.run import analyze, read_tables, unblind
 from darkmiss.config.load import load_preset
 from darkmiss.errors import BlindingError
+from darkmiss.pipeline.analysis import analyze, read_tables, unblind
 from darkmiss.reco.config import AnalysisConfig
 
 CFG = AnalysisConfig.from_preset(load_preset("na64-2016"))

@@ -1,18 +1,29 @@
 """Background estimate (spec Sec. VIII): the exponential fit of side band C extrapolated into the
 signal box, the side band A estimate, the validation-region shape check, and the components
-predicted by the simulation (weighted MC of the background processes). Energies GeV.
+predicted by the simulation (weighted MC of the background processes), and the analysis step that
+makes them for every run (:func:`background_estimate`). Energies GeV, counts in events.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from iminuit import Minuit
 
+from darkmiss.analysis.context import AnalysisContext, rate_mask
+from darkmiss.analysis.histograms import bin_sums, weighted_sum
 from darkmiss.events.schema import Process
+from darkmiss.reco.selection import CUT_NAMES
+
+
+class Estimate(NamedTuple):
+    """A number of events with its uncertainty (written as [value, err])."""
+
+    value: float
+    err: float
 
 
 @dataclass
@@ -105,6 +116,32 @@ def extrapolate(
 
 
 @dataclass
+class FitVariation:
+    """The side-band fit on an alternative ``range`` [GeV]: its slope p2 [1/GeV], its extrapolation
+    into the box [events] (NaN for an invalid fit) and its number of events."""
+
+    range: tuple[float, float]
+    p2: float
+    value: float
+    n_events: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"range": list(self.range), "p2": self.p2, "value": self.value, "n_events": self.n_events}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FitVariation:
+        """Read :meth:`to_dict`'s layout (null for a NaN extrapolation)."""
+        lo, hi = d["range"]
+        value = d["value"]
+        return cls(
+            range=(float(lo), float(hi)),
+            p2=float(d["p2"]),
+            value=float("nan") if value is None else float(value),
+            n_events=int(d["n_events"]),
+        )
+
+
+@dataclass
 class SidebandEstimate:
     """Extrapolation of a side-band fit into the signal box: value ± stat (fit errors) ± variation."""
 
@@ -112,7 +149,7 @@ class SidebandEstimate:
     value: float
     stat: float
     variation: float
-    variations: list[dict[str, Any]] = field(default_factory=list)
+    variations: list[FitVariation] = field(default_factory=list)
 
     @property
     def error(self) -> float:
@@ -138,7 +175,7 @@ def sideband_c(
     for lo, hi in variations:
         f2 = fit_exponential(e_ecal, lo, hi, weights=weights)
         v2 = float(exp_integral(f2.p1, f2.p2, 0.0, ecal_cut)) if f2.valid else float("nan")
-        var_rows.append({"range": [lo, hi], "p2": f2.p2, "value": v2, "n_events": f2.n_events})
+        var_rows.append(FitVariation(range=(lo, hi), p2=f2.p2, value=v2, n_events=f2.n_events))
         if np.isfinite(v2) and fit.valid:
             dev = max(dev, abs(v2 - val))
     return SidebandEstimate(fit=fit, value=val, stat=stat, variation=dev, variations=var_rows)
@@ -154,20 +191,34 @@ def sideband_a(
     return SidebandEstimate(fit=fit, value=val, stat=stat, variation=0.0)
 
 
-def validation_check(e_ecal: np.ndarray, ecal_range: tuple[float, float], n_bins: int = 20) -> dict[str, Any]:
+@dataclass
+class ValidationCheck:
+    """The exponential fit in the validation region and its binned Pearson χ² with ndf (None when
+    the fit is invalid)."""
+
+    fit: ExpFit
+    chi2: float | None
+    ndf: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fit": self.fit.to_dict(), "chi2": self.chi2, "ndf": self.ndf}
+
+
+def validation_check(
+    e_ecal: np.ndarray, ecal_range: tuple[float, float], n_bins: int = 20
+) -> ValidationCheck:
     """Exponential shape in the validation region (spec Sec. VIII): fitted slope and a binned
-    Pearson χ²/ndf of the fit (Poisson expectation per bin)."""
+    Pearson χ²/ndf of the fit (Poisson expectation per bin; bins [a, b) like the fit range)."""
     fit = fit_exponential(e_ecal, *ecal_range)
-    out: dict[str, Any] = {"fit": fit.to_dict(), "chi2": None, "ndf": None}
     if not fit.valid:
-        return out
+        return ValidationCheck(fit=fit, chi2=None, ndf=None)
     edges = np.linspace(*ecal_range, n_bins + 1)
-    obs, _ = np.histogram(e_ecal, edges)
+    obs, _ = bin_sums(e_ecal, edges)
     exp = np.array([float(exp_integral(fit.p1, fit.p2, a, b)) for a, b in itertools.pairwise(edges)])
     ok = exp > 0
-    out["chi2"] = float((((obs - exp) ** 2)[ok] / exp[ok]).sum())
-    out["ndf"] = int(ok.sum() - 2)
-    return out
+    return ValidationCheck(
+        fit=fit, chi2=float((((obs - exp) ** 2)[ok] / exp[ok]).sum()), ndf=int(ok.sum() - 2)
+    )
 
 
 #: Table IV rows: the simulated process codes feeding each row.
@@ -198,23 +249,20 @@ SPEC_TABLE_IV: dict[str, list[float]] = {
 
 def mc_components(
     process: np.ndarray, weight_per_eot: np.ndarray, in_box: np.ndarray, eot: float
-) -> dict[str, list[float]]:
-    """Simulation-predicted background in the box for ``eot`` EOT per Table IV row: [value, err].
+) -> dict[str, Estimate]:
+    """Simulation-predicted background in the box for ``eot`` EOT per Table IV row: Σw ± sqrt(Σw²).
 
     ``weight_per_eot`` is each MC event's weight in events per EOT. Where no simulated event
-    passes, the row is [0, 0] and :func:`mc_sensitivities` gives the one-event sensitivity of the
+    passes, the row is 0 ± 0 and :func:`mc_sensitivities` gives the one-event sensitivity of the
     sample (reported as "< x" in Table IV, not fed to the limits as an uncertainty).
     """
-    out: dict[str, list[float]] = {}
+    out: dict[str, Estimate] = {}
     for row, codes in TABLE_IV_ROWS.items():
         sel = np.isin(process, codes)
         if not np.any(sel):
             continue
-        w = weight_per_eot[sel & in_box] * eot
-        if len(w):
-            out[row] = [float(w.sum()), float(np.sqrt((w**2).sum()))]
-        else:
-            out[row] = [0.0, 0.0]
+        sw, sw2 = weighted_sum(weight_per_eot[sel & in_box] * eot)
+        out[row] = Estimate(sw, float(np.sqrt(sw2)))
     return out
 
 
@@ -226,3 +274,143 @@ def mc_sensitivities(process: np.ndarray, weight_per_eot: np.ndarray, eot: float
         if np.any(sel):
             out[row] = float(np.max(weight_per_eot[sel]) * eot)
     return out
+
+
+#: Suffix of the Table IV rows listed beside the total but not summed into it.
+NOT_SUMMED = " [not summed]"
+
+
+@dataclass
+class RunBackground:
+    """Background in the signal box of one run (Table IV): the components (side bands C and A, then
+    the simulated rows; the simulated upstream row is not summed since side band C measures it),
+    their total, the fits, the validation check, and the side band C events for Fig. 13."""
+
+    run: str
+    eot: float
+    components: dict[str, Estimate]
+    sensitivities: dict[str, float]  # one-event sensitivity of each simulated row [events]
+    total: Estimate
+    sideband_c: SidebandEstimate
+    sideband_a: SidebandEstimate
+    validation: ValidationCheck
+    sideband_c_e_ecal: np.ndarray  # E_ECAL [GeV] of the side band C events
+    sideband_c_weights: np.ndarray
+
+    def to_record(self) -> dict[str, Any]:
+        """The ``tables.json`` row."""
+        return {
+            "run": self.run,
+            "eot": self.eot,
+            "components": {k: list(v) for k, v in self.components.items()},
+            "mc_one_event_sensitivity": dict(self.sensitivities),
+            "total": list(self.total),
+            "sideband_C": self.sideband_c.fit.to_dict(),
+            "sideband_A": self.sideband_a.fit.to_dict(),
+            "validation": self.validation.to_dict(),
+        }
+
+
+@dataclass
+class BackgroundSummary:
+    """All runs together: total and components (values added, errors in quadrature) for ``eot`` EOT."""
+
+    total: Estimate
+    components: dict[str, Estimate]
+    eot: float
+
+    def to_record(self) -> dict[str, Any]:
+        """The ``tables.json`` summary, beside the spec's Table IV."""
+        return {
+            "total": list(self.total),
+            "components": {k: list(v) for k, v in self.components.items()},
+            "spec_table_iv": SPEC_TABLE_IV,
+            "eot": self.eot,
+        }
+
+
+@dataclass
+class BackgroundEstimate:
+    """The background step for every run (in run order) and the sum over runs."""
+
+    runs: dict[str, RunBackground]
+    summary: BackgroundSummary
+
+
+def total_background(components: dict[str, Estimate]) -> Estimate:
+    """Sum of the summed components, errors in quadrature [events]."""
+    summed = [v for k, v in components.items() if NOT_SUMMED not in k]
+    return Estimate(float(sum(v[0] for v in summed)), float(np.sqrt(sum(v[1] ** 2 for v in summed))))
+
+
+def summarise(runs: dict[str, RunBackground]) -> BackgroundSummary:
+    """Totals over runs: values added, errors in quadrature, per component and overall."""
+    comp: dict[str, list[float]] = {}
+    for rb in runs.values():
+        for k, v in rb.components.items():
+            c = comp.setdefault(k, [0.0, 0.0])
+            c[0] += v[0]
+            c[1] = float(np.hypot(c[1], v[1]))
+    return BackgroundSummary(
+        total=Estimate(
+            float(sum(rb.total.value for rb in runs.values())),
+            float(np.sqrt(sum(rb.total.err**2 for rb in runs.values()))),
+        ),
+        components={k: Estimate(v[0], v[1]) for k, v in comp.items()},
+        eot=float(sum(rb.eot for rb in runs.values())),
+    )
+
+
+def background_estimate(ctx: AnalysisContext, rng: np.random.Generator) -> BackgroundEstimate:
+    """Table IV per run (spec Sec. VIII): side band C (weighted fit above the blinded edge,
+    extrapolated over [0, E_cut]), side band A, the validation check and the simulated components
+    scaled to the run's EOT. ``rng`` draws the extrapolation toys, run by run, C before A."""
+    data, mc, msel, cfg = ctx.data, ctx.mc, ctx.msel, ctx.cfg
+    lo = max(cfg.sideband_fit_range[0], cfg.ecal_cut, cfg.blind_ecal_max if ctx.blinded else cfg.ecal_cut)
+    fit_range = (lo, max(cfg.sideband_fit_range[1], lo + 1.0))
+    var_ranges = tuple((max(a, lo), b) for a, b in cfg.sideband_fit_variations if b > max(a, lo))
+    a_range = (max(cfg.sideband_a_hcal_range[0], cfg.hcal_cut), cfg.sideband_a_hcal_range[1])
+    if mc is not None and msel is not None:
+        bmask = ~np.isin(mc.process, [int(Process.SIGNAL), int(Process.CALIBRATION)])
+        in_box = msel.all(*CUT_NAMES) & ctx.regions["signal_box"].contains(mc.e_ecal, mc.e_hcal)
+    runs: dict[str, RunBackground] = {}
+    for info in ctx.runs:
+        sel = ctx.in_run(info.name) & ctx.all_cuts
+        c_mask = sel & (data.e_hcal < cfg.hcal_cut)
+        sc = sideband_c(
+            data.e_ecal[c_mask],
+            cfg.ecal_cut,
+            fit_range,
+            var_ranges,
+            cfg.n_toys,
+            rng,
+            weights=data.weight[c_mask],
+        )
+        a_mask = sel & (data.e_ecal < cfg.ecal_cut)
+        sa = sideband_a(data.e_hcal[a_mask], cfg.hcal_cut, a_range, cfg.n_toys, rng)
+        v_mask = sel & (data.e_hcal >= cfg.validation_hcal_min)
+        components = {
+            "upstream interactions (side band C)": Estimate(sc.value, sc.error),
+            "side band A": Estimate(sa.value, sa.error),
+        }
+        sens: dict[str, float] = {}
+        if mc is not None and msel is not None:
+            mask, div = rate_mask(mc, bmask, info.index)
+            sub = np.flatnonzero(mask)
+            w = mc.weight[sub] * mc.norm[sub] / div
+            for k, v in mc_components(mc.process[sub], w, in_box[sub], info.eot).items():
+                components[k + NOT_SUMMED if k == "upstream interactions (simulated)" else k] = v
+            sens = mc_sensitivities(mc.process[sub], w, info.eot)
+        runs[info.name] = RunBackground(
+            run=info.name,
+            eot=info.eot,
+            components=components,
+            sensitivities=sens,
+            total=total_background(components),
+            sideband_c=sc,
+            sideband_a=sa,
+            validation=validation_check(data.e_ecal[v_mask], cfg.validation_ecal),
+            sideband_c_e_ecal=data.e_ecal[c_mask],
+            sideband_c_weights=data.weight[c_mask],
+        )
+    return BackgroundEstimate(runs=runs, summary=summarise(runs))

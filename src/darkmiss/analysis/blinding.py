@@ -5,6 +5,7 @@ MC (signal MC included) is never blinded. No count of the hidden events is kept 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,15 +34,33 @@ def assert_blind(reco: RecoEvents, cfg: AnalysisConfig) -> None:
         raise BlindingError("data-mode events of the signal box reached the analysis while blinded")
 
 
-def blinding_record(blinded: bool, cfg: AnalysisConfig) -> dict[str, Any]:
-    """The blinding state recorded in every output."""
+@dataclass(frozen=True)
+class BlindingRecord:
+    """The blinding state recorded in every output: whether the box is hidden, its edges [GeV] and a note."""
+
+    blinded: bool
+    ecal_max: float
+    hcal_max: float
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "blinded": self.blinded,
+            "box": {"ecal_max": self.ecal_max, "hcal_max": self.hcal_max},
+            "note": self.note,
+        }
+
+
+def blinding_record(blinded: bool, cfg: AnalysisConfig) -> BlindingRecord:
+    """The blinding state of an analysis pass with ``cfg``."""
     box = blind_box(cfg)
-    return {
-        "blinded": bool(blinded),
-        "box": {"ecal_max": box.ecal[1], "hcal_max": box.hcal[1]},
-        "note": (
+    return BlindingRecord(
+        blinded=bool(blinded),
+        ecal_max=box.ecal[1],
+        hcal_max=box.hcal[1],
+        note=(
             "data-mode events with E_ECAL < ecal_max and E_HCAL < hcal_max are hidden until `darkmiss unblind`"
             if blinded
             else "unblinded: the signal box is open"
         ),
-    }
+    )

@@ -1,6 +1,7 @@
 """The dimuon benchmark (spec Sec. V): selection of e⁻Z → e⁻Zμ⁺μ⁻ events (E_ECAL < 60 GeV, HCAL1
 and HCAL4 each in 1–6 GeV), the observed/predicted ratio f per run (Table I), and the RR double
-ratio of the E_ECAL spectra (Eq. 24, Fig. 11) with its empirical fit. Energies GeV.
+ratio of the E_ECAL spectra (Eq. 24, Fig. 11) with its empirical fit, and the analysis step that
+makes them for every run (:func:`dimuon_benchmark`). Energies GeV.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import numpy as np
 from iminuit import Minuit
 from iminuit.cost import LeastSquares
 
+from darkmiss.analysis.context import AnalysisContext, rate_mask
+from darkmiss.analysis.histograms import bin_sums, weighted_sum
+from darkmiss.events.schema import Process
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.reco.reconstruct import RecoEvents
 from darkmiss.reco.selection import CUT_GROUPS, Selection
@@ -63,9 +67,8 @@ def dimuon_ratio(
     """f = n_data / n_MC with n_MC = EOT · Σ w (per-EOT weights of selected MC dimuons); error from
     the data statistics (Poisson, or Σw² for weighted pseudo-data: ``n_data_var``) and the MC
     weights in quadrature (spec Sec. V.B, Table I)."""
-    w = np.asarray(mc_w_per_eot, dtype=float) * eot
-    n_mc = float(w.sum())
-    n_mc_err = float(np.sqrt((w**2).sum()))
+    n_mc, n_mc_var = weighted_sum(np.asarray(mc_w_per_eot, dtype=float) * eot)
+    n_mc_err = float(np.sqrt(n_mc_var))
     var = float(n_data if n_data_var is None else n_data_var)
     if n_mc <= 0:
         return DimuonRatio(run, intensity, eot, float(n_data), n_mc, n_mc_err, None, None)
@@ -138,10 +141,8 @@ def rr_double_ratio(
     """RR_i = (n_i/n_tot)_data / (n_i/n_tot)_MC (spec Eq. 24) with Poisson errors (Σw² for weighted
     samples), fitted with :func:`rr_model` (and :func:`rr_linear`) by least squares (iminuit)."""
     wd = np.ones(len(e_data)) if w_data is None else np.asarray(w_data, dtype=float)
-    hd, _ = np.histogram(e_data, edges, weights=wd)
-    hd2, _ = np.histogram(e_data, edges, weights=np.square(wd))
-    hm, _ = np.histogram(e_mc, edges, weights=w_mc)
-    hm2, _ = np.histogram(e_mc, edges, weights=np.square(w_mc))
+    hd, hd2 = bin_sums(e_data, edges, wd)
+    hm, hm2 = bin_sums(e_mc, edges, w_mc)
     nd, nm = hd.sum(), hm.sum()
     out = RRResult(edges=list(map(float, edges)), rr=[], rr_err=[])
     if len(e_data) < 5 or nd <= 0 or nm <= 0:
@@ -153,9 +154,10 @@ def rr_double_ratio(
     out.mc_shape = rm.tolist()
     ok = (hd > 0) & (hm > 0)
     rr = np.where(ok, rd / np.where(rm > 0, rm, 1.0), np.nan)
+    # relative variances Σw²/(Σw)² of the filled bins (0 for empty bins)
     rel = np.sqrt(
-        np.where(hd > 0, hd2 / np.maximum(hd, 1e-300) ** 2, 0)
-        + np.where(hm > 0, hm2 / np.maximum(hm, 1e-300) ** 2, 0)
+        np.divide(hd2, np.square(hd), out=np.zeros_like(hd2), where=hd > 0)
+        + np.divide(hm2, np.square(hm), out=np.zeros_like(hm2), where=hm > 0)
     )
     err = rr * rel
     out.rr = rr.tolist()
@@ -197,3 +199,77 @@ def rr_variations(rr: RRResult) -> list[dict[str, float]]:
         for s in (+1, -1):
             out.append(dict(zip(names, np.clip(p0 + s * step, lo, hi).tolist(), strict=True)))
     return out
+
+
+@dataclass
+class RunDimuons:
+    """The dimuon benchmark of one run: Table I row, RR (Eq. 24) and the selected data events for
+    Figs. 8-10 (E_ECAL, the four HCAL modules and their sum [GeV])."""
+
+    ratio: DimuonRatio
+    rr: RRResult
+    data_e_ecal: np.ndarray
+    data_hcal: np.ndarray
+    data_hcal_total: np.ndarray
+
+    @property
+    def f_correction(self) -> tuple[float, float]:
+        """(f, σ_f) applied to ε_e (Sec. V.B): (1, 0) where the run has no MC prediction."""
+        f, err = self.ratio.f, self.ratio.f_err
+        return (f if f is not None else 1.0, err if err is not None else 0.0)
+
+
+@dataclass
+class MCDimuons:
+    """Selected MC dimuons of all runs for Figs. 9-10: E_ECAL, HCAL modules [GeV], weights per EOT."""
+
+    e_ecal: np.ndarray
+    hcal: np.ndarray
+    w: np.ndarray
+
+
+@dataclass
+class DimuonBenchmark:
+    """The dimuon step for every run (in run order), and the MC dimuons if there is MC."""
+
+    runs: dict[str, RunDimuons]
+    mc: MCDimuons | None
+
+
+def dimuon_benchmark(ctx: AnalysisContext) -> DimuonBenchmark:
+    """f per run (Table I) and RR(E_ECAL) (Eq. 24) from the selected data and MC dimuons.
+
+    Weighted pseudo-data count Σw with variance Σw²; MC weights are per EOT of the run (pooled
+    runs divided by their number when the MC lacks the run)."""
+    data, mc, cfg = ctx.data, ctx.mc, ctx.cfg
+    d_mu = dimuon_mask(data, ctx.dsel, cfg)
+    m_mu = None
+    if mc is not None and ctx.msel is not None:
+        m_mu = dimuon_mask(mc, ctx.msel, cfg) & (mc.process == int(Process.DIMUON))
+    edges = np.linspace(cfg.rr_edges_min, cfg.rr_edges_max, cfg.rr_n_bins + 1)
+    runs: dict[str, RunDimuons] = {}
+    for info in ctx.runs:
+        r = info.name
+        sel = d_mu & ctx.in_run(r)
+        nd, nd_var = weighted_sum(data.weight[sel])
+        if mc is not None and m_mu is not None:
+            mask, div = rate_mask(mc, m_mu, info.index)
+            w = mc.weight[mask] * mc.norm[mask] / div
+            dr = dimuon_ratio(r, info.intensity, info.eot, nd, w, nd_var)
+            rr = rr_double_ratio(data.e_ecal[sel], mc.e_ecal[mask], w, edges, data.weight[sel])
+        else:
+            dr = dimuon_ratio(r, info.intensity, info.eot, nd, np.zeros(0), nd_var)
+            rr = rr_double_ratio(np.zeros(0), np.zeros(0), np.zeros(0), edges)
+        runs[r] = RunDimuons(
+            ratio=dr,
+            rr=rr,
+            data_e_ecal=data.e_ecal[sel],
+            data_hcal=data.hcal_modules[sel],
+            data_hcal_total=data.e_hcal_total[sel],
+        )
+    mc_mu = None
+    if mc is not None and m_mu is not None:
+        mc_mu = MCDimuons(
+            e_ecal=mc.e_ecal[m_mu], hcal=mc.hcal_modules[m_mu], w=mc.weight[m_mu] * mc.norm[m_mu]
+        )
+    return DimuonBenchmark(runs=runs, mc=mc_mu)

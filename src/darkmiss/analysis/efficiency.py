@@ -5,7 +5,8 @@ is exactly the MC fraction passing everything), with the denominator the A′ po
 counts (E_A′ above the yield threshold), so that s = n_EOT · ε_tot · n_A′ (Eq. 26) counts nothing
 twice. Data-driven corrections multiply the MC factors per run: the dimuon factor f into ε_e
 (Sec. V.B), the RR reweighting into ε_ECAL (Eq. 24), and the calibration-trigger data/MC ratios
-into ε_V and ε_HCAL (Eq. 25). Binomial intervals: Clopper–Pearson on effective counts.
+into ε_V and ε_HCAL (Eq. 25). Binomial intervals: Clopper–Pearson on effective counts
+(``hist.intervals``). The calibration-trigger step of the analysis is :func:`calibration_efficiencies`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from hist import intervals
 
+from darkmiss.analysis.context import AnalysisContext
+from darkmiss.analysis.histograms import bin_sums, weighted_sum
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.reco.reconstruct import RecoEvents
 from darkmiss.reco.selection import CUT_GROUPS, Selection
@@ -26,13 +29,13 @@ FACTORS: tuple[str, ...] = ("e", "aprime", "ecal", "v2", "hcal")
 
 
 def clopper_pearson(k: float, n: float, cl: float = 0.6827) -> tuple[float, float]:
-    """Clopper–Pearson interval for k successes in n trials (non-integer effective counts allowed)."""
+    """Clopper–Pearson interval (Clopper & Pearson, Biometrika 26 (1934) 404) of central coverage ``cl``
+    for k successes in n trials, k ≤ n (non-integer effective counts allowed): the
+    ``hist.intervals.clopper_pearson_interval`` of the beta quantiles; (0, 1) when n ≤ 0."""
     if n <= 0:
         return 0.0, 1.0
-    a = (1.0 - cl) / 2.0
-    lo = 0.0 if k <= 0 else float(stats.beta.ppf(a, k, n - k + 1))
-    hi = 1.0 if k >= n else float(stats.beta.ppf(1 - a, k + 1, n - k))
-    return lo, hi
+    lo, hi = intervals.clopper_pearson_interval(np.array([k], dtype=float), np.array([n], dtype=float), cl)
+    return float(lo[0]), float(hi[0])
 
 
 def weighted_fraction(
@@ -40,11 +43,11 @@ def weighted_fraction(
 ) -> tuple[float, float, float]:
     """Weighted efficiency Σw_pass/Σw_all with a Clopper–Pearson interval on the effective counts
     n_eff = (Σw)²/Σw² (exact for unit weights). Returns (eff, lower, upper)."""
-    sw = float(np.sum(w_all))
+    sw, sw2 = weighted_sum(w_all)
     if sw <= 0:
         return 0.0, 0.0, 1.0
-    eff = float(np.sum(w_pass)) / sw
-    n_eff = sw**2 / float(np.sum(np.square(w_all)))
+    eff = weighted_sum(w_pass)[0] / sw
+    n_eff = sw**2 / sw2
     lo, hi = clopper_pearson(eff * n_eff, n_eff, cl)
     return eff, min(lo, eff), max(hi, eff)
 
@@ -120,7 +123,7 @@ def mass_efficiency(
     allbut = pop & masks["e"] & masks["ecal"] & masks["v2"] & masks["hcal"]
     edges = np.linspace(0.0, cfg.eff_ecal_max, cfg.eff_ecal_bins + 1)
     den = float(w[pop].sum())
-    h, _ = np.histogram(reco.e_ecal[allbut], edges, weights=w[allbut])
+    h, _ = bin_sums(reco.e_ecal[allbut], edges, w[allbut])
     per_bin = h / den if den > 0 else np.zeros_like(h)
     return MassEfficiency(
         mass=float(mass),
@@ -226,14 +229,24 @@ def calibration_efficiency(
     )
 
 
+@dataclass
+class CorrectedFactors:
+    """Per-run factors of Eq. 23 (``FACTORS`` → value) after the data-driven corrections, their
+    product ε_tot and the RR reweighting correction alone."""
+
+    factors: dict[str, float]
+    rr_factor: float
+    total: float
+
+
 def corrected_factors(
     me: MassEfficiency,
     f: float,
     rr: Callable[[np.ndarray], np.ndarray] | None,
     cal: CalibrationEfficiency | None,
-) -> dict[str, float]:
-    """Per-run factors of Eq. 23: MC factors × f (ε_e), × RR reweighting (ε_ECAL), × calibration
-    data/MC ratios (ε_V, ε_HCAL); the ``rr_factor`` entry is the reweighting correction alone."""
+) -> CorrectedFactors:
+    """Per-run factors of Eq. 23: MC factors × f (ε_e), × RR reweighting (ε_ECAL, the weighted mean of
+    RR(E_ECAL) over the passing signal events, Eq. 24), × calibration data/MC ratios (ε_V, ε_HCAL)."""
     out = dict(me.factors)
     rr_factor = 1.0
     if rr is not None and len(me.passing_w) and me.passing_w.sum() > 0:
@@ -243,6 +256,25 @@ def corrected_factors(
     if cal is not None:
         out["v2"] *= cal.v2_correction
         out["hcal"] *= cal.hcal_correction
-    out["rr_factor"] = rr_factor
-    out["total"] = float(np.prod([out[k] for k in FACTORS]))
-    return out
+    return CorrectedFactors(factors=out, rr_factor=rr_factor, total=float(np.prod([out[k] for k in FACTORS])))
+
+
+@dataclass
+class CalibrationEfficiencies:
+    """The calibration-trigger step: Eq. 25 per run (in run order)."""
+
+    runs: dict[str, CalibrationEfficiency]
+
+
+def calibration_efficiencies(ctx: AnalysisContext) -> CalibrationEfficiencies:
+    """V2 and HCAL zero-threshold efficiencies per run (Eq. 25) from the events of calibration-trigger
+    runs only (spec Sec. VI.B: the ECAL threshold removed from the trigger; the physics-trigger samples
+    would bring dimuons and hadrons in), data/MC corrections where MC calibration events exist."""
+    data, mc = ctx.data, ctx.mc
+    mc_cal = mc.subset(mc.trigger_calibration & mc.calibration_run) if mc is not None else None
+    mc_use = mc_cal if (mc_cal is not None and mc_cal.n) else None
+    runs: dict[str, CalibrationEfficiency] = {}
+    for info in ctx.runs:
+        dcal = data.subset(data.trigger_calibration & data.calibration_run & ctx.in_run(info.name))
+        runs[info.name] = calibration_efficiency(info.name, dcal, mc_use, ctx.cfg)
+    return CalibrationEfficiencies(runs=runs)

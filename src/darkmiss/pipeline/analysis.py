@@ -9,8 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from darkmiss.analysis.background import SPEC_TABLE_IV
+from darkmiss.analysis.inputs import load_inputs
 from darkmiss.analysis.result import AnalysisResult
-from darkmiss.analysis.run import AnalysisOutput, load_inputs, run_analysis
+from darkmiss.analysis.run import AnalysisOutput, run_analysis
 from darkmiss.cache import write_json_atomic, write_text_atomic
 from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import SetupGeometry
@@ -23,15 +25,14 @@ from darkmiss.util import to_json
 
 
 def text_tables(out: AnalysisOutput) -> str:
-    """Readable text version of the tables."""
-    t = out.tables
-    lines = [f"darkmiss analysis — preset {out.result.preset}; blinded: {out.result.blinded}"]
+    """Readable text version of the tables (cut-flows, regions, Tables I-IV)."""
+    res = out.result
+    lines = [f"darkmiss analysis — preset {res.preset}; blinded: {res.blinded}"]
     lines.append(
-        f"signal box: E_ECAL < {out.result.ecal_cut:g} GeV, E_HCAL < {out.result.hcal_cut:g} GeV; "
-        f"cut frozen: {out.result.cut_frozen}"
+        f"signal box: E_ECAL < {res.ecal_cut:g} GeV, E_HCAL < {res.hcal_cut:g} GeV; cut frozen: {res.cut_frozen}"
     )
-    lines.append(t["blinding"]["note"])
-    for r, rows in t["cutflow"].items():
+    lines.append(out.blinding.note)
+    for r, rows in out.cutflows.cutflow_records().items():
         lines.append(f"\nCut-flow, run {r} (data, visible events)")
         lines.append(f"{'cut':16s} {'sequential':>12s} {'rel.eff':>8s} {'N-1':>12s}")
         for row in rows:
@@ -41,47 +42,44 @@ def text_tables(out: AnalysisOutput) -> str:
                 f"{row['n_minus_one']:12.0f}"
             )
     lines.append("\nRegions (all cuts)")
-    for row in t["regions"]:
-        ev = "blinded" if row["events"] is None else row["events"]
-        lines.append(f"  run {row['run']:4s} {row['region']:12s} {ev}")
+    for rc in out.cutflows.runs.values():
+        for reg in rc.regions:
+            ev = "blinded" if reg.events is None else reg.events
+            lines.append(f"  run {reg.run:4s} {reg.region:12s} {ev}")
     lines.append("\nTable I — dimuons (E_ECAL < 60 GeV)")
-    for row in t["dimuon"]:
-        f = row["f"]
-        ftxt = "-" if f is None else f"{f:.3f} ± {row['f_err']:.3f}"
+    for dm in out.dimuons.runs.values():
+        d = dm.ratio
+        ftxt = "-" if d.f is None else f"{d.f:.3f} ± {d.f_err:.3f}"
         lines.append(
-            f"  run {row['run']:4s} intensity {row['intensity']:.3g}  n_MC {row['n_mc']:.1f}  "
-            f"n_data {row['n_data']:.1f}  f {ftxt}"
+            f"  run {d.run:4s} intensity {d.intensity:.3g}  n_MC {d.n_mc:.1f}  n_data {d.n_data:.1f}  f {ftxt}"
         )
     lines.append("\nTable II — efficiencies")
-    for row in t["efficiency"]:
+    for e in out.efficiencies.rows():
+        fa = e.factors
         lines.append(
-            f"  run {row['run']:4s} m={row['mass']:.4g} GeV  eps_e {row['eps_e']:.3f}  eps_A' {row['eps_aprime']:.3f}"
-            f"  eps_ECAL {row['eps_ecal']:.3f}  eps_V {row['eps_v2']:.3f}  eps_HCAL {row['eps_hcal']:.3f}"
-            f"  total {row['total']:.3f}"
+            f"  run {e.run:4s} m={e.mass:.4g} GeV  eps_e {fa['e']:.3f}  eps_A' {fa['aprime']:.3f}"
+            f"  eps_ECAL {fa['ecal']:.3f}  eps_V {fa['v2']:.3f}  eps_HCAL {fa['hcal']:.3f}"
+            f"  total {e.total:.3f}"
         )
     lines.append("\nTable III — systematics (relative)")
-    for row in t["systematics"]:
-        srcs = "  ".join(f"{k} {v:.3f}" for k, v in row.items() if k not in ("run", "mass"))
-        lines.append(f"  run {row['run']:4s} m={row['mass']:.4g}  {srcs}")
+    for st in out.systematics.tables():
+        srcs = "  ".join(f"{k} {v:.3f}" for k, v in st.to_record().items() if k not in ("run", "mass"))
+        lines.append(f"  run {st.run:4s} m={st.mass:.4g}  {srcs}")
     lines.append("\nTable IV — background in the signal box")
-    for row in t["background"]:
-        lines.append(
-            f"  run {row['run']} (EOT {row['eot']:.3g}): total {row['total'][0]:.4g} ± {row['total'][1]:.2g}"
-        )
-        sens = row.get("mc_one_event_sensitivity", {})
-        for k, v in row["components"].items():
-            if v[0] == 0.0 and v[1] == 0.0 and k in sens:
-                lines.append(f"      {k:45s} < {sens[k]:.2g} (no MC event passes)")
+    for rb in out.background.runs.values():
+        lines.append(f"  run {rb.run} (EOT {rb.eot:.3g}): total {rb.total.value:.4g} ± {rb.total.err:.2g}")
+        for k, v in rb.components.items():
+            if v.value == 0.0 and v.err == 0.0 and k in rb.sensitivities:
+                lines.append(f"      {k:45s} < {rb.sensitivities[k]:.2g} (no MC event passes)")
             else:
-                lines.append(f"      {k:45s} {v[0]:.4g} ± {v[1]:.2g}")
-    summ = t["background_summary"]
-    lines.append(f"  all runs (EOT {summ['eot']:.3g}), beside spec Table IV (4.3e10 EOT):")
-    for k, v in summ["components"].items():
-        spec = summ["spec_table_iv"].get(k)
+                lines.append(f"      {k:45s} {v.value:.4g} ± {v.err:.2g}")
+    summ = out.background.summary
+    lines.append(f"  all runs (EOT {summ.eot:.3g}), beside spec Table IV (4.3e10 EOT):")
+    for k, v in summ.components.items():
+        spec = SPEC_TABLE_IV.get(k)
         spec_txt = f"{spec[0]:.3g} ± {spec[1]:.2g}" if spec else "-"
-        lines.append(f"      {k:45s} {v[0]:.4g} ± {v[1]:.2g}    spec: {spec_txt}")
-    tb = summ["total"]
-    lines.append(f"      {'total':45s} {tb[0]:.4g} ± {tb[1]:.2g}    spec: 0.12 ± 0.04")
+        lines.append(f"      {k:45s} {v.value:.4g} ± {v.err:.2g}    spec: {spec_txt}")
+    lines.append(f"      {'total':45s} {summ.total.value:.4g} ± {summ.total.err:.2g}    spec: 0.12 ± 0.04")
     return "\n".join(lines) + "\n"
 
 
@@ -90,7 +88,7 @@ def write_outputs(out: AnalysisOutput, out_dir: str | Path, *, figures: bool = T
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out_dir / "analysis.json", to_json(out.result.to_dict()))
-    write_text_atomic(out_dir / "tables.json", to_json(dict(out.tables)))
+    write_text_atomic(out_dir / "tables.json", to_json(out.tables()))
     write_text_atomic(out_dir / "tables.txt", text_tables(out))
     if figures:
         make_figures(out, out_dir / "figures")

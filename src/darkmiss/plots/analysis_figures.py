@@ -12,8 +12,12 @@ from typing import Any
 import matplotlib
 from matplotlib.patches import Rectangle
 
-from darkmiss.analysis.background import exp_integral
-from darkmiss.analysis.dimuon import rr_model
+from darkmiss.analysis.background import RunBackground
+from darkmiss.analysis.cutflow import RunCutflow
+from darkmiss.analysis.dimuon import MCDimuons, RRResult, RunDimuons, rr_model
+from darkmiss.analysis.efficiency import CalibrationEfficiency
+from darkmiss.analysis.histograms import bin_sums
+from darkmiss.analysis.run import AnalysisOutput
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -47,14 +51,13 @@ def _box(ax: Any, ecal_cut: float, hcal_cut: float, blinded: bool) -> None:
         ax.text(ecal_cut / 2, hcal_cut * 2.5, "blinded", ha="center", va="center", fontsize=10)
 
 
-def fig7(run: str, d: dict[str, Any], ecal_cut: float, hcal_cut: float, blinded: bool, path: Path) -> Path:
+def fig7(run: str, rc: RunCutflow, ecal_cut: float, hcal_cut: float, blinded: bool, path: Path) -> Path:
     """Fig. 7 middle/right: (E_ECAL, E_HCAL) after all cuts but the upstream ones, and after all cuts."""
     fig, axes = plt.subplots(1, 2, figsize=(14, 6))
-    for ax, key, title in zip(
-        axes, ("no_upstream", "all_cuts"), ("all cuts but upstream", "all cuts"), strict=True
+    for ax, pts, title in zip(
+        axes, (rc.no_upstream, rc.all_cuts), ("all cuts but upstream", "all cuts"), strict=True
     ):
-        e, h = d[key]
-        ax.scatter(e, h, s=3)
+        ax.scatter(pts.e_ecal, pts.e_hcal, s=3)
         _box(ax, ecal_cut, hcal_cut, blinded)
         ax.set_xlim(0, 120)
         ax.set_ylim(0, 120)
@@ -64,10 +67,10 @@ def fig7(run: str, d: dict[str, Any], ecal_cut: float, hcal_cut: float, blinded:
     return _save(fig, path)
 
 
-def fig8(run: str, d: dict[str, Any], path: Path) -> Path:
+def fig8(run: str, d: RunDimuons, path: Path) -> Path:
     """Fig. 8: selected dimuon events in the (E_ECAL, E_HCAL total) plane."""
     fig, ax = plt.subplots(figsize=(8, 6))
-    ax.scatter(d["data_e_ecal"], d["data_hcal_total"], s=4)
+    ax.scatter(d.data_e_ecal, d.data_hcal_total, s=4)
     ax.set_xlabel(r"$E_{ECAL}$ [GeV]")
     ax.set_ylabel(r"$E_{HCAL}$ (4 modules) [GeV]")
     ax.set_title(f"dimuons, run {run}", fontsize=14)
@@ -77,53 +80,54 @@ def fig8(run: str, d: dict[str, Any], path: Path) -> Path:
 def _norm_hist(
     ax: Any, x: np.ndarray, w: np.ndarray | None, edges: np.ndarray, label: str, data: bool
 ) -> None:
-    h, _ = np.histogram(x, edges, weights=w)
-    tot = h.sum()
+    """Histogram of ``x`` normalised to unit sum of weights in the drawn range; data with error bars
+    sqrt(Σw²)/Σw (hist Weight storage)."""
+    sumw, sumw2 = bin_sums(x, edges, w)
+    tot = sumw.sum()
     if tot <= 0:
         return
     if data:
-        err = np.sqrt(np.histogram(x, edges)[0]) / max(len(x), 1)
-        mplhep.histplot(h / tot, edges, yerr=err, histtype="errorbar", ax=ax, label=label)
+        mplhep.histplot(sumw / tot, edges, yerr=np.sqrt(sumw2) / tot, histtype="errorbar", ax=ax, label=label)
     else:
-        mplhep.histplot(h / tot, edges, ax=ax, label=label)
+        mplhep.histplot(sumw / tot, edges, ax=ax, label=label)
 
 
-def fig9(run: str, d: dict[str, Any], mc: dict[str, Any] | None, path: Path) -> Path:
+def fig9(run: str, d: RunDimuons, mc: MCDimuons | None, path: Path) -> Path:
     """Fig. 9: dimuon energy in HCAL2 and HCAL3, data vs MC, normalised to the same number of events."""
     fig, axes = plt.subplots(1, 2, figsize=(14, 6))
     edges = np.linspace(0, 8, 33)
     for ax, mod in zip(axes, (1, 2), strict=True):
-        _norm_hist(ax, d["data_hcal"][:, mod], None, edges, "data", True)
+        _norm_hist(ax, d.data_hcal[:, mod], None, edges, "data", True)
         if mc is not None:
-            _norm_hist(ax, mc["hcal"][:, mod], mc["w"], edges, "MC", False)
+            _norm_hist(ax, mc.hcal[:, mod], mc.w, edges, "MC", False)
         ax.set_xlabel(f"$E_{{HCAL{mod + 1}}}$ [GeV]")
         ax.legend()
     fig.suptitle(f"dimuons, run {run}")
     return _save(fig, path)
 
 
-def fig10(run: str, d: dict[str, Any], mc: dict[str, Any] | None, path: Path) -> Path:
+def fig10(run: str, d: RunDimuons, mc: MCDimuons | None, path: Path) -> Path:
     """Fig. 10: E_ECAL of the scattered electron in dimuon events, data vs MC (normalised)."""
     fig, ax = plt.subplots(figsize=(8, 6))
     edges = np.linspace(0, 60, 31)
-    _norm_hist(ax, d["data_e_ecal"], None, edges, "data", True)
+    _norm_hist(ax, d.data_e_ecal, None, edges, "data", True)
     if mc is not None:
-        _norm_hist(ax, mc["e_ecal"], mc["w"], edges, "MC", False)
+        _norm_hist(ax, mc.e_ecal, mc.w, edges, "MC", False)
     ax.set_xlabel(r"$E_{ECAL}$ [GeV]")
     ax.legend()
     ax.set_title(f"dimuons, run {run}", fontsize=14)
     return _save(fig, path)
 
 
-def fig11(run: str, rr: dict[str, Any], path: Path) -> Path:
+def fig11(run: str, rr: RRResult, path: Path) -> Path:
     """Fig. 11: double ratio RR(E_ECAL) (Eq. 24) and its empirical fit."""
     fig, ax = plt.subplots(figsize=(8, 6))
-    edges = np.array(rr["edges"])
+    edges = np.array(rr.edges)
     c = 0.5 * (edges[1:] + edges[:-1])
-    ax.errorbar(c, rr["rr"], yerr=rr["rr_err"], fmt="o", label="RR")
-    if rr.get("valid"):
+    ax.errorbar(c, rr.rr, yerr=rr.rr_err, fmt="o", label="RR")
+    if rr.valid:
         x = np.linspace(edges[0], edges[-1], 200)
-        p = rr["params"]
+        p = rr.params
         ax.plot(x, rr_model(x, p["c"], p["a"], p["tau"]), label="fit")
     ax.axhline(1.0, color="gray", ls=":")
     ax.set_xlabel(r"$E_{ECAL}$ [GeV]")
@@ -133,41 +137,41 @@ def fig11(run: str, rr: dict[str, Any], path: Path) -> Path:
     return _save(fig, path)
 
 
-def fig12(cal: dict[str, Any], path: Path) -> Path:
+def fig12(cal: CalibrationEfficiency, path: Path) -> Path:
     """Fig. 12 (right): calibration-trigger efficiency vs the HCAL zero threshold (Eq. 25)."""
     fig, ax = plt.subplots(figsize=(8, 6))
-    ax.plot(cal["thresholds"], cal["hcal_curve_data"], "o-", label="data")
-    if cal.get("hcal_curve_mc"):
-        ax.plot(cal["thresholds"], cal["hcal_curve_mc"], "-", label="MC")
+    ax.plot(cal.thresholds, cal.hcal_curve_data, "o-", label="data")
+    if cal.hcal_curve_mc:
+        ax.plot(cal.thresholds, cal.hcal_curve_mc, "-", label="MC")
     ax.set_xlabel(r"$E^{th}_{HCAL}$ [GeV]")
     ax.set_ylabel(r"$\epsilon_{HCAL}$")
     ax.legend()
-    ax.set_title(f"run {cal['run']}", fontsize=14)
+    ax.set_title(f"run {cal.run}", fontsize=14)
     return _save(fig, path)
 
 
-def fig13(run: str, d: dict[str, Any], path: Path) -> Path:
-    """Fig. 13: E_ECAL in side band C with the exponential fit and its extrapolation into the box."""
+def fig13(run: str, bg: RunBackground, ecal_cut: float, path: Path) -> Path:
+    """Fig. 13: E_ECAL in side band C (Σw per bin, errors sqrt(Σw²), as the weighted fit sees the
+    events) with the exponential fit and its extrapolation into the box."""
     fig, ax = plt.subplots(figsize=(8, 6))
-    fit = d["fit"]
-    lo, hi = fit["range"]
+    fit = bg.sideband_c.fit
+    lo, hi = fit.range
     width = 2.0
     edges = np.arange(0.0, 100.0 + width, width)
-    h, _ = np.histogram(d["e_ecal"], edges)
+    sumw, sumw2 = bin_sums(bg.sideband_c_e_ecal, edges, bg.sideband_c_weights)
     c = 0.5 * (edges[1:] + edges[:-1])
-    ok = h > 0
-    ax.errorbar(c[ok], h[ok], yerr=np.sqrt(h[ok]), fmt="o", label="side band C")
-    if fit["valid"]:
+    ok = sumw > 0
+    ax.errorbar(c[ok], sumw[ok], yerr=np.sqrt(sumw2[ok]), fmt="o", label="side band C")
+    if fit.valid:
         x = np.linspace(lo, hi, 100)
-        ax.plot(x, np.exp(fit["p1"] + fit["p2"] * x) * width, label="exponential fit")
-        x2 = np.linspace(0, d["ecal_cut"], 100)
+        ax.plot(x, np.exp(fit.p1 + fit.p2 * x) * width, label="exponential fit")
+        x2 = np.linspace(0, ecal_cut, 100)
         ax.plot(
             x2,
-            np.exp(fit["p1"] + fit["p2"] * x2) * width,
+            np.exp(fit.p1 + fit.p2 * x2) * width,
             "--",
-            label=f"extrapolation: {d['value']:.3g} ± {d['error']:.2g}",
+            label=f"extrapolation: {bg.sideband_c.value:.3g} ± {bg.sideband_c.error:.2g}",
         )
-        _ = exp_integral
     ax.set_yscale("log")
     ax.set_ylim(1e-4, None)
     ax.set_xlabel(r"$E_{ECAL}$ [GeV]")
@@ -177,20 +181,21 @@ def fig13(run: str, d: dict[str, Any], path: Path) -> Path:
     return _save(fig, path)
 
 
-def make_figures(out: Any, folder: str | Path) -> list[Path]:
+def make_figures(out: AnalysisOutput, folder: str | Path) -> list[Path]:
     """All analysis figures of an :class:`darkmiss.analysis.run.AnalysisOutput` into ``folder``."""
     mplhep.style.use("ROOT")
     folder = Path(folder)
     res = out.result
     paths = []
-    mc = out.figures.get("mc_dimuon")
-    for r, d in out.figures["runs"].items():
-        paths.append(fig7(r, d, res.ecal_cut, res.hcal_cut, res.blinded, folder / f"fig7_run{r}.png"))
-        paths.append(fig8(r, d["dimuon"], folder / f"fig8_run{r}.png"))
-        paths.append(fig9(r, d["dimuon"], mc, folder / f"fig9_run{r}.png"))
-        paths.append(fig10(r, d["dimuon"], mc, folder / f"fig10_run{r}.png"))
-        paths.append(fig11(r, out.tables["rr"][r], folder / f"fig11_run{r}.png"))
-        paths.append(fig13(r, d["sideband_c"], folder / f"fig13_run{r}.png"))
-    for cal in out.tables["calibration"]:
-        paths.append(fig12(cal, folder / f"fig12_run{cal['run']}.png"))
+    mc = out.dimuons.mc
+    for r, rc in out.cutflows.runs.items():
+        dm = out.dimuons.runs[r]
+        paths.append(fig7(r, rc, res.ecal_cut, res.hcal_cut, res.blinded, folder / f"fig7_run{r}.png"))
+        paths.append(fig8(r, dm, folder / f"fig8_run{r}.png"))
+        paths.append(fig9(r, dm, mc, folder / f"fig9_run{r}.png"))
+        paths.append(fig10(r, dm, mc, folder / f"fig10_run{r}.png"))
+        paths.append(fig11(r, dm.rr, folder / f"fig11_run{r}.png"))
+        paths.append(fig13(r, out.background.runs[r], res.ecal_cut, folder / f"fig13_run{r}.png"))
+    for cal in out.calibration.runs.values():
+        paths.append(fig12(cal, folder / f"fig12_run{cal.run}.png"))
     return paths

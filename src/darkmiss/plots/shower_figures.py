@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from darkmiss.analysis.histograms import bin_sums
 from darkmiss.cache import atomic_write_path
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.shower.response import signal_sample
@@ -38,7 +39,7 @@ def signal_ecal_figure(
     for i, m in enumerate(masses):
         s = signal_sample(m, showers, setup, np.random.default_rng([seed, i]), mode=mode)
         ecal = s.response.ecal.sum(axis=(1, 2)) + s.response.ps.sum(axis=(1, 2))
-        h, _ = np.histogram(ecal, bins=edges, weights=s.weight)
+        h, _ = bin_sums(ecal, edges, s.weight)
         h = h / max(h.sum(), 1e-300)
         color = ("green", "blue", "red")[i % 3]  # the spec's colours for 2, 20, 200 MeV
         mplhep.histplot(h, edges, ax=ax, color=color, label=f"$m_{{A'}}$ = {1000 * m:g} MeV")
