@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from darkmiss import __version__
+from darkmiss.analysis.result import SCHEMA_VERSION as ANALYSIS_SCHEMA_VERSION
 from darkmiss.analysis.result import AnalysisResult
 from darkmiss.cache import write_json_atomic, write_text_atomic
 from darkmiss.config.load import Preset, load_preset
@@ -35,6 +36,7 @@ from darkmiss.errors import require
 from darkmiss.interpret.limits import interpret_limits
 from darkmiss.pipeline.analysis import analyze, optimise, unblind
 from darkmiss.pipeline.limits import write_outputs
+from darkmiss.pipeline.results import SCHEMA_VERSION as RESULTS_SCHEMA_VERSION
 from darkmiss.pipeline.results import Results, build_results
 from darkmiss.pipeline.stages import StageRecord, StageRunner
 from darkmiss.report.reproduce import build_report
@@ -48,6 +50,8 @@ STAGES = ("yields", "data", "mc", "analysis", "optimise", "unblind", "limits", "
 #: that e.g. a changed [stats] table re-runs the limits but not the simulation).
 PHYSICS_TABLES = ("setup", "beam", "shower", "calorimetry")
 SIMULATION_TABLES = (*PHYSICS_TABLES, "runs", "detector", "production", "backgrounds")
+#: Layout versions of the files that stages write (part of every stage key).
+OUTPUT_FORMATS = {"analysis.json": ANALYSIS_SCHEMA_VERSION, "results.json": RESULTS_SCHEMA_VERSION}
 
 
 @dataclass(frozen=True)
@@ -312,7 +316,7 @@ def reproduce(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ctx = Context(pr, cfg, runs_from_preset(pr), seed, workers, scheduler, quiet)
-    runner = StageRunner(out, force=force)
+    runner = StageRunner(out, force=force, formats=OUTPUT_FORMATS)
     common = {"seed": seed}
     t_start = time.perf_counter()
 

@@ -33,9 +33,11 @@ class StageRecord:
 class StageRunner:
     """Runs named stages under ``root/stages/<name>``, reusing those whose key did not change."""
 
-    def __init__(self, root: str | Path, force: bool = False) -> None:
+    def __init__(self, root: str | Path, force: bool = False, formats: dict[str, int] | None = None) -> None:
         self.root = Path(root)
         self.force = force
+        # the layout versions of the files the stages write: a stage written in another layout is redone
+        self.formats = dict(formats or {})
         self.records: list[StageRecord] = []
         self.keys: dict[str, str] = {}
 
@@ -50,7 +52,7 @@ class StageRunner:
         depends: tuple[str, ...] = (),
     ) -> Path:
         """Run ``fn(folder)`` unless the stage is done with the same key; return the folder."""
-        key = hash_key(name, params, [self.keys[d] for d in depends], __version__)
+        key = hash_key(name, params, [self.keys[d] for d in depends], __version__, self.formats)
         self.keys[name] = key
         folder = self.folder(name)
         done = folder / "DONE.json"
