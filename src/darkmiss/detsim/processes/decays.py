@@ -2,7 +2,7 @@
 
 Rate chain per channel c of parent h: f_h (per beam e⁻) × P_decay = 1 − exp(−L m_h/(p cτ_h)) in the
 decay volume L (magnet exit → ECAL) × BR_c × P_tag (knock-on δ from the vessel window faking the three
-SRD counters, :func:`darkmiss.detsim.hadronic.knockon_tag_probability`) × P(pre-filter: visible
+SRD counters, :func:`darkmiss.detsim.knockon.knockon_tag_probability`) × P(pre-filter: visible
 ECAL energy ∈ [E_PS threshold, prefilter_ecal_max]). Kinematics: two-body (eν), Michel (μ, unpolarised)
 and the V−A Dalitz density of Ke3 with constant form factor, π⁰ → γγ; each e/γ showers in the ECAL at
 its own transverse position. The measured track angle is the decay e⁻'s when the decay happens before

@@ -3,8 +3,9 @@
 Rate chain: P_en(k > k_min) × f_neutral × ⟨exp(−(Λ(θ) − t_start)/λ_int)⟩ × P(pre-filter), the mean
 taken over the sampled start depth and energy of the leading hadron and its p_T (θ = p_T/E): Λ is
 the full depth L_tot ≈ 31 λ_int (spec: ≈ 30 λ_int) unless the hadron leaves the HCAL sideways first
-(:func:`darkmiss.detsim.hadronic.escape_probability_with_angle`). Events: the hadronic event of :mod:`.hadronic` with the leading neutral forced
-to cross the whole setup without interacting (its energy is missing).
+(:func:`darkmiss.detsim.hadron_escape.escape_probability_with_angle`). Events: the hadronic event of
+:mod:`.hadronic` with the leading neutral forced to cross the whole setup without interacting (its
+energy is missing).
 """
 
 from __future__ import annotations
