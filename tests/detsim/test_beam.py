@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from darkmiss.config.load import load_preset
+from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import runs_from_preset
 from darkmiss.constants import M_E, M_PI
 from darkmiss.detsim.beam import PDG_E, PDG_PI, BeamConfig, dead_time_fraction, sample_beam
@@ -15,6 +15,7 @@ from darkmiss.detsim.srd import (
     MEAN_X,
     SRDConfig,
     critical_energy,
+    electron_sr,
     sample_photon_x,
     sr_counter_energies,
     sr_energy_loss,
@@ -92,3 +93,20 @@ def test_bad_beam_preset():
     bad = PRESET.with_overrides({"detector": {"beamline": {"pion_fraction": -1.0}}})
     with pytest.raises(UserInputError):
         BeamConfig.from_preset(bad)
+
+
+def test_beam_energy_is_required():
+    # no silent 100 GeV: a preset without [beam] energy is a user error naming it
+    beam = {k: v for k, v in PRESET.data["beam"].items() if k != "energy"}
+    with pytest.raises(UserInputError, match=r"\[beam\].*energy"):
+        BeamConfig.from_preset(Preset(PRESET.name, {**PRESET.data, "beam": beam}))
+    det = {k: v for k, v in PRESET.data["detector"].items() if k != "dead_time_per_trigger_ns"}
+    with pytest.raises(UserInputError, match=r"\[detector\].*dead_time_per_trigger_ns"):
+        BeamConfig.from_preset(Preset(PRESET.name, {**PRESET.data, "detector": det}))
+
+
+def test_electron_sr_is_the_srd_model():
+    e = np.full(500, 100.0)
+    a = electron_sr(e, np.random.default_rng(3), PRESET)
+    b = sr_counter_energies(e, M_E, np.random.default_rng(3), SRDConfig.from_preset(PRESET))
+    assert a.shape == (500, 3) and np.array_equal(a, b)

@@ -1,4 +1,4 @@
-"""Production machinery: Poisson counts and prescales, chunking, resume, determinism (issue 5 items 7-9)."""
+"""Production machinery: Poisson counts and prescales, chunking, resume, determinism (docs/simulation.md)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 
 import darkmiss.detsim.generate as gen
-from darkmiss.config.load import load_preset
+from darkmiss.config.load import Preset, load_preset
 from darkmiss.detsim.processes import available_processes, get_process, register_process, unregister_process
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
 from darkmiss.events.io import read_events, read_metadata
 from darkmiss.events.schema import METADATA_KEYS
+from darkmiss.plots.detsim_figures import regions, srd_tagged
 
 RATE = 2e-6  # per EOT
 
@@ -126,6 +127,53 @@ def test_interrupted_production_resumes(tmp_path, monkeypatch):
     assert sum(s2.stored_events["II"].values()) == sum(full.stored_events["II"].values())
 
 
+def test_damaged_chunk_is_regenerated(tmp_path):
+    out = tmp_path / "run"
+    ref = gen.simulate(PRESET, "I", "data", out, processes=["toy"], eot=6e7, seed=4)
+    digest = _digest(out)
+    victim = sorted(out.rglob("*.root"))[0]
+    victim.write_bytes(victim.read_bytes()[:200])  # truncated (e.g. a half-copied folder)
+    s = gen.simulate(PRESET, "I", "data", out, processes=["toy"], eot=6e7, seed=4)
+    assert s.chunks_written == 1 and s.chunks_skipped == ref.chunks_written - 1
+    assert _digest(out) == digest
+    # a file that is not an event file at all is made anew as well
+    victim.write_bytes(b"not a ROOT file")
+    assert gen.simulate(PRESET, "I", "data", out, processes=["toy"], eot=6e7, seed=4).chunks_written == 1
+
+
+def test_argument_checks_and_process_selection():
+    gen.check_arguments("data", "physics", 1e6, 1, 0)
+    for args in (("sim", "physics", None, 1, 0), ("mc", "both", None, 1, 0), ("mc", "physics", 0.0, 1, 0)):
+        with pytest.raises(UserInputError):
+            gen.check_arguments(*args)
+    with pytest.raises(UserInputError, match="workers"):
+        gen.check_arguments("mc", "physics", None, 0, 0)
+    with pytest.raises(UserInputError, match="seed"):
+        gen.check_arguments("mc", "physics", None, 1, -1)
+    every = gen.select_processes(None, None, None)
+    assert "signal" not in every and "toy" in every
+    assert "signal" in gen.select_processes(None, 0.0167, 1e-4)
+    assert gen.select_processes(["toy"], None, None) == ["toy"]
+    with pytest.raises(UserInputError, match="process"):
+        gen.select_processes(["toy", "nonsense"], None, None)
+    with pytest.raises(UserInputError, match="mass/epsilon"):
+        gen.select_processes(["toy"], 0.01, None)
+
+
+def test_production_config_optional_tables():
+    # [production.prescale], [production.weighted_events] and zero suppression are optional
+    data = {k: v for k, v in PRESET.data["production"].items() if k not in ("prescale", "weighted_events")}
+    data["waveforms"] = {"max_ecal_energy": 120.0}
+    cfg = gen.ProductionConfig.from_preset(Preset(PRESET.name, {**PRESET.data, "production": data}))
+    assert (
+        cfg.prescale_for("em", "physics") == 1.0 and cfg.weighted_events == {} and cfg.waveform_zs_gev == 0.0
+    )
+    # ... the others are required, and the error names the table and the key
+    del data["waveforms"]["max_ecal_energy"]
+    with pytest.raises(UserInputError, match=r"\[production\.waveforms\].*max_ecal_energy"):
+        gen.ProductionConfig.from_preset(Preset(PRESET.name, {**PRESET.data, "production": data}))
+
+
 def test_changed_configuration_is_not_skipped(tmp_path):
     gen.simulate(PRESET, "I", "mc", tmp_path, processes=["toy"], eot=5e7, seed=1)
     s = gen.simulate(PRESET, "I", "mc", tmp_path, processes=["toy"], eot=5e7, seed=2)
@@ -164,17 +212,6 @@ def test_em_showers_calibration_and_physics_trigger(tmp_path):
     assert s.plans[0].rate_per_eot == 0.0 and s.plans[0].n_events == 0
 
 
-def _engine_has_forced_events() -> bool:
-    try:
-        import darkmiss.shower.cascade  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(
-    not _engine_has_forced_events(), reason="shower engine's forced A'/dimuon events not available"
-)
 def test_signal_and_dimuon_weighted_mc(tmp_path):
     p = SMALL.with_overrides({"production": {"weighted_events": {"signal": 60, "dimuon": 60}}})
     s = gen.simulate(
@@ -190,15 +227,9 @@ def test_signal_and_dimuon_weighted_mc(tmp_path):
     assert np.median(mu.arrays["hcal_module_energy"][:, :2].sum(axis=1)) > 2.0  # MIPs in HCAL1+2
 
 
-@pytest.mark.skipif(
-    not _engine_has_forced_events() or "hadronic" not in available_processes(),
-    reason="needs the shower engine's dimuons and D2's hadronic process",
-)
 def test_pseudo_data_shows_fig7_regions(tmp_path):
     """Spec Sec. IV, Fig. 7 left: region I (dimuons, E_HCAL ~ 10 GeV), II (sum ~ 100 GeV),
     III (pile-up, sum > 100 GeV) in data-mode pseudo-data of run III; region III grows with rate."""
-    from darkmiss.plots.detsim_figures import regions, srd_tagged
-
     p = SMALL.with_overrides({"production": {"prescale": {"hadronic": 1.0}, "chunk_events": 5000}})
     frac = {}
     for run in ("I", "III"):

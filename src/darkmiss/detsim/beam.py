@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from darkmiss.config.load import Preset
+from darkmiss.config.load import Preset, required
 from darkmiss.config.schema import RunConfig
 from darkmiss.errors import UserInputError
 
@@ -43,19 +43,17 @@ class BeamConfig:
 
     @classmethod
     def from_preset(cls, preset: Preset) -> BeamConfig:
+        """Read ``[beam] energy``, ``[detector]`` dead time and ``[detector.beamline]`` (all required)."""
         det = preset.section("detector")
         t = det.get("beamline")
         if not isinstance(t, dict):
             raise UserInputError("preset", preset.name, "a [detector.beamline] table")
-        try:
-            cfg = cls(
-                energy=float(preset.section("beam").get("energy", 100.0)),
-                dead_time_per_trigger_ns=float(det["dead_time_per_trigger_ns"]),
-                trigger_fraction=float(det["trigger_fraction"]),
-                **{k: float(t[k]) for k in _BEAMLINE_KEYS},
-            )
-        except KeyError as exc:
-            raise UserInputError("preset [detector.beamline]", "(missing)", f"a value for {exc}") from None
+        cfg = cls(
+            energy=float(required(preset.section("beam"), "energy", "[beam]")),
+            dead_time_per_trigger_ns=float(required(det, "dead_time_per_trigger_ns", "[detector]")),
+            trigger_fraction=float(required(det, "trigger_fraction", "[detector]")),
+            **{k: float(required(t, k, "[detector.beamline]")) for k in _BEAMLINE_KEYS},
+        )
         fr = [cfg.pion_fraction, cfg.kaon_fraction, cfg.proton_fraction, cfg.muon_fraction, cfg.halo_fraction]
         if min(fr) < 0 or sum(fr) + cfg.low_energy_tail_fraction >= 1:
             raise UserInputError(

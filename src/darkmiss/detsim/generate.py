@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from uproot.deserialization import DeserializationError
 
 from darkmiss import __version__
 from darkmiss.cache import hash_key, write_json_atomic
-from darkmiss.config.load import Preset, load_preset
+from darkmiss.config.load import Preset, load_preset, required
 from darkmiss.config.schema import RUN_NAMES, RunConfig, SetupGeometry, select_runs
 from darkmiss.detsim.beam import BeamConfig, dead_time_fraction
 from darkmiss.detsim.digitize import DigitizerConfig, check_mode, digitize
@@ -44,7 +45,14 @@ SUMMARY_FILE = "simulation.json"
 
 @dataclass(frozen=True)
 class ProductionConfig:
-    """``[production]``: chunk size, prescales, fixed-size weighted samples, waveform storage."""
+    """``[production]``: chunk size, prescales, fixed-size weighted samples, waveform storage.
+
+    Required: ``chunk_events``, ``[production.calibration] em_prescale``, ``[production.waveforms]
+    max_ecal_energy`` and ``[production.protected]`` (the signal box).  Optional, with their meaning
+    when absent: ``[production.prescale]`` (every process unprescaled, k = 1),
+    ``[production.weighted_events]`` (no fixed-size weighted samples) and
+    ``[production.waveforms] zero_suppression_gev`` (no zero suppression, 0 GeV).
+    """
 
     chunk_events: int
     prescale: dict[str, float]
@@ -56,22 +64,23 @@ class ProductionConfig:
 
     @classmethod
     def from_preset(cls, preset: Preset) -> ProductionConfig:
+        """Read ``[production]`` (see the class docstring for the required and optional keys)."""
         t = preset.section("production")
-        try:
-            cfg = cls(
-                chunk_events=int(t["chunk_events"]),
-                prescale={k: float(v) for k, v in t.get("prescale", {}).items()},
-                calibration_em_prescale=float(t["calibration"]["em_prescale"]),
-                weighted_events={k: int(v) for k, v in t.get("weighted_events", {}).items()},
-                waveform_max_ecal=float(t["waveforms"]["max_ecal_energy"]),
-                waveform_zs_gev=float(t["waveforms"].get("zero_suppression_gev", 0.0)),
-                signal_box=(
-                    float(t["protected"]["signal_box_ecal_max"]),
-                    float(t["protected"]["signal_box_hcal_max"]),
-                ),
-            )
-        except KeyError as exc:
-            raise UserInputError("preset [production]", "(missing)", f"a value for {exc}") from None
+        calib = required(t, "calibration", "[production]")
+        waves = required(t, "waveforms", "[production]")
+        box = required(t, "protected", "[production]")
+        cfg = cls(
+            chunk_events=int(required(t, "chunk_events", "[production]")),
+            prescale={k: float(v) for k, v in t.get("prescale", {}).items()},
+            calibration_em_prescale=float(required(calib, "em_prescale", "[production.calibration]")),
+            weighted_events={k: int(v) for k, v in t.get("weighted_events", {}).items()},
+            waveform_max_ecal=float(required(waves, "max_ecal_energy", "[production.waveforms]")),
+            waveform_zs_gev=float(waves.get("zero_suppression_gev", 0.0)),
+            signal_box=(
+                float(required(box, "signal_box_ecal_max", "[production.protected]")),
+                float(required(box, "signal_box_hcal_max", "[production.protected]")),
+            ),
+        )
         if cfg.chunk_events <= 0:
             raise UserInputError("preset [production] chunk_events", cfg.chunk_events, "a positive integer")
         bad = {k: v for k, v in cfg.prescale.items() if not v >= 1}
@@ -276,15 +285,151 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
     return {"path": task.path, "n_events": meta["n_events"], "sum_weights": sum_w}
 
 
+#: What reading a damaged or foreign chunk file raises (uproot: I/O, missing key, bad record; JSON).
+_UNREADABLE = (OSError, KeyError, ValueError, DeserializationError)
+
+
 def _finished(path: Path, config_hash: str) -> dict[str, Any] | None:
-    """Metadata of a complete chunk file made with ``config_hash``, else None."""
+    """Metadata of a complete chunk file made with ``config_hash``, else None (the chunk is made anew).
+
+    A file that cannot be read (``_UNREADABLE``: truncated, not a ROOT file, no metadata) or whose
+    metadata lacks the counts a finished chunk records is not finished; any other error propagates.
+    """
     if not path.is_file():
         return None
     try:
         meta = read_metadata(path)
-    except Exception:  # a damaged file is regenerated
+    except _UNREADABLE:
         return None
-    return meta if meta.get("config_hash") == config_hash else None
+    if not isinstance(meta, dict) or meta.get("config_hash") != config_hash:
+        return None
+    return meta if all(k in meta for k in ("n_events", "sum_weights")) else None
+
+
+def check_arguments(mode: str, trigger: str, eot: float | None, workers: int, seed: int) -> None:
+    """Validate the scalar arguments of :func:`simulate` (each bad value is a user error naming it)."""
+    check_mode(mode)
+    check_trigger(trigger)
+    if eot is not None and not (eot > 0 and math.isfinite(eot)):
+        raise UserInputError("eot", eot, "a positive number of electrons on target")
+    if workers < 1:
+        raise UserInputError("workers", workers, "a positive number of worker processes")
+    if seed < 0:
+        raise UserInputError("seed", seed, "a non-negative integer")
+
+
+def select_processes(processes: list[str] | None, mass: float | None, epsilon: float | None) -> list[str]:
+    """The processes to produce: ``processes`` (checked against the registry) or, by default, every
+    registered process, ``signal`` only when ``mass`` [GeV] and ``epsilon`` are given (both or neither)."""
+    avail = available_processes()
+    if processes is None:
+        procs = [p for p in avail if p != "signal" or (mass is not None and epsilon is not None)]
+    else:
+        procs = list(processes)
+        for p in procs:
+            if p not in avail:
+                raise UserInputError("process", p, f"one of {', '.join(avail)}")
+    if not procs:
+        raise UserInputError("process", processes, "at least one process")
+    if (mass is None) != (epsilon is None):
+        raise UserInputError("mass/epsilon", (mass, epsilon), "both --mass and --epsilon, or neither")
+    return procs
+
+
+def plan_chunks(
+    pr: Preset,
+    run: RunConfig,
+    mode: str,
+    process: str,
+    trigger: str,
+    options: dict[str, Any],
+    eot: float,
+    seed: int,
+    prod: ProductionConfig,
+    out: Path,
+) -> tuple[ProcessPlan, list[ChunkTask], list[dict[str, Any]]]:
+    """The plan of (run, process) with ``eot`` EOT, its chunks still to make under ``out``, and the
+    finished chunks found there (path, run, process, n_events, sum_weights)."""
+    plan, scale = plan_process(pr, run, mode, process, trigger, options, eot, seed, prod)
+    sub = _sub_seed(seed, run.name, process)
+    chash = hash_key(
+        pr.digest(), run, mode, process, trigger, options, plan.n_events, scale, seed, prod.chunk_events
+    )
+    dead_time = dead_time_fraction(run, BeamConfig.from_preset(pr))
+    tasks: list[ChunkTask] = []
+    existing: list[dict[str, Any]] = []
+    for i, n_i in enumerate(_chunk_sizes(plan.n_events, plan.n_chunks) if plan.n_chunks else []):
+        path = out / run.name / process / f"chunk_{i:05d}.root"
+        meta = _finished(path, chash)
+        if meta is not None:
+            existing.append(
+                {
+                    "path": str(path),
+                    "run": run.name,
+                    "process": process,
+                    "n_events": int(meta["n_events"]),
+                    "sum_weights": float(meta["sum_weights"]),
+                }
+            )
+            continue
+        tasks.append(
+            ChunkTask(
+                preset=pr,
+                run=run,
+                mode=mode,
+                process=process,
+                trigger=trigger,
+                options=options,
+                n_events=n_i,
+                seed_entropy=sub,
+                chunk_index=i,
+                n_chunks=plan.n_chunks,
+                path=str(path),
+                weight_scale=scale,
+                eot=eot * n_i / plan.n_events,
+                prescale=plan.prescale,
+                master_seed=seed,
+                config_hash=chash,
+                rate_per_eot=plan.rate_per_eot,
+                dead_time=dead_time,
+            )
+        )
+    return plan, tasks, existing
+
+
+def tally_chunks(
+    tasks: list[ChunkTask],
+    results: list[dict[str, Any]],
+    existing: list[dict[str, Any]],
+    runs: list[RunConfig],
+    procs: list[str],
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, float]], list[Path]]:
+    """Events stored and sum of weights per run and process, and the sorted chunk files, of the
+    chunks just made (``tasks`` with their ``results``) and the ones found finished."""
+    stored: dict[str, dict[str, int]] = {r.name: {p: 0 for p in procs} for r in runs}
+    wsum: dict[str, dict[str, float]] = {r.name: {p: 0.0 for p in procs} for r in runs}
+    for t, r in zip(tasks, results, strict=True):
+        stored[t.run.name][t.process] += int(r["n_events"])
+        wsum[t.run.name][t.process] += float(r["sum_weights"])
+    for e in existing:
+        stored[e["run"]][e["process"]] += e["n_events"]
+        wsum[e["run"]][e["process"]] += e["sum_weights"]
+    files = sorted({Path(t.path) for t in tasks} | {Path(e["path"]) for e in existing})
+    return stored, wsum, files
+
+
+def write_summaries(summary: SimulationSummary, runs: list[RunConfig]) -> None:
+    """Write ``simulation.json`` in the output folder and a per-run copy in each run's folder (the
+    copies survive later calls for other runs into the same folder)."""
+    out = summary.out_dir
+    write_json_atomic(out / SUMMARY_FILE, summary.to_dict())
+    for rc in runs:
+        d = summary.to_dict()
+        d["plans"] = [asdict(p) for p in summary.plans if p.run == rc.name]
+        d["files"] = [str(f) for f in summary.files if f.parent.parent.name == rc.name]
+        for key in ("stored_events", "weighted_events", "dead_time", "mean_pileup"):
+            d[key] = {rc.name: d[key][rc.name]}
+        write_json_atomic(out / rc.name / SUMMARY_FILE, d)
 
 
 def simulate(
@@ -308,32 +453,17 @@ def simulate(
     ``runs``: a run name, comma list or ``all``; ``processes``: names (default: every available
     process, ``signal`` only when ``mass`` and ``epsilon`` are given); ``eot``: EOT per run
     (default: the run's full EOT); ``mass`` [GeV] and ``epsilon`` for the signal.
+    Steps: :func:`check_arguments`, :func:`select_processes`, :func:`plan_chunks` per (run,
+    process), :func:`run_chunk` per chunk to make (``map_chunks``), :func:`tally_chunks`,
+    :func:`write_summaries`.
     """
     pr = preset if isinstance(preset, Preset) else load_preset(preset)
-    check_mode(mode)
-    check_trigger(trigger)
-    if eot is not None and not (eot > 0 and math.isfinite(eot)):
-        raise UserInputError("eot", eot, "a positive number of electrons on target")
-    if workers < 1:
-        raise UserInputError("workers", workers, "a positive number of worker processes")
-    if seed < 0:
-        raise UserInputError("seed", seed, "a non-negative integer")
+    check_arguments(mode, trigger, eot, workers, seed)
     run_list = select_runs(pr, runs if isinstance(runs, str) else ",".join(runs))
-    avail = available_processes()
-    if processes is None:
-        procs = [p for p in avail if p != "signal" or (mass is not None and epsilon is not None)]
-    else:
-        procs = list(processes)
-        for p in procs:
-            if p not in avail:
-                raise UserInputError("process", p, f"one of {', '.join(avail)}")
-    if not procs:
-        raise UserInputError("process", processes, "at least one process")
-    if (mass is None) != (epsilon is None):
-        raise UserInputError("mass/epsilon", (mass, epsilon), "both --mass and --epsilon, or neither")
+    procs = select_processes(processes, mass, epsilon)
     options: dict[str, Any] = {"trigger": trigger}
-    if mass is not None:
-        options.update(mass=float(mass), epsilon=float(epsilon))  # type: ignore[arg-type]
+    if mass is not None and epsilon is not None:
+        options.update(mass=float(mass), epsilon=float(epsilon))
     prod = ProductionConfig.from_preset(pr)
     DigitizerConfig.from_preset(pr)  # validate the detector tables before any work
     beam = BeamConfig.from_preset(pr)
@@ -343,61 +473,17 @@ def simulate(
     tasks: list[ChunkTask] = []
     existing: list[dict[str, Any]] = []
     for run in run_list:
-        run_eot = run.eot if eot is None else float(eot)
         for p in procs:
-            plan, scale = plan_process(pr, run, mode, p, trigger, options, run_eot, seed, prod)
-            plans.append(plan)
-            sub = _sub_seed(seed, run.name, p)
-            chash = hash_key(
-                pr.digest(), run, mode, p, trigger, options, plan.n_events, scale, seed, prod.chunk_events
+            plan, todo, done = plan_chunks(
+                pr, run, mode, p, trigger, options, run.eot if eot is None else float(eot), seed, prod, out
             )
-            for i, n_i in enumerate(_chunk_sizes(plan.n_events, plan.n_chunks) if plan.n_chunks else []):
-                path = out / run.name / p / f"chunk_{i:05d}.root"
-                task = ChunkTask(
-                    preset=pr,
-                    run=run,
-                    mode=mode,
-                    process=p,
-                    trigger=trigger,
-                    options=options,
-                    n_events=n_i,
-                    seed_entropy=sub,
-                    chunk_index=i,
-                    n_chunks=plan.n_chunks,
-                    path=str(path),
-                    weight_scale=scale,
-                    eot=run_eot * n_i / plan.n_events,
-                    prescale=plan.prescale,
-                    master_seed=seed,
-                    config_hash=chash,
-                    rate_per_eot=plan.rate_per_eot,
-                    dead_time=dead_time_fraction(run, beam),
-                )
-                meta = _finished(path, chash)
-                if meta is None:
-                    tasks.append(task)
-                else:
-                    existing.append(
-                        {
-                            "path": str(path),
-                            "run": run.name,
-                            "process": p,
-                            "n_events": int(meta["n_events"]),
-                            "sum_weights": float(meta.get("sum_weights", 0.0)),
-                        }
-                    )
+            plans.append(plan)
+            tasks += todo
+            existing += done
     results = map_chunks(
         run_chunk, [(t,) for t in tasks], workers=workers, scheduler=scheduler, progress=progress
     )
-    stored: dict[str, dict[str, int]] = {r.name: {p: 0 for p in procs} for r in run_list}
-    wsum: dict[str, dict[str, float]] = {r.name: {p: 0.0 for p in procs} for r in run_list}
-    for t, r in zip(tasks, results, strict=True):
-        stored[t.run.name][t.process] += int(r["n_events"])
-        wsum[t.run.name][t.process] += float(r["sum_weights"])
-    for e in existing:
-        stored[e["run"]][e["process"]] += e["n_events"]
-        wsum[e["run"]][e["process"]] += e["sum_weights"]
-    files = sorted({Path(t.path) for t in tasks} | {Path(e["path"]) for e in existing})
+    stored, wsum, files = tally_chunks(tasks, results, existing, run_list, procs)
     summary = SimulationSummary(
         out_dir=out,
         files=files,
@@ -413,13 +499,5 @@ def simulate(
         trigger=trigger,
         extra={"preset": pr.name, "options": options},
     )
-    write_json_atomic(out / SUMMARY_FILE, summary.to_dict())
-    # per-run copies survive later calls for other runs into the same folder
-    for rc in run_list:
-        d = summary.to_dict()
-        d["plans"] = [asdict(p) for p in plans if p.run == rc.name]
-        d["files"] = [str(f) for f in files if f.parent.parent.name == rc.name]
-        for key in ("stored_events", "weighted_events", "dead_time", "mean_pileup"):
-            d[key] = {rc.name: d[key][rc.name]}
-        write_json_atomic(out / rc.name / SUMMARY_FILE, d)
+    write_summaries(summary, run_list)
     return summary

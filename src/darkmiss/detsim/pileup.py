@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammainc
 
-from darkmiss.config.load import Preset
+from darkmiss.config.load import Preset, required
 from darkmiss.config.schema import RunConfig, SetupGeometry
 from darkmiss.detsim.beam import PDG_E, PDG_MU, BeamConfig, beam_rate_hz, sample_beam
 from darkmiss.errors import UserInputError
@@ -47,20 +47,19 @@ class PileupConfig:
     @classmethod
     def from_preset(cls, preset: Preset) -> PileupConfig:
         d = preset.section("detector")
-        try:
-            p, e, h = d["pileup"], d["ecal"], d["hcal"]
-            cfg = cls(
-                early_ns=float(p["early_ns"]),
-                late_ns=float(p["late_ns"]),
-                moliere_core_fraction=float(e["moliere_core_fraction"]),
-                mip_ecal_gev=float(p["mip_ecal_gev"]),
-                mip_ps_gev=float(p["mip_ps_gev"]),
-                mip_hcal_module_gev=float(p["mip_hcal_module_gev"]),
-                hcal_pe_per_mip=float(h["photoelectrons_per_mip"]),
-                hcal_stochastic=float(h["resolution_stochastic"]),
-            )
-        except KeyError as exc:
-            raise UserInputError("preset [detector]", "(missing)", f"a value for {exc}") from None
+        p = required(d, "pileup", "[detector]")
+        e = required(d, "ecal", "[detector]")
+        h = required(d, "hcal", "[detector]")
+        cfg = cls(
+            early_ns=float(required(p, "early_ns", "[detector.pileup]")),
+            late_ns=float(required(p, "late_ns", "[detector.pileup]")),
+            moliere_core_fraction=float(required(e, "moliere_core_fraction", "[detector.ecal]")),
+            mip_ecal_gev=float(required(p, "mip_ecal_gev", "[detector.pileup]")),
+            mip_ps_gev=float(required(p, "mip_ps_gev", "[detector.pileup]")),
+            mip_hcal_module_gev=float(required(p, "mip_hcal_module_gev", "[detector.pileup]")),
+            hcal_pe_per_mip=float(required(h, "photoelectrons_per_mip", "[detector.hcal]")),
+            hcal_stochastic=float(required(h, "resolution_stochastic", "[detector.hcal]")),
+        )
         if cfg.late_ns <= cfg.early_ns:
             raise UserInputError(
                 "preset [detector.pileup]", (cfg.early_ns, cfg.late_ns), "late_ns > early_ns"
@@ -171,7 +170,6 @@ def parametrised_deposits(
         depth = rng.exponential(1.0, nh)  # in lambda_int
         lam_e = ec.total_lambda
         lam_h = hc.total_lambda
-        frac_ecal = np.where(depth < lam_e, 0.0, 1.0)  # placeholder, refined below
         # before the interaction: MIP; after: shower sharing the rest, ECAL share grows with the
         # remaining ECAL depth (a hadron shower develops over ~1 lambda)
         rem = np.clip(lam_e - depth, 0.0, None)
@@ -204,7 +202,6 @@ def parametrised_deposits(
     ecal = lat * (e_in * (1 - e_ps_frac))[:, None, None]
     # particles missing the ECAL hit the HCAL directly with their whole energy (halo)
     miss = ~in_ecal & in_hcal
-    e_hcal_mod[miss] += 0.0
     if miss.any():
         em = energy[miss]
         e_hcal_mod[miss, 0] += np.where(

@@ -23,6 +23,8 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.integrate import cumulative_trapezoid
+from scipy.special import kv
 
 from darkmiss.config.load import Preset
 from darkmiss.constants import HBARC_GEV_CM, M_E, R_E_CM
@@ -94,9 +96,6 @@ MEAN_X = 8.0 / (15.0 * np.sqrt(3.0))
 @functools.lru_cache(maxsize=1)
 def _spectrum_table() -> tuple[np.ndarray, np.ndarray]:
     """Inverse-CDF table of the photon-number spectrum dN/dx = F(x), F(x) = ∫_x^∞ K_{5/3}."""
-    from scipy.integrate import cumulative_trapezoid
-    from scipy.special import kv
-
     t = np.logspace(np.log10(X_MIN), np.log10(40.0), 4000)
     k53 = kv(5.0 / 3.0, t)
     # F(x) = ∫_x^∞ K_{5/3}: cumulative from the top
@@ -167,6 +166,13 @@ def sr_counter_energies(
     hit = (idx >= 0) & (idx < 3)
     np.add.at(out, (ev[hit], idx[hit]), eg[hit])
     return out
+
+
+def electron_sr(beam_energy: np.ndarray, rng: np.random.Generator, preset: Preset) -> np.ndarray:
+    """True SR energy [GeV] (n, 3) in the SRD counters of beam electrons of ``beam_energy`` [GeV]
+    (:func:`sr_counter_energies` with the ``[detector.srd]`` configuration of ``preset``)."""
+    e = np.asarray(beam_energy, dtype=float)
+    return np.asarray(sr_counter_energies(e, M_E, rng, SRDConfig.from_preset(preset)))
 
 
 def srd_response(

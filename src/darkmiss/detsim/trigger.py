@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from darkmiss.config.load import Preset
+from darkmiss.config.load import Preset, required
 from darkmiss.errors import UserInputError
 
 TRIGGERS = ("physics", "calibration")
@@ -29,18 +29,17 @@ class TriggerConfig:
 
     @classmethod
     def from_preset(cls, preset: Preset) -> TriggerConfig:
+        """Read the thresholds from ``[detector.ecal]`` and ``[detector.counters]`` (all required)."""
         d = preset.section("detector")
-        try:
-            e, c = d["ecal"], d["counters"]
-            return cls(
-                ps_threshold=float(e["trigger_ps_threshold"]),
-                ecal_threshold=float(e["trigger_ecal_threshold"]),
-                gate_ns=float(e["trigger_gate_ns"]),
-                s_threshold_mip=float(c["s_threshold_mip"]),
-                v1_threshold_mip=float(c["v1_threshold_mip"]),
-            )
-        except KeyError as exc:
-            raise UserInputError("preset [detector]", "(missing)", f"a value for {exc}") from None
+        e = required(d, "ecal", "[detector]")
+        c = required(d, "counters", "[detector]")
+        return cls(
+            ps_threshold=float(required(e, "trigger_ps_threshold", "[detector.ecal]")),
+            ecal_threshold=float(required(e, "trigger_ecal_threshold", "[detector.ecal]")),
+            gate_ns=float(required(e, "trigger_gate_ns", "[detector.ecal]")),
+            s_threshold_mip=float(required(c, "s_threshold_mip", "[detector.counters]")),
+            v1_threshold_mip=float(required(c, "v1_threshold_mip", "[detector.counters]")),
+        )
 
 
 @dataclass

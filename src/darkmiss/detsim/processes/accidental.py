@@ -21,8 +21,8 @@ import numpy as np
 
 from darkmiss.config.load import Preset
 from darkmiss.constants import M_E
-from darkmiss.detsim import hadronic as had
 from darkmiss.detsim import srd
+from darkmiss.detsim.background_config import background_table, fill_from_table
 from darkmiss.detsim.processes import decays as dec
 from darkmiss.detsim.processes import hadron_target as ht
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
@@ -46,7 +46,7 @@ class AccidentalConfig:
 
     @classmethod
     def from_preset(cls, preset: Preset) -> AccidentalConfig:
-        cfg: AccidentalConfig = had._fill(cls, had._table(preset, "accidental"), "accidental")
+        cfg: AccidentalConfig = fill_from_table(cls, background_table(preset, "accidental"), "accidental")
         if not 0 < cfg.tail_e_min < cfg.tail_e_max:
             raise UserInputError(
                 "[backgrounds.accidental] tail_e_min/max", (cfg.tail_e_min, cfg.tail_e_max), "0 < min < max"
@@ -61,7 +61,8 @@ def accidental_tag_probability(cfg: AccidentalConfig, rate_hz: float) -> float:
 
 
 def _tail_sr(n: int, rng: np.random.Generator, ctx: ProcessContext, cfg: AccidentalConfig) -> np.ndarray:
-    """SR energy [GeV] (n, 3) of 50–70 GeV tail electrons in the SRD (D1's SRD model when configured)."""
+    """SR energy [GeV] (n, 3) of 50–70 GeV tail electrons in the SRD (the SRD model of
+    :func:`darkmiss.detsim.srd.sr_counter_energies` with ``[detector.srd]``)."""
     e = rng.uniform(cfg.tail_e_min, cfg.tail_e_max, n)
     scfg = srd.SRDConfig.from_preset(ctx.preset)
     return np.asarray(srd.sr_counter_energies(e, M_E, rng, scfg))
@@ -95,8 +96,14 @@ class AccidentalProcess:
         d, t = self.components(ctx)
         sd, st = sum(d.values()), sum(t.values())
         tot = sd + st
-        if tot <= 0 or n == 0:
+        if n == 0:
             return TruthBatch.empty(0)
+        if tot <= 0:
+            raise UserInputError(
+                "n",
+                n,
+                f"0 events: the accidental-tag rate is 0 for run {ctx.run.name} ([backgrounds.accidental])",
+            )
         nd = int(rng.binomial(n, sd / tot))
         parts = []
         if nd:

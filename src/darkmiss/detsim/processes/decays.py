@@ -2,7 +2,7 @@
 
 Rate chain per channel c of parent h: f_h (per beam e⁻) × P_decay = 1 − exp(−L m_h/(p cτ_h)) in the
 decay volume L (magnet exit → ECAL) × BR_c × P_tag (knock-on δ from the vessel window faking the three
-SRD counters, :func:`darkmiss.detsim.hadronic.knockon_tag_probability`) × P(pre-filter: visible
+SRD counters, :func:`darkmiss.detsim.knockon.knockon_tag_probability`) × P(pre-filter: visible
 ECAL energy ∈ [E_PS threshold, prefilter_ecal_max]). Kinematics: two-body (eν), Michel (μ, unpolarised)
 and the V−A Dalitz density of Ke3 with constant form factor, π⁰ → γγ; each e/γ showers in the ECAL at
 its own transverse position. The measured track angle is the decay e⁻'s when the decay happens before
@@ -28,7 +28,15 @@ from darkmiss.constants import (
     M_PI,
     M_PI0,
 )
-from darkmiss.detsim import hadronic as had
+from darkmiss.detsim.background_config import (
+    BeamFractions,
+    HadronicConfig,
+    KnockOnConfig,
+    background_table,
+    fill_from_table,
+)
+from darkmiss.detsim.em_deposits import em_response
+from darkmiss.detsim.knockon import knockon_tag_probability, sample_knockon_sr
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.events.schema import Process
@@ -54,7 +62,7 @@ class DecayConfig:
 
     @classmethod
     def from_preset(cls, preset: Preset) -> DecayConfig:
-        return had._fill(cls, had._table(preset, "decays"), "decays")  # type: ignore[no-any-return]
+        return fill_from_table(cls, background_table(preset, "decays"), "decays")
 
 
 def decay_probability(mass: float, ctau_cm: float, momentum: float, length_cm: float) -> float:
@@ -185,7 +193,7 @@ def decay_kinematics(channel: str, n: int, rng: np.random.Generator, momentum: f
 
 def channel_probabilities(preset: Preset, momentum: float = 100.0) -> dict[str, float]:
     """Per-EOT probability of each channel's decay in the decay volume (before tag and pre-filter)."""
-    beam = had.BeamFractions.from_preset(preset)
+    beam = BeamFractions.from_preset(preset)
     dcfg = DecayConfig.from_preset(preset)
     out = {}
     for c, (pdg, m, ctau, br) in CHANNELS.items():
@@ -195,7 +203,7 @@ def channel_probabilities(preset: Preset, momentum: float = 100.0) -> dict[str, 
 
 def prefilter_fractions(preset: Preset, momentum: float = 100.0) -> dict[str, float]:
     """Fraction of each channel's decays with visible energy in [E_PS threshold, prefilter_ecal_max]."""
-    cfg = had.HadronicConfig.from_preset(preset)
+    cfg = HadronicConfig.from_preset(preset)
     rng = np.random.default_rng(RATE_MC_SEED)
     out = {}
     for c in CHANNELS:
@@ -212,10 +220,10 @@ def generate_decays(
 
     The SRD entry is a knock-on δ shower (fake tag); callers may overwrite it.
     """
-    cfg = had.HadronicConfig.from_preset(ctx.preset)
-    beam = had.BeamFractions.from_preset(ctx.preset)
+    cfg = HadronicConfig.from_preset(ctx.preset)
+    beam = BeamFractions.from_preset(ctx.preset)
     dcfg = DecayConfig.from_preset(ctx.preset)
-    kcfg = had.KnockOnConfig.from_preset(ctx.preset)
+    kcfg = KnockOnConfig.from_preset(ctx.preset)
     names = list(weights)
     w = np.array([weights[c] for c in names])
     w = w / w.sum()
@@ -240,7 +248,7 @@ def generate_decays(
                 e = k.energy[ok, j]
                 if not np.any(e > 0):
                     continue
-                r = had.em_response(
+                r = em_response(
                     e,
                     x0 + k.tx[ok, j] * drift,
                     y0 + k.ty[ok, j] * drift,
@@ -259,7 +267,7 @@ def generate_decays(
             parent_angle = np.abs(beam.angle_sigma_mrad * rng.standard_normal(nn))
             e_angle = 1e3 * np.hypot(k.tx[ok, 0], k.ty[ok, 0])
             b.angle_in_mrad[:] = np.where(z < dcfg.tracker_end_cm, e_angle, parent_angle)
-            b.sr_energy[:] = had.sample_knockon_sr(nn, rng, kcfg)
+            b.sr_energy[:] = sample_knockon_sr(nn, rng, kcfg)
             b.missing_energy[:] = k.missing[ok]
             out.append(b)
             have += nn
@@ -273,7 +281,7 @@ class DecaysProcess:
 
     def channel_rates(self, ctx: ProcessContext) -> dict[str, float]:
         """Rate per EOT of each channel after tag and pre-filter."""
-        p_tag = had.knockon_tag_probability(had.KnockOnConfig.from_preset(ctx.preset))
+        p_tag = knockon_tag_probability(KnockOnConfig.from_preset(ctx.preset))
         pc = channel_probabilities(ctx.preset, ctx.beam_energy)
         pf = prefilter_fractions(ctx.preset, ctx.beam_energy)
         return {c: pc[c] * p_tag * pf[c] for c in CHANNELS}

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from darkmiss.cache import cached_json, hash_key, store_json
+from darkmiss.config.load import required
 from darkmiss.constants import M_E
 from darkmiss.detsim.beam import BeamConfig, sample_beam
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.srd import SRDConfig, sr_counter_energies
 from darkmiss.detsim.truth import TruthBatch
-from darkmiss.errors import UserInputError
 from darkmiss.events.schema import Process
 from darkmiss.shower.api import CaloResponse
 from darkmiss.shower.response import em_response
@@ -44,19 +44,18 @@ class PrefilterConfig:
     def from_ctx(cls, ctx: ProcessContext) -> PrefilterConfig:
         prod = ctx.preset.section("production")
         det = ctx.preset.section("detector")
-        try:
-            pf, cuts, ecal = prod["prefilter"], prod["prefilter_cuts"], det["ecal"]
-            return cls(
-                trigger=bool(pf["trigger"]),
-                srd_tag=bool(pf["srd_tag"]),
-                one_track=bool(pf["one_track"]),
-                srd_min_gev=float(cuts["srd_min_gev"]),
-                ps_threshold=float(ecal["trigger_ps_threshold"]),
-                ecal_threshold=float(ecal["trigger_ecal_threshold"]),
-                rate_sample_events=int(cuts["rate_sample_events"]),
-            )
-        except KeyError as exc:
-            raise UserInputError("preset [production]", "(missing)", f"a value for {exc}") from None
+        pf = required(prod, "prefilter", "[production]")
+        cuts = required(prod, "prefilter_cuts", "[production]")
+        ecal = required(det, "ecal", "[detector]")
+        return cls(
+            trigger=bool(required(pf, "trigger", "[production.prefilter]")),
+            srd_tag=bool(required(pf, "srd_tag", "[production.prefilter]")),
+            one_track=bool(required(pf, "one_track", "[production.prefilter]")),
+            srd_min_gev=float(required(cuts, "srd_min_gev", "[production.prefilter_cuts]")),
+            ps_threshold=float(required(ecal, "trigger_ps_threshold", "[detector.ecal]")),
+            ecal_threshold=float(required(ecal, "trigger_ecal_threshold", "[detector.ecal]")),
+            rate_sample_events=int(required(cuts, "rate_sample_events", "[production.prefilter_cuts]")),
+        )
 
 
 def prefilter_mask(truth: TruthBatch, ctx: ProcessContext) -> np.ndarray:

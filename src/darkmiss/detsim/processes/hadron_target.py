@@ -22,9 +22,19 @@ import numpy as np
 from darkmiss.config.load import Preset
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.constants import M_E, M_MU
-from darkmiss.detsim import hadronic as had
+from darkmiss.detsim.background_config import (
+    BeamFractions,
+    HadronicConfig,
+    KnockOnConfig,
+    background_table,
+    fill_from_table,
+)
+from darkmiss.detsim.em_deposits import em_longitudinal_cdf, em_response
+from darkmiss.detsim.hadron_shower import hadron_shower, lambda_to_x0_in_ecal, mip_track
+from darkmiss.detsim.knockon import knockon_tag_probability, sample_knockon_sr
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.truth import TruthBatch
+from darkmiss.errors import UserInputError
 from darkmiss.events.schema import Process
 
 SPECIES = {"pi": -211, "k": -321, "mu": 13}
@@ -43,7 +53,7 @@ class HadronTargetConfig:
 
     @classmethod
     def from_preset(cls, preset: Preset) -> HadronTargetConfig:
-        return had._fill(cls, had._table(preset, "hadron_target"), "hadron_target")  # type: ignore[no-any-return]
+        return fill_from_table(cls, background_table(preset, "hadron_target"), "hadron_target")
 
 
 def mu_brems_probability(setup: SetupGeometry, cfg: HadronTargetConfig, energy: float, k_min: float) -> float:
@@ -84,9 +94,9 @@ def _simulate(species: str, n: int, rng: np.random.Generator, ctx: ProcessContex
     ``use_em=False`` replaces the shower engine by a longitudinal-profile estimate (rate MC only).
     """
     setup = ctx.geometry
-    cfg = had.HadronicConfig.from_preset(ctx.preset)
+    cfg = HadronicConfig.from_preset(ctx.preset)
     tcfg = HadronTargetConfig.from_preset(ctx.preset)
-    beam = had.BeamFractions.from_preset(ctx.preset)
+    beam = BeamFractions.from_preset(ctx.preset)
     e0 = ctx.beam_energy
     x = beam.spot_sigma_cm * rng.standard_normal(n)
     y = beam.spot_sigma_cm * rng.standard_normal(n)
@@ -98,10 +108,10 @@ def _simulate(species: str, n: int, rng: np.random.Generator, ctx: ProcessContex
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """EM shower of energy e starting at depth_x0: the PS keeps the part before ps_x0."""
         f_ps = np.where(
-            depth_x0 < ps_x0, had.em_longitudinal_cdf(e, ps_x0 - depth_x0, ec, particle == "gamma"), 0.0
+            depth_x0 < ps_x0, em_longitudinal_cdf(e, ps_x0 - depth_x0, ec, particle == "gamma"), 0.0
         )
         if use_em:
-            r = had.em_response(e, x, y, setup, rng, particle=particle)
+            r = em_response(e, x, y, setup, rng, particle=particle)
             tot = r.ecal + r.ps
             s = tot.sum(axis=(1, 2))
             ps = tot * f_ps[:, None, None]
@@ -115,7 +125,7 @@ def _simulate(species: str, n: int, rng: np.random.Generator, ctx: ProcessContex
         return ecal, cells, s, np.zeros(n)
 
     if species == "mu":
-        mip = had.mip_track(n, setup, cfg, rng)
+        mip = mip_track(n, setup, cfg, rng)
         k = _sample_mu_brems_k(n, rng, e0, tcfg.mu_brems_k_min)
         depth = rng.uniform(0, setup.ecal.total_x0, n)
         ecal, ps, hcal, v2 = em_at_depth(k, depth, "gamma")
@@ -123,14 +133,14 @@ def _simulate(species: str, n: int, rng: np.random.Generator, ctx: ProcessContex
     lam_e = setup.ecal.total_lambda
     t = rng.exponential(1.0, n)
     cex = (t < lam_e) & (rng.random(n) < tcfg.cex_fraction)
-    mip = had.mip_track(n, setup, cfg, rng, upto_lambda=t)
-    sh = had.hadron_shower(np.where(cex, 0.0, e0), t, x, y, setup, cfg, rng)
+    mip = mip_track(n, setup, cfg, rng, upto_lambda=t)
+    sh = hadron_shower(np.where(cex, 0.0, e0), t, x, y, setup, cfg, rng)
     ecal = mip.ecal + sh.ecal
     ps = mip.ps + sh.ps
     hcal = mip.hcal + sh.hcal
     missing = sh.escaped.copy()
     if cex.any():
-        depth = had.lambda_to_x0_in_ecal(t, setup)
+        depth = lambda_to_x0_in_ecal(t, setup)
         e_pi0 = np.where(cex, e0, 0.0)
         ce, cp, ch, _ = em_at_depth(e_pi0, depth, "gamma")
         ecal = ecal + ce * cex[:, None, None]
@@ -139,7 +149,7 @@ def _simulate(species: str, n: int, rng: np.random.Generator, ctx: ProcessContex
     return _Raw(ecal, ps, hcal, mip.v2 + sh.v2, missing)
 
 
-def _pass(raw: _Raw, cfg: had.HadronicConfig) -> np.ndarray:
+def _pass(raw: _Raw, cfg: HadronicConfig) -> np.ndarray:
     e_ps = raw.ps.sum(axis=(1, 2))
     e_ecal = raw.ecal.sum(axis=(1, 2)) + e_ps
     return np.asarray((e_ps > cfg.prefilter_ps_min) & (e_ecal < cfg.prefilter_ecal_max))
@@ -148,9 +158,9 @@ def _pass(raw: _Raw, cfg: had.HadronicConfig) -> np.ndarray:
 def species_probabilities(ctx: ProcessContext) -> dict[str, float]:
     """Per-EOT probability, per species, of a beam μ/π/K passing the pre-filter (f_h × P(channel) ×
     P(E_PS > 0.3, E_ECAL < max)); the SRD tag probability is applied by the caller."""
-    cfg = had.HadronicConfig.from_preset(ctx.preset)
+    cfg = HadronicConfig.from_preset(ctx.preset)
     tcfg = HadronTargetConfig.from_preset(ctx.preset)
-    beam = had.BeamFractions.from_preset(ctx.preset)
+    beam = BeamFractions.from_preset(ctx.preset)
     rng = np.random.default_rng(RATE_MC_SEED)
     out = {}
     for s, pdg in SPECIES.items():
@@ -166,12 +176,16 @@ def generate_target(
     n: int, rng: np.random.Generator, ctx: ProcessContext, process: Process, weights: dict[str, float]
 ) -> TruthBatch:
     """``n`` beam-particle interactions passing the pre-filter, species drawn with ``weights``."""
-    cfg = had.HadronicConfig.from_preset(ctx.preset)
-    kcfg = had.KnockOnConfig.from_preset(ctx.preset)
-    beam = had.BeamFractions.from_preset(ctx.preset)
+    cfg = HadronicConfig.from_preset(ctx.preset)
+    kcfg = KnockOnConfig.from_preset(ctx.preset)
+    beam = BeamFractions.from_preset(ctx.preset)
     names = [s for s in weights if weights[s] > 0]
-    if not names:
+    if n == 0:
         return TruthBatch.empty(0)
+    if not names:
+        raise UserInputError(
+            "weights", weights, f"a positive rate for at least one species to draw {n} events"
+        )
     w = np.array([weights[s] for s in names])
     counts = rng.multinomial(n, w / w.sum())
     out = []
@@ -189,7 +203,7 @@ def generate_target(
             b.beam_pdg[:] = SPECIES[s]
             b.beam_energy[:] = ctx.beam_energy
             b.angle_in_mrad[:] = np.abs(beam.angle_sigma_mrad * rng.standard_normal(nn))
-            b.sr_energy[:] = had.sample_knockon_sr(nn, rng, kcfg)
+            b.sr_energy[:] = sample_knockon_sr(nn, rng, kcfg)
             b.ecal[:] = raw.ecal[ok]
             b.ps[:] = raw.ps[ok]
             b.hcal[:] = raw.hcal[ok]
@@ -207,7 +221,7 @@ class HadronTargetProcess:
 
     def species_rates(self, ctx: ProcessContext) -> dict[str, float]:
         """Rate per EOT per species after tag and pre-filter."""
-        p_tag = had.knockon_tag_probability(had.KnockOnConfig.from_preset(ctx.preset))
+        p_tag = knockon_tag_probability(KnockOnConfig.from_preset(ctx.preset))
         return {s: p * p_tag for s, p in species_probabilities(ctx).items()}
 
     def rate(self, ctx: ProcessContext) -> RateEstimate:

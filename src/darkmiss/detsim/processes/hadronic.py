@@ -17,8 +17,18 @@ import numpy as np
 
 from darkmiss.config.load import Preset
 from darkmiss.config.schema import SetupGeometry
-from darkmiss.detsim import hadronic as had
+from darkmiss.detsim.background_config import BeamFractions, HadronicConfig, PhotonuclearConfig
+from darkmiss.detsim.em_deposits import em_response
+from darkmiss.detsim.hadron_escape import escape_probability_with_angle
+from darkmiss.detsim.hadron_shower import HadronDeposit, hadron_shower
+from darkmiss.detsim.photonuclear import (
+    effective_photon_density,
+    electronuclear_probability,
+    photonuclear_per_x0,
+    sample_photon_energy,
+)
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
+from darkmiss.detsim.srd import electron_sr
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.events.schema import Process
 
@@ -43,8 +53,8 @@ def sample_system(
     n: int,
     rng: np.random.Generator,
     setup: SetupGeometry,
-    cfg: had.HadronicConfig,
-    beam: had.BeamFractions,
+    cfg: HadronicConfig,
+    beam: BeamFractions,
     e0: float,
     k_min: float,
 ) -> HadronicSystem:
@@ -54,7 +64,7 @@ def sample_system(
     the ECAL; leading hadron x ~ Beta(1, n) (dN/dx ∝ (1 − x)^(n−1)·… quark counting), its first
     interaction after Exp(1) λ_int.
     """
-    k = had.sample_photon_energy(n, rng, k_min, e0)
+    k = sample_photon_energy(n, rng, k_min, e0)
     t0 = cfg.conversion_x0 * rng.exponential(1.0, n) + np.log(e0 / k) / np.log(2.0)
     t0 = np.minimum(t0, setup.ecal.total_x0 * 0.999)
     start = t0 * setup.ecal.lambda_per_layer / setup.ecal.x0_per_layer
@@ -67,16 +77,16 @@ def sample_system(
 
 
 def hadronic_deposits(
-    sys_: HadronicSystem, rng: np.random.Generator, setup: SetupGeometry, cfg: had.HadronicConfig
-) -> had.HadronDeposit:
+    sys_: HadronicSystem, rng: np.random.Generator, setup: SetupGeometry, cfg: HadronicConfig
+) -> HadronDeposit:
     """Calorimeter deposits of the hadronic systems (rest + leading hadron)."""
     k = sys_.k
-    rest = had.hadron_shower(k * (1 - sys_.x_lead), sys_.start_lambda, sys_.x_cm, sys_.y_cm, setup, cfg, rng)
-    lead = had.hadron_shower(k * sys_.x_lead, sys_.lead_start_lambda, sys_.x_cm, sys_.y_cm, setup, cfg, rng)
+    rest = hadron_shower(k * (1 - sys_.x_lead), sys_.start_lambda, sys_.x_cm, sys_.y_cm, setup, cfg, rng)
+    lead = hadron_shower(k * sys_.x_lead, sys_.lead_start_lambda, sys_.x_cm, sys_.y_cm, setup, cfg, rng)
     # a charged leading hadron that leaves the ECAL before interacting crosses V2 (~1 MIP)
     crosses = (~sys_.neutral_lead) & (sys_.lead_start_lambda >= setup.ecal.total_lambda)
     v2_lead = np.where(crosses, rng.gamma(11.0, 1.0 / 11.0, k.size), 0.0)
-    return had.HadronDeposit(
+    return HadronDeposit(
         rest.ecal + lead.ecal,
         rest.ps + lead.ps,
         rest.hcal + lead.hcal,
@@ -85,11 +95,11 @@ def hadronic_deposits(
     )
 
 
-def _configs(ctx: ProcessContext) -> tuple[had.PhotonuclearConfig, had.HadronicConfig, had.BeamFractions]:
+def _configs(ctx: ProcessContext) -> tuple[PhotonuclearConfig, HadronicConfig, BeamFractions]:
     return (
-        had.PhotonuclearConfig.from_preset(ctx.preset),
-        had.HadronicConfig.from_preset(ctx.preset),
-        had.BeamFractions.from_preset(ctx.preset),
+        PhotonuclearConfig.from_preset(ctx.preset),
+        HadronicConfig.from_preset(ctx.preset),
+        BeamFractions.from_preset(ctx.preset),
     )
 
 
@@ -138,7 +148,7 @@ def build_batch(
             m = int(keep.sum())
             if m == 0:
                 continue
-            w_esc = had.escape_probability_with_angle(setup, cfg, s.k * s.x_lead, s.start_lambda)
+            w_esc = escape_probability_with_angle(setup, cfg, s.k * s.x_lead, s.start_lambda)
             w_esc = w_esc / max(float(w_esc.mean()), 1e-300)
             s.neutral_lead[:] = True
             s.lead_start_lambda[:] = np.inf
@@ -148,11 +158,11 @@ def build_batch(
         est = (e0 - s.k) + dep.ecal.sum(axis=(1, 2)) + dep.ps.sum(axis=(1, 2))
         pre = est < cfg.prefilter_ecal_max + 5.0
         s = HadronicSystem(*(getattr(s, f)[pre] for f in HadronicSystem.__dataclass_fields__))
-        dep = had.HadronDeposit(dep.ecal[pre], dep.ps[pre], dep.hcal[pre], dep.escaped[pre], dep.v2[pre])
+        dep = HadronDeposit(dep.ecal[pre], dep.ps[pre], dep.hcal[pre], dep.escaped[pre], dep.v2[pre])
         w_esc = w_esc[pre]
         if s.k.size == 0:
             continue
-        em = had.em_response(e0 - s.k, s.x_cm, s.y_cm, setup, rng, particle="e-")
+        em = em_response(e0 - s.k, s.x_cm, s.y_cm, setup, rng, particle="e-")
         ecal = em.ecal + dep.ecal
         ps = em.ps + dep.ps
         ok = (ecal.sum(axis=(1, 2)) + ps.sum(axis=(1, 2))) < cfg.prefilter_ecal_max
@@ -169,7 +179,7 @@ def build_batch(
         b.hcal[:] = em.hcal[idx] + dep.hcal[idx]
         b.v2[:] = em.v2[idx] + dep.v2[idx]
         b.missing_energy[:] = dep.escaped[idx] + em.leak[idx]
-        b.sr_energy[:] = had.electron_sr(b.beam_energy, rng, ctx.preset)
+        b.sr_energy[:] = electron_sr(b.beam_energy, rng, ctx.preset)
         out.append(b)
         have += idx.size
     return TruthBatch.concatenate(out) if out else TruthBatch.empty(0)
@@ -183,7 +193,7 @@ class HadronicProcess:
     def rate(self, ctx: ProcessContext) -> RateEstimate:
         """Rate per EOT after the pre-filter (photon energy > k_min, truth E_ECAL < max)."""
         pcfg, cfg, _ = _configs(ctx)
-        p = had.electronuclear_probability(ctx.geometry, pcfg, cfg.k_min, ctx.beam_energy)
+        p = electronuclear_probability(ctx.geometry, pcfg, cfg.k_min, ctx.beam_energy)
         f, ferr = prefilter_fraction(ctx)
         # 20%: Rossi approx. B track lengths and the shadowing exponent (docs/backgrounds.md)
         rel = float(np.hypot(0.2, ferr / f)) if f > 0 else 1.0
@@ -203,11 +213,11 @@ def leading_hadron_probability(
 
     ∫ dk P(k) P(x > x_min E0/k) with the (1 − x)^n spectrum: P(x > z) = (1 − z)^n.
     """
-    pcfg = had.PhotonuclearConfig.from_preset(preset)
-    cfg = had.HadronicConfig.from_preset(preset)
+    pcfg = PhotonuclearConfig.from_preset(preset)
+    cfg = HadronicConfig.from_preset(preset)
     kmin = x_min * e0
     k = np.geomspace(kmin * 1.0001, e0 * 0.9999, 100)
-    dens = had.effective_photon_density(e0, k, pcfg) * had.photonuclear_per_x0(setup.ecal, k, pcfg)
+    dens = effective_photon_density(e0, k, pcfg) * photonuclear_per_x0(setup.ecal, k, pcfg)
     pz = (1.0 - np.clip(kmin / k, 0, 1)) ** cfg.leading_power
     return float(np.trapezoid(dens * pz, k))
 

@@ -3,15 +3,17 @@
 Rate chain: P_en(k > k_min) × f_neutral × ⟨exp(−(Λ(θ) − t_start)/λ_int)⟩ × P(pre-filter), the mean
 taken over the sampled start depth and energy of the leading hadron and its p_T (θ = p_T/E): Λ is
 the full depth L_tot ≈ 31 λ_int (spec: ≈ 30 λ_int) unless the hadron leaves the HCAL sideways first
-(:func:`darkmiss.detsim.hadronic.escape_probability_with_angle`). Events: the hadronic event of :mod:`.hadronic` with the leading neutral forced
-to cross the whole setup without interacting (its energy is missing).
+(:func:`darkmiss.detsim.hadron_escape.escape_probability_with_angle`). Events: the hadronic event of
+:mod:`.hadronic` with the leading neutral forced to cross the whole setup without interacting (its
+energy is missing).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from darkmiss.detsim import hadronic as had
+from darkmiss.detsim.hadron_escape import escape_probability_with_angle
+from darkmiss.detsim.photonuclear import electronuclear_probability
 from darkmiss.detsim.processes import hadronic as hproc
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.truth import TruthBatch
@@ -24,7 +26,7 @@ def escape_probability(ctx: ProcessContext) -> float:
     rng = np.random.default_rng(hproc.RATE_MC_SEED)
     s = hproc.sample_system(hproc.RATE_MC_EVENTS, rng, ctx.geometry, cfg, beam, ctx.beam_energy, cfg.k_min)
     e_lead = s.k * s.x_lead
-    p = had.escape_probability_with_angle(ctx.geometry, cfg, e_lead, s.start_lambda)
+    p = escape_probability_with_angle(ctx.geometry, cfg, e_lead, s.start_lambda)
     return float(cfg.leading_neutral_fraction * np.mean(p * (e_lead > cfg.punch_e_min)))
 
 
@@ -37,11 +39,11 @@ def box_upper_bound(ctx: ProcessContext, e_escape_min: float = 40.0) -> float:
     """
     pcfg, cfg, beam = hproc._configs(ctx)
     e0 = ctx.beam_energy
-    p = had.electronuclear_probability(ctx.geometry, pcfg, e_escape_min, e0)
+    p = electronuclear_probability(ctx.geometry, pcfg, e_escape_min, e0)
     rng = np.random.default_rng(hproc.RATE_MC_SEED)
     s = hproc.sample_system(hproc.RATE_MC_EVENTS, rng, ctx.geometry, cfg, beam, e0, e_escape_min)
     e_lead = s.k * s.x_lead
-    pe = had.escape_probability_with_angle(ctx.geometry, cfg, e_lead, s.start_lambda)
+    pe = escape_probability_with_angle(ctx.geometry, cfg, e_lead, s.start_lambda)
     return float(p.probability * cfg.leading_neutral_fraction * np.mean(pe * (e_lead > e_escape_min)))
 
 
@@ -53,7 +55,7 @@ class PunchthroughProcess:
     def rate(self, ctx: ProcessContext) -> RateEstimate:
         """Rate per EOT: electronuclear rate × neutral leading-hadron escape × pre-filter."""
         pcfg, cfg, _ = hproc._configs(ctx)
-        p = had.electronuclear_probability(ctx.geometry, pcfg, cfg.k_min, ctx.beam_energy)
+        p = electronuclear_probability(ctx.geometry, pcfg, cfg.k_min, ctx.beam_energy)
         f, _ = hproc.prefilter_fraction(ctx, force_escape=True)
         pe = escape_probability(ctx)
         # exp(-L/lambda) at L ~ 30: a 10% error on lambda_int is a factor e^3 ~ 20 (docs)

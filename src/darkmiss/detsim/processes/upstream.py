@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from darkmiss.config.load import Preset
-from darkmiss.detsim import hadronic as had
+from darkmiss.detsim.background_config import BeamFractions, background_table, table_number
+from darkmiss.detsim.em_deposits import em_response
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
+from darkmiss.detsim.srd import electron_sr
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
 from darkmiss.events.schema import Process
@@ -45,7 +47,7 @@ class UpstreamConfig:
 
     @classmethod
     def from_preset(cls, preset: Preset) -> UpstreamConfig:
-        t = had._table(preset, "upstream")
+        t = background_table(preset, "upstream")
 
         def per_run(key: str) -> dict[str, float]:
             v: Any = t.get(key)
@@ -56,7 +58,7 @@ class UpstreamConfig:
             return {str(k): float(x) for k, x in v.items()}
 
         scal = {
-            k: had._num(t, k, "upstream")
+            k: table_number(t, k, "upstream")
             for k in (
                 "box_e_max",
                 "e_min",
@@ -83,12 +85,15 @@ class UpstreamConfig:
         return cfg
 
     def run_params(self, run: str) -> tuple[float, float, float]:
-        """(slope [1/GeV], n_b, σ(n_b)) of ``run``."""
-        if run not in self.slope or run not in self.box_events:
+        """(slope [1/GeV], n_b, σ(n_b)) of ``run``; a run needs all three in ``[backgrounds.upstream]``."""
+        if run not in self.slope or run not in self.box_events or run not in self.box_events_err:
             raise UserInputError(
-                "run", run, f"one of {', '.join(self.slope)} (calibrated in [backgrounds.upstream])"
+                "run",
+                run,
+                f"one of {', '.join(self.slope)} (calibrated in [backgrounds.upstream]: slope, box_events,"
+                " box_events_err)",
             )
-        return self.slope[run], self.box_events[run], self.box_events_err.get(run, 0.0)
+        return self.slope[run], self.box_events[run], self.box_events_err[run]
 
 
 def clean_rate(cfg: UpstreamConfig, run: str, eot: float) -> float:
@@ -144,14 +149,14 @@ class UpstreamProcess:
     def generate(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
         """``n`` upstream-interaction events (clean and dirty mixed by their rates)."""
         cfg = UpstreamConfig.from_preset(ctx.preset)
-        beam = had.BeamFractions.from_preset(ctx.preset)
+        beam = BeamFractions.from_preset(ctx.preset)
         s, _, _ = cfg.run_params(ctx.run.name)
         lo, hi = energy_range(cfg, ctx)
         e = sample_energy(n, rng, s, lo, hi)
         dirty = rng.random(n) < cfg.dirty_per_clean / (1.0 + cfg.dirty_per_clean)
         x = cfg.offset_sigma_cm * rng.standard_normal(n)
         y = cfg.offset_sigma_cm * rng.standard_normal(n)
-        em = had.em_response(e, x, y, ctx.geometry, rng, particle="e-")
+        em = em_response(e, x, y, ctx.geometry, rng, particle="e-")
         b = TruthBatch.empty(n)
         b.process[:] = int(Process.UPSTREAM)
         b.beam_energy[:] = ctx.beam_energy
@@ -176,7 +181,7 @@ class UpstreamProcess:
         b.hcal_time_spread_ns[dirty] = rng.exponential(cfg.dirty_time_spread_ns, nd)
         b.missing_energy[:] = ctx.beam_energy - e
         # the 100 GeV e- radiated in the magnets before interacting: a genuine SRD tag
-        b.sr_energy[:] = had.electron_sr(b.beam_energy, rng, ctx.preset)
+        b.sr_energy[:] = electron_sr(b.beam_energy, rng, ctx.preset)
         return b
 
 
