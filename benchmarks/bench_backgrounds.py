@@ -75,7 +75,7 @@ def main() -> None:
     setup = SetupGeometry.from_preset(preset)
     runs = runs_from_preset(preset)
     # warm up the shower engine (numba compilation) outside the timings
-    from darkmiss.detsim.hadronic import em_response
+    from darkmiss.detsim.em_deposits import em_response
 
     em_response(np.full(4, 50.0), np.zeros(4), np.zeros(4), setup, np.random.default_rng(0))
     rows = []

@@ -144,7 +144,7 @@ def sr_counter_energies(
     m = np.broadcast_to(np.asarray(mass, dtype=float), (n,))
     lam = np.zeros(n)
     ok = energy > m * 1.0001
-    lam[ok] = photons_per_particle(energy[ok], m[ok], cfg.magnet_field_t, cfg.magnet_length_cm)  # type: ignore[arg-type]
+    lam[ok] = photons_per_particle(energy[ok], m[ok], cfg.magnet_field_t, cfg.magnet_length_cm)
     counts = rng.poisson(lam)
     tot = int(counts.sum())
     if tot == 0:
