@@ -62,7 +62,7 @@ def _print_table(summary: dict[str, Any], as_json: bool) -> None:
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     """Add `analyze` and `unblind` to the app."""
 
-    @app.command("analyze")
+    @app.command("analyze", short_help="Reconstruct, select (blinded) and analyse event files.")
     def analyze_cmd(
         events: Path = typer.Option(
             ..., "--events", help="Folder (or file) of data-mode event files.", resolve_path=True
@@ -93,7 +93,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         res = analyze(events, mc, out, preset, workers=workers, seed=seed, figures=figures)
         _print_table(_summary(res, out), as_json)
 
-    @app.command("unblind")
+    @app.command("unblind", short_help="Open the signal box at the frozen cuts.")
     def unblind_cmd(
         analysis: Path = typer.Option(
             ..., "--analysis", help="Folder written by `darkmiss analyze`.", resolve_path=True

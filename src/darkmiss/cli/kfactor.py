@@ -6,23 +6,26 @@ from typing import Any
 
 import typer
 
+from darkmiss.cli.choices import Lepton, Target
 from darkmiss.cli.common import emit, parse_floats, parse_names, progress
 from darkmiss.constants import M_E, M_MU
 from darkmiss.errors import UserInputError
 from darkmiss.physics.materials import ELEMENTS
 
-_LEPTONS = {"e": M_E, "mu": M_MU}
+_LEPTONS = {Lepton.e: M_E, Lepton.mu: M_MU}
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     """Add the ``kfactor`` command."""
 
-    @app.command("kfactor")
+    @app.command("kfactor", short_help="k = σ_WW/σ_ETL of A′ production (spec Eq. 12).")
     def kfactor_cmd(
         mass: list[str] = typer.Option(None, "--mass", help="A′ masses in GeV (comma-separated)."),
         energy: list[str] = typer.Option(None, "--energy", help="Beam energies in GeV (comma-separated)."),
-        target: list[str] = typer.Option(None, "--target", help="Target elements, e.g. Pb,W (default Pb)."),
-        lepton: str = typer.Option("e", "--lepton", help="Beam lepton: e or mu."),
+        target: list[str] = typer.Option(
+            None, "--target", help=f"Target elements, comma-separated: {', '.join(ELEMENTS)} (default Pb)."
+        ),
+        lepton: Lepton = typer.Option(Lepton.e, "--lepton", help="Beam lepton."),
         build: bool = typer.Option(False, "--build", help="Generate the k-factor table instead of a lookup."),
         workers: int = typer.Option(2, "--workers", help="Worker processes for --build."),
         seed: int = typer.Option(0, "--seed", help="Master seed of the vegas integrations."),
@@ -34,13 +37,11 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         from darkmiss.physics import kfactor as kf
 
         targets = parse_names(target, "target", ELEMENTS) or ["Pb"]
-        if lepton not in _LEPTONS:
-            raise UserInputError("lepton", lepton, "one of e, mu")
         if workers < 1:
             raise UserInputError("workers", workers, "a positive integer")
         if build:
-            if lepton != "e":
-                raise UserInputError("lepton", lepton, "e (the table is for electron beams)")
+            if lepton is not Lepton.e:
+                raise UserInputError("lepton", lepton.value, "e (the table is for electron beams)")
             masses = parse_floats(mass, "mass", positive=True) if mass else kf.TABLE_MASSES
             energies = parse_floats(energy, "energy", positive=True) if energy else kf.TABLE_ENERGIES
             if target is None or not target:
@@ -75,17 +76,16 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
                 records.extend(res.records())
         emit(records, as_json, title="k = σ_WW/σ_ETL")
 
-    @plot_app.command("kfactor")
+    @plot_app.command("kfactor", short_help="Fig. 2: k = σ_WW/σ_ETL versus the beam energy.")
     def plot_kfactor_cmd(
         mass: list[str] = typer.Option(["0.001,0.01,0.1,0.5,1.0"], "--mass", help="A′ masses in GeV."),
-        target: str = typer.Option("Pb", "--target", help="Target element."),
+        target: Target = typer.Option(Target.Pb, "--target", help="Target element."),
         out: str = typer.Option("kfactor.png", "--out", help="Output figure (.png or .pdf)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """Spec Fig. 2: k = σ_WW/σ_ETL versus the beam energy E0 (10–200 GeV) for several A′ masses."""
         masses = parse_floats(mass, "mass", positive=True)
-        (tg,) = parse_names([target], "target", ELEMENTS)
-        rec = _kfactor_figure(masses, tg, out)
+        rec = _kfactor_figure(masses, target.value, out)
         emit(rec, as_json, title=f"Fig. 2 -> {out}")
 
 

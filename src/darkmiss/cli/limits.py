@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 
+from darkmiss.cli.choices import LimitMethod, value_of
 from darkmiss.cli.common import emit, parse_floats, progress, stderr_console
 from darkmiss.errors import UserInputError
 
@@ -67,140 +68,169 @@ def _summary(rec: Any) -> dict[str, Any]:
     }
 
 
-def register(app: typer.Typer, plot_app: typer.Typer) -> None:
-    @app.command("limits")
-    def limits_cmd(
-        analysis: Path = typer.Option(
-            ..., "--analysis", help="Folder written by `darkmiss analyze`.", resolve_path=True
-        ),
-        mass: list[str] = typer.Option(
-            None, "--mass", help="A' masses [GeV], comma-separated (default: the analysis masses)."
-        ),
-        yields: Path = typer.Option(
-            None,
-            "--yields",
-            help="JSON yields per EOT (mass, yield_ww, yield_etl, yield_etl_direct).",
-            resolve_path=True,
-        ),
-        preset: str = typer.Option(None, "--preset", help="Preset (default: the analysis's)."),
-        method: str = typer.Option(None, "--method", help="exact (headline), asymptotic or simplified."),
-        showers: int = typer.Option(None, "--showers", help="Showers per mass for the yields."),
-        seed: int = typer.Option(0, "--seed", help="Seed of the yield simulation."),
-        workers: int = typer.Option(1, "--workers", help="Worker processes."),
-        asymptotic: bool = typer.Option(
-            True, "--asymptotic/--no-asymptotic", help="Also compute pyhf asymptotic CLs."
-        ),
-        plots: bool = typer.Option(True, "--plots/--no-plots", help="Write figures."),
-        out: Path = typer.Option(..., "--out", help="Output folder.", resolve_path=True),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
-    ) -> None:
-        """90% C.L. limits on ε, y and α_D (exact CLs; asymptotic and simplified beside it)."""
-        from darkmiss.analysis.result import AnalysisResult
-        from darkmiss.interpret.limits import interpret_limits
-        from darkmiss.pipeline.limits import write_outputs
-        from darkmiss.stats.limits import compute_limits
+def _limit_yields(
+    an: Any,
+    mass: list[str] | None,
+    yields: Path | None,
+    preset: str,
+    showers: int | None,
+    seed: int,
+    workers: int,
+) -> list[Any]:
+    """The A′ yields per EOT of the limits: read from ``yields`` (optionally only ``mass``), or simulated
+    at ``mass`` (default: the analysis's efficiency masses) [GeV]."""
+    masses = parse_floats(mass, "mass", positive=True) if mass else None
+    if yields is not None:
+        ys = _read_yields(yields)
+        if masses is not None:
+            want = set(round(m, 12) for m in masses)
+            ys = [y for y in ys if round(y.mass, 12) in want]
+            if not ys:
+                raise UserInputError("mass", mass, "masses present in the yields file")
+        return ys
+    if masses is None:
+        masses = sorted(set(an.runs[0].efficiency_masses)) if an.runs else []
+    if not masses:
+        raise UserInputError("mass", None, "--mass values (the analysis lists no masses)")
+    return _compute_yields(preset, masses, showers, seed, workers)
 
-        an = AnalysisResult.read(analysis)
-        if workers < 1:
-            raise UserInputError("workers", workers, "an integer >= 1")
-        if showers is not None and showers < 1:
-            raise UserInputError("showers", showers, "an integer >= 1")
-        masses = parse_floats(mass, "mass", positive=True) if mass else None
-        pname = preset or an.preset or "na64-2016"
-        if yields is not None:
-            ys = _read_yields(yields)
-            if masses is not None:
-                want = set(round(m, 12) for m in masses)
-                ys = [y for y in ys if round(y.mass, 12) in want]
-                if not ys:
-                    raise UserInputError("mass", mass, "masses present in the yields file")
-        else:
-            if masses is None:
-                masses = sorted(set(an.runs[0].efficiency_masses)) if an.runs else []
-            if not masses:
-                raise UserInputError("mass", None, "--mass values (the analysis lists no masses)")
-            ys = _compute_yields(pname, masses, showers, seed, workers)
 
-        def prog(it: Any, n: int) -> Any:
-            return progress(it, total=n, description="limits", disable=as_json)
+def limits_cmd(
+    analysis: Path = typer.Option(
+        ..., "--analysis", help="Folder written by `darkmiss analyze`.", resolve_path=True
+    ),
+    mass: list[str] = typer.Option(
+        None, "--mass", help="A' masses [GeV], comma-separated (default: the analysis masses)."
+    ),
+    yields: Path = typer.Option(
+        None,
+        "--yields",
+        help="JSON yields per EOT (mass, yield_ww, yield_etl, yield_etl_direct).",
+        resolve_path=True,
+    ),
+    preset: str = typer.Option(None, "--preset", help="Preset (default: the analysis's)."),
+    method: LimitMethod = typer.Option(
+        None, "--method", help="exact (headline), asymptotic or simplified (default: the preset's)."
+    ),
+    showers: int = typer.Option(None, "--showers", help="Showers per mass for the yields."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the yield simulation."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes."),
+    asymptotic: bool = typer.Option(
+        True, "--asymptotic/--no-asymptotic", help="Also compute pyhf asymptotic CLs."
+    ),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write figures."),
+    out: Path = typer.Option(..., "--out", help="Output folder.", resolve_path=True),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
+) -> None:
+    """90% C.L. limits on ε, y and α_D (exact CLs; asymptotic and simplified beside it)."""
+    from darkmiss.analysis.result import AnalysisResult
+    from darkmiss.interpret.limits import interpret_limits
+    from darkmiss.pipeline.limits import write_outputs
+    from darkmiss.stats.limits import compute_limits
 
-        result = interpret_limits(
-            compute_limits(
-                an, ys, method=method, preset=pname, asymptotic=asymptotic, workers=workers, progress=prog
-            ),
-            pname,
-        )
-        files = write_outputs(result, an, out, plots=plots)
-        if as_json:
-            emit([_summary(r) for r in result.records], True)
-            return
-        emit(
-            [_summary(r) for r in result.records],
-            False,
-            title=f"{result.cl:.0%} CL limits ({result.method} CLs)",
-        )
-        for note in result.notes:
-            stderr_console.print(f"note: {note}")
-        stderr_console.print(
-            f"wrote {files['limits']}, {len(files['workspaces'])} workspaces, {files['hepdata']}"
-        )
+    an = AnalysisResult.read(analysis)
+    if workers < 1:
+        raise UserInputError("workers", workers, "an integer >= 1")
+    if showers is not None and showers < 1:
+        raise UserInputError("showers", showers, "an integer >= 1")
+    pname = preset or an.preset or "na64-2016"
+    ys = _limit_yields(an, mass, yields, pname, showers, seed, workers)
 
-    @app.command("optimise")
-    def optimise_cmd(
-        analysis: Path = typer.Option(
-            ..., "--analysis", help="Folder written by `darkmiss analyze` (still blinded).", resolve_path=True
+    def prog(it: Any, n: int) -> Any:
+        return progress(it, total=n, description="limits", disable=as_json)
+
+    result = interpret_limits(
+        compute_limits(
+            an,
+            ys,
+            method=value_of(method),
+            preset=pname,
+            asymptotic=asymptotic,
+            workers=workers,
+            progress=prog,
         ),
-        mass: list[str] = typer.Option(
-            None, "--mass", help="A' masses [GeV] of the curves (default: preset, 0.002,0.02)."
-        ),
-        preset: str = typer.Option(None, "--preset", help="Preset (default: the analysis's)."),
-        freeze: bool = typer.Option(
-            True, "--freeze/--dry-run", help="Write the chosen cut into analysis.json."
-        ),
-        plots: bool = typer.Option(True, "--plots/--no-plots", help="Write the Fig. 14 figure."),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
-    ) -> None:
-        """Choose the ECAL cut from the average expected limit (Fig. 14) and freeze it before unblinding."""
-        from darkmiss.pipeline.analysis import optimise
+        pname,
+    )
+    files = write_outputs(result, an, out, plots=plots)
+    if as_json:
+        emit([_summary(r) for r in result.records], True)
+        return
+    emit(
+        [_summary(r) for r in result.records],
+        False,
+        title=f"{result.cl:.0%} CL limits ({result.method} CLs)",
+    )
+    for note in result.notes:
+        stderr_console.print(f"note: {note}")
+    stderr_console.print(
+        f"wrote {files['limits']}, {len(files['workspaces'])} workspaces, {files['hepdata']}"
+    )
 
-        masses = parse_floats(mass, "mass", positive=True) if mass else None
-        figure = analysis / "figures" / "ecal_cut_optimisation.png" if plots else None
-        res = optimise(analysis, masses, preset=preset, freeze=freeze, figure=figure)
-        payload = {
-            "chosen_cut": res.chosen_cut,
-            "previous_cut": res.previous_cut,
-            "frozen": freeze,
-            "best_cut_per_mass": {f"{c.mass:g}": c.best_cut for c in res.curves},
-            "curves": [
-                {"mass": c.mass, "cuts": c.cuts, "sensitivity": c.sensitivity, "n90_mean": c.n90_mean}
-                for c in res.curves
-            ],
-            "notes": res.notes,
-        }
-        if as_json:
-            emit(payload, True)
-            return
-        rows = [
-            {"mass": c.mass, "cut": cut, "background": b, "n90_mean": n, "rel_sensitivity": s}
+
+def optimise_cmd(
+    analysis: Path = typer.Option(
+        ..., "--analysis", help="Folder written by `darkmiss analyze` (still blinded).", resolve_path=True
+    ),
+    mass: list[str] = typer.Option(
+        None, "--mass", help="A' masses [GeV] of the curves (default: preset, 0.002,0.02)."
+    ),
+    preset: str = typer.Option(None, "--preset", help="Preset (default: the analysis's)."),
+    freeze: bool = typer.Option(True, "--freeze/--dry-run", help="Write the chosen cut into analysis.json."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write the Fig. 14 figure."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
+) -> None:
+    """Choose the ECAL cut from the average expected limit (Fig. 14) and freeze it before unblinding."""
+    from darkmiss.pipeline.analysis import optimise
+
+    masses = parse_floats(mass, "mass", positive=True) if mass else None
+    figure = analysis / "figures" / "ecal_cut_optimisation.png" if plots else None
+    res = optimise(analysis, masses, preset=preset, freeze=freeze, figure=figure)
+    payload = {
+        "chosen_cut": res.chosen_cut,
+        "previous_cut": res.previous_cut,
+        "frozen": freeze,
+        "best_cut_per_mass": {f"{c.mass:g}": c.best_cut for c in res.curves},
+        "curves": [
+            {"mass": c.mass, "cuts": c.cuts, "sensitivity": c.sensitivity, "n90_mean": c.n90_mean}
             for c in res.curves
-            for cut, b, n, s in zip(c.cuts, c.background, c.n90_mean, c.sensitivity, strict=False)
-        ]
-        emit(rows, False, title="Average expected limit vs ECAL cut (Fig. 14)")
-        stderr_console.print(f"chosen ECAL cut: {res.chosen_cut:g} GeV ({'frozen' if freeze else 'dry run'})")
+        ],
+        "notes": res.notes,
+    }
+    if as_json:
+        emit(payload, True)
+        return
+    rows = [
+        {"mass": c.mass, "cut": cut, "background": b, "n90_mean": n, "rel_sensitivity": s}
+        for c in res.curves
+        for cut, b, n, s in zip(c.cuts, c.background, c.n90_mean, c.sensitivity, strict=False)
+    ]
+    emit(rows, False, title="Average expected limit vs ECAL cut (Fig. 14)")
+    stderr_console.print(f"chosen ECAL cut: {res.chosen_cut:g} GeV ({'frozen' if freeze else 'dry run'})")
 
-    @plot_app.command("limits")
-    def plot_limits_cmd(
-        limits: Path = typer.Option(
-            ..., "--limits", help="limits.json written by `darkmiss limits`.", resolve_path=True
-        ),
-        out: Path = typer.Option(..., "--out", help="Folder for the figures.", resolve_path=True),
-    ) -> None:
-        """Figures of Figs. 15-17 and the Brazil band from limits.json."""
-        from darkmiss.interpret.limits import InterpretedLimits
-        from darkmiss.plots.limit_figures import plot_all
 
-        if not limits.is_file():
-            raise UserInputError("limits", str(limits), "a limits.json written by `darkmiss limits`")
-        res = InterpretedLimits.from_dict(json.loads(limits.read_text(encoding="utf-8")))
-        for p in plot_all(res, out):
-            typer.echo(str(p))
+def plot_limits_cmd(
+    limits: Path = typer.Option(
+        ..., "--limits", help="limits.json written by `darkmiss limits`.", resolve_path=True
+    ),
+    out: Path = typer.Option(..., "--out", help="Folder for the figures.", resolve_path=True),
+) -> None:
+    """Figures of Figs. 15-17 and the Brazil band from limits.json."""
+    from darkmiss.interpret.limits import InterpretedLimits
+    from darkmiss.plots.limit_figures import plot_all
+
+    if not limits.is_file():
+        raise UserInputError("limits", str(limits), "a limits.json written by `darkmiss limits`")
+    res = InterpretedLimits.from_dict(json.loads(limits.read_text(encoding="utf-8")))
+    for p in plot_all(res, out):
+        typer.echo(str(p))
+
+
+def register(app: typer.Typer, plot_app: typer.Typer) -> None:
+    """Add ``limits``, ``optimise`` and ``plot limits``."""
+    app.command("limits", short_help="90% C.L. upper limits on ε, y and α_D (exact CLs).")(limits_cmd)
+    app.command("optimise", short_help="Choose and freeze the ECAL cut before unblinding (Fig. 14).")(
+        optimise_cmd
+    )
+    plot_app.command("limits", short_help="Figs. 15–17 and the Brazil band from limits.json.")(
+        plot_limits_cmd
+    )

@@ -1,33 +1,46 @@
 """The `darkmiss` command: a thin typer app. Each command lives in its own module with ``register``.
 
 User errors print one line (parameter, value, what is allowed) on stderr and exit with code 2.
+Shell completion: ``darkmiss --install-completion`` (bash, zsh, fish, PowerShell).
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
 
-try:  # typer >= 0.20 vendors click as typer._click
-    from typer._click import exceptions as cexc  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    from click import exceptions as cexc  # type: ignore[no-redef]
-
 from darkmiss import __version__
 from darkmiss.errors import DarkmissError, UserInputError
+
+
+def _click_exception(name: str) -> Any:
+    """click's exception class ``name`` (``UsageError``, ``ClickException``), from typer's public API.
+
+    typer >= 0.20 vendors click, older typer uses the click package; either way ``typer.BadParameter``
+    derives from that click's ``UsageError`` and ``ClickException``, which are the ones its parser raises.
+    """
+    for cls in typer.BadParameter.__mro__:
+        if cls.__name__ == name:
+            return cls
+    raise ImportError(f"typer.BadParameter does not derive from click's {name}")
+
+
+_USAGE_ERROR = _click_exception("UsageError")
+_CLICK_EXCEPTION = _click_exception("ClickException")
 
 app = typer.Typer(
     name="darkmiss",
     help="The NA64 invisible dark-photon search (PRD 97, 072002) re-created from first principles.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 plot_app = typer.Typer(help="Figures of the chain (mplhep).", no_args_is_help=True)
-app.add_typer(plot_app, name="plot")
+app.add_typer(plot_app, name="plot", short_help="Figures (mplhep): Figs. 2–4, 6, 7, 15–17 and projections.")
 
 # Each module defines register(app, plot_app).
 COMMAND_MODULES = (
@@ -79,17 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     except DarkmissError as exc:
         sys.stderr.write(f"darkmiss: error: {exc}\n")
         return 2
-    except cexc.NoArgsIsHelpError as exc:
-        sys.stderr.write(exc.ctx.get_help() + "\n" if exc.ctx else "")
-        return 0
-    except cexc.UsageError as exc:
-        msg = " ".join(exc.format_message().split())
-        sys.stderr.write(f"darkmiss: error: {msg}\n")
+    except _USAGE_ERROR as exc:
+        if _is_no_args_help(exc):
+            sys.stderr.write(exc.format_message() + "\n")
+            return 0
+        sys.stderr.write(f"darkmiss: error: {_one_line(exc)}\n")
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except cexc.ClickException as exc:
-        sys.stderr.write(f"darkmiss: error: {' '.join(exc.format_message().split())}\n")
+    except _CLICK_EXCEPTION as exc:
+        sys.stderr.write(f"darkmiss: error: {_one_line(exc)}\n")
         return 2
     except typer.Abort:
         sys.stderr.write("darkmiss: aborted\n")
@@ -98,6 +110,17 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("darkmiss: interrupted\n")
         return 130
     return int(result) if isinstance(result, int) else 0
+
+
+def _is_no_args_help(exc: Any) -> bool:
+    """A group called without a command (``darkmiss plot``): click (>= 8.2) raises its help as a usage
+    error (``NoArgsIsHelpError``, not exported by typer), whose message is the group's help text."""
+    return exc.ctx is not None and exc.format_message() == exc.ctx.get_help()
+
+
+def _one_line(exc: Any) -> str:
+    """click's message on one line; the ``Value error, `` prefix of typer's enum coercion dropped."""
+    return " ".join(exc.format_message().split()).replace(": Value error, ", ": ")
 
 
 if __name__ == "__main__":  # pragma: no cover

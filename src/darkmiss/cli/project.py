@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from darkmiss.cli.choices import Target, value_of
 from darkmiss.cli.common import emit, parse_floats, progress
 from darkmiss.errors import UserInputError
 
@@ -40,7 +41,7 @@ def _one_float(value: str | None, parameter: str) -> float | None:
 _PRESET = typer.Option("na64-2016", "--preset", help="Preset name or path.")
 _EOT = typer.Option(..., "--eot", help="Electrons on target of the hypothetical exposure, e.g. 1e12.")
 _ENERGY = typer.Option(None, "--energy", help="Beam energy in GeV (default: the preset's).")
-_TARGET = typer.Option(None, "--target", help="ECAL absorber element, e.g. W (default: the preset's).")
+_TARGET = typer.Option(None, "--target", help="ECAL absorber element (default: the preset's).")
 _THRESHOLD = typer.Option(None, "--threshold", help="E_A′ threshold in GeV (default: half the beam energy).")
 _BACKGROUND = typer.Option(
     None, "--background", help="Expected background events (default: 0.12 per 4.3e10 EOT, scaled)."
@@ -59,7 +60,7 @@ def _run(
     preset: str,
     eot: str,
     energy: str | None,
-    target: str | None,
+    target: Target | None,
     threshold: str | None,
     background: str | None,
     efficiency: str | None,
@@ -87,7 +88,7 @@ def _run(
         n_eot,
         masses=masses,
         energy=_one_float(energy, "energy"),
-        target=target,
+        target=value_of(target),
         threshold=_one_float(threshold, "threshold"),
         background=_one_float(background, "background"),
         efficiency=_one_float(efficiency, "efficiency"),
@@ -109,12 +110,12 @@ def _title(points: list[Any]) -> str:
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     """Add the ``project`` and ``plot project`` commands."""
 
-    @app.command("project")
+    @app.command("project", short_help="Expected 90% C.L. sensitivity of a hypothetical setup.")
     def project_cmd(
         preset: str = _PRESET,
         eot: str = _EOT,
         energy: str = _ENERGY,
-        target: str = _TARGET,
+        target: Target = _TARGET,
         threshold: str = _THRESHOLD,
         background: str = _BACKGROUND,
         efficiency: str = _EFFICIENCY,
@@ -145,12 +146,12 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             return
         emit([{k: r[k] for k in _TABLE_COLUMNS} for r in records], False, title=_title(points))
 
-    @plot_app.command("project")
+    @plot_app.command("project", short_help="Expected sensitivity in ε and y with published bounds.")
     def plot_project_cmd(
         preset: str = _PRESET,
         eot: str = _EOT,
         energy: str = _ENERGY,
-        target: str = _TARGET,
+        target: Target = _TARGET,
         threshold: str = _THRESHOLD,
         background: str = _BACKGROUND,
         efficiency: str = _EFFICIENCY,

@@ -10,7 +10,7 @@ from darkmiss.cli.common import emit, parse_floats, stderr_console
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
-    @app.command("reproduce")
+    @app.command("reproduce", short_help="The whole NA64 2016 search in one command, with a report.")
     def reproduce_cmd(
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
         out: Path = typer.Option(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import typer
 
+from darkmiss.cli.choices import Particle, ShowerMode, Target, value_of
 from darkmiss.cli.common import emit
 from darkmiss.errors import UserInputError
 
@@ -19,7 +20,9 @@ def shower_summary(
     preset: str, energy: float, particle: str, showers: int, mode: str, seed: int, target: str | None = None
 ) -> dict[str, Any]:
     """Run ``showers`` showers and return the summary record (GeV, X0, cm)."""
+    from darkmiss.config.schema import SetupGeometry
     from darkmiss.shower.cascade import Primaries, run_cascade
+    from darkmiss.shower.response import em_response
     from darkmiss.shower.tally import fit_tmax, log_edges, longitudinal_profile
     from darkmiss.shower.yields import ShowerSettings, _resolve, setup_geometry
 
@@ -73,36 +76,34 @@ def shower_summary(
     else:
         rec["handoff_per_shower"] = out.handoff["energy"].size / showers
         rec["handoff_energy_fraction"] = float(out.handoff["energy"].sum() / avail.sum())
-        try:
-            from darkmiss.config.schema import SetupGeometry
-            from darkmiss.shower.response import em_response
-
-            resp = em_response(
-                np.full(showers, energy), 0.0, 0.0, SetupGeometry.from_preset(pre), np.random.default_rng(seed),
-                particle=particle, mode="fast",
-            )  # fmt: skip
-            e_ecal = resp.ecal.sum(axis=(1, 2)) + resp.ps.sum(axis=(1, 2))
-            rec["ecal_mean_gev"] = float(e_ecal.mean())
-            rec["ecal_resolution"] = float(e_ecal.std(ddof=1) / e_ecal.mean()) if showers > 1 else None
-        except ImportError:
-            rec["ecal_resolution"] = None
+        resp = em_response(
+            np.full(showers, energy), 0.0, 0.0, SetupGeometry.from_preset(pre), np.random.default_rng(seed),
+            particle=particle, mode="fast",
+        )  # fmt: skip
+        e_ecal = resp.ecal.sum(axis=(1, 2)) + resp.ps.sum(axis=(1, 2))
+        rec["ecal_mean_gev"] = float(e_ecal.mean())
+        rec["ecal_resolution"] = float(e_ecal.std(ddof=1) / e_ecal.mean()) if showers > 1 else None
     return rec
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     """Add the ``shower`` command."""
 
-    @app.command("shower")
+    @app.command("shower", short_help="e⁻/e⁺/γ showers in the ECAL+HCAL: profile, containment.")
     def shower_cmd(
         energy: float = typer.Option(100.0, "--energy", help="Primary energy [GeV]."),
-        particle: str = typer.Option("e-", "--particle", help="e-, e+ or gamma."),
+        particle: Particle = typer.Option(Particle.electron, "--particle", help="Primary particle."),
         showers: int = typer.Option(100, "--showers", help="Number of showers."),
-        mode: str = typer.Option("detailed", "--mode", help="detailed (1 MeV cuts) or fast (split energy)."),
+        mode: ShowerMode = typer.Option(
+            ShowerMode.detailed, "--mode", help="detailed (1 MeV cuts) or fast (split energy)."
+        ),
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
-        target: str = typer.Option(None, "--target", help="ECAL absorber element (default: the preset's)."),
+        target: Target = typer.Option(
+            None, "--target", help="ECAL absorber element (default: the preset's)."
+        ),
         seed: int = typer.Option(0, "--seed", help="Master seed."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """Showers in the ECAL+HCAL: longitudinal profile, t_max, containment, track length, resolution."""
-        rec = shower_summary(preset, energy, particle, showers, mode, seed, target)
-        emit(rec, as_json, title=f"{showers} × {energy:g} GeV {particle} showers ({mode})")
+        rec = shower_summary(preset, energy, particle.value, showers, mode.value, seed, value_of(target))
+        emit(rec, as_json, title=f"{showers} × {energy:g} GeV {particle.value} showers ({mode.value})")

@@ -7,29 +7,33 @@ from typing import Any
 
 import typer
 
+from darkmiss.cli.choices import EventMode, Trigger
 from darkmiss.cli.common import emit, parse_floats, parse_names, progress
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     """Add the ``simulate`` command and ``plot fig7``."""
 
-    @app.command("simulate")
+    @app.command("simulate", short_help="Event files of runs I–III, pseudo-data or MC (ROOT).")
     def simulate_cmd(
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset (name or path)."),
         run: str = typer.Option("all", "--run", help="Run: I, II, III, a comma list, or all."),
-        mode: str = typer.Option(
-            "data", "--mode", help="data (pile-up, rate effects, blinded) or mc (ideal)."
+        mode: EventMode = typer.Option(
+            EventMode.data, "--mode", help="data (pile-up, rate effects, blinded) or mc (ideal)."
         ),
         process: list[str] = typer.Option(
-            None, "--process", help="Processes (comma list); default: all available."
+            None,
+            "--process",
+            help="Processes, comma-separated: em, signal, dimuon, hadronic, upstream, decays, hadron_target, "
+            "punchthrough, accidental (default: all available).",
         ),
         eot: str = typer.Option(None, "--eot", help="EOT per run (default: the run's full EOT)."),
         mass: str = typer.Option(None, "--mass", help="A' mass [GeV] for the signal process."),
         epsilon: str = typer.Option(
             None, "--epsilon", help="Mixing strength epsilon for the signal process."
         ),
-        trigger: str = typer.Option(
-            "physics", "--trigger", help="physics (Eq. 14) or calibration (no ECAL threshold)."
+        trigger: Trigger = typer.Option(
+            Trigger.physics, "--trigger", help="physics (Eq. 14) or calibration (no ECAL threshold)."
         ),
         out: Path = typer.Option(..., "--out", help="Output folder for the event files.", resolve_path=True),
         workers: int = typer.Option(1, "--workers", help="Local worker processes."),
@@ -54,13 +58,13 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         s = simulate(
             preset,
             run,
-            mode,
+            mode.value,
             out,
             processes=procs,
             eot=eot_v,
             mass=mass_v,
             epsilon=eps_v,
-            trigger=trigger,
+            trigger=trigger.value,
             workers=workers,
             seed=seed,
             scheduler=scheduler,
@@ -94,9 +98,9 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
                 True,
             )
         else:
-            emit(records, False, title=f"darkmiss simulate ({mode}, {trigger}) -> {s.out_dir}")
+            emit(records, False, title=f"darkmiss simulate ({mode.value}, {trigger.value}) -> {s.out_dir}")
 
-    @plot_app.command("fig7")
+    @plot_app.command("fig7", short_help="Fig. 7 (left): E_ECAL vs E_HCAL per run.")
     def fig7_cmd(
         events: Path = typer.Option(
             ..., "--events", help="Folder of event files (darkmiss simulate --out).", resolve_path=True

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import typer
 
+from darkmiss.cli.choices import ChiKind
 from darkmiss.cli.common import emit, parse_floats
 from darkmiss.cli.xsec import parse_one_float
 from darkmiss.errors import UserInputError
-from darkmiss.physics.widths import CHI_KINDS, decay_widths
+from darkmiss.physics.widths import decay_widths
 
 
 def width(
@@ -18,13 +19,11 @@ def width(
     mchi: str = typer.Option(..., "--mchi", help="Dark-matter mass m_χ [GeV] (m_χ ≥ m/2 closes A′ → χχ)."),
     alpha_d: str = typer.Option("0.5", "--alpha-d", help="Dark coupling α_D."),
     epsilon: str = typer.Option("1e-4", "--epsilon", help="Kinetic mixing ε."),
-    kind: str = typer.Option("fermion", "--kind", help="χ kind: fermion (Eq. 4) or scalar."),
+    kind: ChiKind = typer.Option(ChiKind.fermion, "--kind", help="χ kind: fermion (Eq. 4) or scalar."),
     energy: str = typer.Option("", "--energy", help="Optional A′ energy [GeV] for the lab decay length."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
 ) -> None:
     """Widths [GeV], branching ratios and cτ [cm] of A′ → e⁺e⁻, μ⁺μ⁻, χχ̄."""
-    if kind not in CHI_KINDS:
-        raise UserInputError("kind", kind, "one of fermion, scalar")
     masses = parse_floats(mass, "mass", positive=True)
     mchi_ = parse_one_float(mchi, "mchi")
     if mchi_ < 0:
@@ -38,7 +37,7 @@ def width(
         raise UserInputError("energy", energy, "one energy in GeV")
     records = []
     for m in masses:
-        w = decay_widths(m, eps, alpha_d_, mchi_, kind)
+        w = decay_widths(m, eps, alpha_d_, mchi_, kind.value)
         rec: dict[str, float | str] = dict(w.as_record())
         if energies:
             if energies[0] < m:
@@ -61,4 +60,4 @@ def width(
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     """Add the ``width`` command to the darkmiss app."""
     del plot_app
-    app.command("width")(width)
+    app.command("width", short_help="A′ widths [GeV], branching ratios and cτ [cm].")(width)

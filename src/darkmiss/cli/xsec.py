@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy as np
 import typer
 
+from darkmiss.cli.choices import Lepton, Target, XsecMethod
 from darkmiss.cli.common import emit, parse_floats
 from darkmiss.errors import UserInputError
-from darkmiss.physics.aprime import LEPTON_MASSES, METHODS, lepton_mass_of, resolve_target
+from darkmiss.physics.aprime import lepton_mass_of, resolve_target
 from darkmiss.physics.muonpair import THRESHOLD_GEV, sigma_total
 from darkmiss.physics.production import cross_section
 
@@ -29,24 +30,25 @@ xsec_app = typer.Typer(
 )
 
 
-@xsec_app.command("aprime")
+@xsec_app.command("aprime", short_help="σ(ℓZ → ℓZA′) [pb]: WW, IWW or exact tree level.")
 def aprime(
     mass: list[str] = typer.Option(..., "--mass", help="A′ masses [GeV], comma-separated."),
     energy: list[str] = typer.Option(["100"], "--energy", help="Beam energies [GeV], comma-separated."),
-    target: str = typer.Option("Pb", "--target", help="Target element symbol (e.g. Pb, W, Fe)."),
-    method: str = typer.Option("ww", "--method", help="ww (spec Eq. 9), iww (Bjorken et al. App. A) or etl."),
+    target: Target = typer.Option(Target.Pb, "--target", help="Target element symbol."),
+    method: XsecMethod = typer.Option(
+        XsecMethod.ww,
+        "--method",
+        help="ww (spec Eq. 9), iww (Bjorken et al. App. A) or etl (exact tree level).",
+    ),
     epsilon: str = typer.Option("1.0", "--epsilon", help="Kinetic mixing ε (σ ∝ ε²)."),
-    lepton: str = typer.Option("e", "--lepton", help="Beam lepton: e or mu."),
+    lepton: Lepton = typer.Option(Lepton.e, "--lepton", help="Beam lepton."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
 ) -> None:
     """σ(ℓZ → ℓZA′) [pb] for every mass × energy."""
-    if method not in METHODS:
-        raise UserInputError("method", method, "one of ww, iww, etl")
-    method_ = method
-    if lepton not in LEPTON_MASSES:
-        raise UserInputError("lepton", lepton, "one of e, mu")
-    ml = lepton_mass_of(lepton)
-    el = resolve_target(target)
+    method_ = method.value
+    lepton_ = lepton.value
+    ml = lepton_mass_of(lepton_)
+    el = resolve_target(target.value)
     masses = parse_floats(mass, "mass", positive=True)
     energies = parse_floats(energy, "energy", positive=True)
     eps = parse_one_float(epsilon, "epsilon", positive=True)
@@ -57,7 +59,7 @@ def aprime(
     records = []
     for e in energies:
         for m in masses:
-            xs = cross_section(method_, m, e, target=el, epsilon=eps, lepton=lepton)
+            xs = cross_section(method_, m, e, target=el, epsilon=eps, lepton=lepton_)
             records.append(
                 {
                     "mass": xs.mass,
@@ -68,17 +70,17 @@ def aprime(
                     "sigma_err_pb": xs.sigma_err_pb,
                 }
             )
-    emit(records, as_json, title=f"A′ production on {el.symbol} ({method_}, {lepton} beam) [pb]")
+    emit(records, as_json, title=f"A′ production on {el.symbol} ({method_}, {lepton_} beam) [pb]")
 
 
-@xsec_app.command("dimuon")
+@xsec_app.command("dimuon", short_help="σ(γZ → μ⁺μ⁻Z) [μb], Bethe–Heitler (spec Eq. 22).")
 def dimuon(
     energy: list[str] = typer.Option(..., "--energy", help="Photon energies [GeV], comma-separated."),
-    target: str = typer.Option("Pb", "--target", help="Target element symbol."),
+    target: Target = typer.Option(Target.Pb, "--target", help="Target element symbol."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
 ) -> None:
     """σ_tot(γZ → μ⁺μ⁻Z) [μb] for each photon energy above 4 m_μ, from spec Eq 22."""
-    el = resolve_target(target)
+    el = resolve_target(target.value)
     energies = parse_floats(energy, "energy", positive=True)
     for e in energies:
         if e <= THRESHOLD_GEV:
@@ -91,4 +93,4 @@ def dimuon(
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     """Add the ``xsec`` group to the darkmiss app."""
     del plot_app
-    app.add_typer(xsec_app, name="xsec")
+    app.add_typer(xsec_app, name="xsec", short_help="Cross-sections: A′ production and γZ → μ⁺μ⁻Z.")

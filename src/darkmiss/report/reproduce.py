@@ -27,9 +27,10 @@ _DEFAULT_COLS = (
 
 
 def _png(fig: Any) -> bytes:
+    """A matplotlib figure as PNG bytes (90 dpi); closes the figure."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # heavy: loaded only when the report draws a figure
 
     plt.close(fig)
     return buf.getvalue()
@@ -49,6 +50,7 @@ def _records(obj: Any) -> list[dict[str, Any]] | None:
 
 
 def _add_tables(rep: Report, sec: Section, tables: dict[str, Any], prefix: str = "") -> None:
+    """Every table of a nested ``tables.json`` object, titled by its path of keys."""
     for name, obj in tables.items():
         recs = _records(obj)
         title = f"{prefix}{name}".replace("_", " ")
@@ -59,6 +61,7 @@ def _add_tables(rep: Report, sec: Section, tables: dict[str, Any], prefix: str =
 
 
 def _figures(rep: Report, sec: Section, folder: Path) -> None:
+    """Every PNG of ``folder`` (sorted by name), titled by its file name."""
     if not folder.is_dir():
         return
     for png in sorted(folder.glob("*.png")):
@@ -66,7 +69,8 @@ def _figures(rep: Report, sec: Section, folder: Path) -> None:
 
 
 def _spectra_figure(yields: list[dict[str, Any]]) -> bytes | None:
-    import matplotlib.pyplot as plt
+    """Thick-target A′ spectra dn/dE per EOT at ε = 1 [1/GeV], ETL and WW (spec Fig. 4), as PNG bytes."""
+    import matplotlib.pyplot as plt  # heavy: loaded only when the report draws a figure
     import mplhep
 
     with_spec = [y for y in yields if len(y.get("spectrum_edges", [])) > 1]
@@ -98,7 +102,7 @@ def build_report(
     unblind_dir: Path,
     limits_dir: Path,
 ) -> str:
-    """The HTML report of a reproduction (see module docstring)."""
+    """The HTML report of a reproduction (see module docstring): one section per stage of the chain."""
     quick = " (quick mode: reduced statistics)" if results.get("quick") else ""
     rep = Report(
         title="darkmiss · NA64 2016 invisible dark-photon search, reproduced",
@@ -107,7 +111,18 @@ def build_report(
             f"{provenance.get('seed')}{quick}"
         ),
     )
-    # Summary
+    _summary_section(rep, results, limits_dir)
+    _production_section(rep, yields_dir)
+    _simulation_section(rep, data_dir)
+    _analysis_section(rep, results, unblind_dir)
+    _optimisation_section(rep, results, opt_dir)
+    _limits_section(rep, results, limits_dir)
+    _provenance_section(rep, provenance, stages)
+    return rep.to_html()
+
+
+def _summary_section(rep: Report, results: dict[str, Any], limits_dir: Path) -> None:
+    """Exposure [EOT], observed events, background and the 90% C.L. limits on ε at the default masses."""
     s = rep.section("Summary")
     eot = results.get("eot", [])
     bkg = results.get("background", {})
@@ -124,11 +139,13 @@ def build_report(
     for note in results.get("limits_notes", []):
         rep.text(s, note)
     lim_figs = limits_dir / "figures"
-    if (lim_figs).is_dir():
+    if lim_figs.is_dir():
         for png in sorted(lim_figs.glob("*eps*.png"))[:1]:
             rep.figure(s, png, title="Exclusion in (m_A', ε)", caption="90% C.L. exclusion (Fig. 15)")
 
-    # Production physics
+
+def _production_section(rep: Report, yields_dir: Path) -> None:
+    """A′ per EOT at ε = 1 (WW, ETL, direct ETL; spec Eqs. 8, 13) per mass [GeV], and their spectra (Fig. 4)."""
     s = rep.section("A' production and yields")
     yields = json.loads((yields_dir / "yields.json").read_text(encoding="utf-8"))
     rep.table(
@@ -154,7 +171,9 @@ def build_report(
             s, spec, title="A' spectra", caption="Thick-target A' spectra, WW (dashed) vs ETL (solid), Fig. 4"
         )
 
-    # Simulation
+
+def _simulation_section(rep: Report, data_dir: Path) -> None:
+    """Stored events and production plan per run and process (physics and calibration triggers), pile-up."""
     s = rep.section("Simulation of the 2016 runs")
     for sub in ("physics", "calibration"):
         summaries = [
@@ -188,7 +207,9 @@ def build_report(
                 title="Pile-up and dead time",
             )
 
-    # Analysis
+
+def _analysis_section(rep: Report, results: dict[str, Any], unblind_dir: Path) -> None:
+    """The unblinded analysis: its tables, the dimuon ratio (Table I), systematics (Table III), figures."""
     s = rep.section("Analysis (after unblinding)")
     tables_path = unblind_dir / "tables.json"
     if tables_path.is_file():
@@ -199,7 +220,9 @@ def build_report(
     )
     _figures(rep, s, unblind_dir / "figures")
 
-    # Optimisation
+
+def _optimisation_section(rep: Report, results: dict[str, Any], opt_dir: Path) -> None:
+    """The ECAL cut [GeV] chosen before unblinding (spec Sec. IX, Fig. 14)."""
     s = rep.section("ECAL-cut optimisation (before unblinding)")
     rep.text(
         s,
@@ -208,37 +231,33 @@ def build_report(
     )
     _figures(rep, s, opt_dir / "figures")
 
-    # Limits
-    s = rep.section("Limits and interpretation")
-    rep.table(
-        s,
-        [
-            {
-                k: r.get(k)
-                for k in (
-                    "mass",
-                    "n90",
-                    "n90_asymptotic",
-                    "epsilon_etl",
-                    "epsilon_etl_expected",
-                    "epsilon_etl_asymptotic",
-                    "epsilon_etl_simplified",
-                    "epsilon_ww",
-                    "epsilon_etl_direct",
-                    "y_alpha_d_0.5",
-                    "y_alpha_d_0.005",
-                    "alpha_d_pseudodirac",
-                    "alpha_d_majorana",
-                )
-            }
-            for r in results.get("limits", [])
-        ],
-        title="All masses",
-    )
-    _figures(rep, s, lim_figs)
 
-    # Provenance
+_LIMIT_COLS = (
+    "mass",
+    "n90",
+    "n90_asymptotic",
+    "epsilon_etl",
+    "epsilon_etl_expected",
+    "epsilon_etl_asymptotic",
+    "epsilon_etl_simplified",
+    "epsilon_ww",
+    "epsilon_etl_direct",
+    "y_alpha_d_0.5",
+    "y_alpha_d_0.005",
+    "alpha_d_pseudodirac",
+    "alpha_d_majorana",
+)
+
+
+def _limits_section(rep: Report, results: dict[str, Any], limits_dir: Path) -> None:
+    """90% C.L. limits on ε, y and α_D at every mass [GeV] (spec Sec. X, Figs. 15-17)."""
+    s = rep.section("Limits and interpretation")
+    rep.table(s, [{k: r.get(k) for k in _LIMIT_COLS} for r in results.get("limits", [])], title="All masses")
+    _figures(rep, s, limits_dir / "figures")
+
+
+def _provenance_section(rep: Report, provenance: dict[str, Any], stages: list[dict[str, Any]]) -> None:
+    """Versions, preset digest, seed and the stages (cached or re-run, seconds)."""
     s = rep.section("Provenance")
     rep.table(s, [{"item": k, "value": v} for k, v in provenance.items()], title="Run")
     rep.table(s, stages, title="Stages (reused = cached, inputs unchanged)")
-    return rep.to_html()
