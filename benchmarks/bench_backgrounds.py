@@ -37,7 +37,7 @@ TABLE_IV = {
 
 
 def standin_selection(b: TruthBatch) -> np.ndarray:
-    """Stand-in signal-box selection on truth deposits (the analysis engineer redoes it on events)."""
+    """Stand-in signal-box selection on truth deposits (the analysis applies the full selection to events)."""
     e_ecal = b.ecal.sum(axis=(1, 2)) + b.ps.sum(axis=(1, 2))
     e_hcal = b.hcal.sum(axis=(1, 2, 3))
     one_track = (b.n_tracks_in == 1) & (b.extra_upstream_hits.sum(axis=1) == 0)

@@ -1,4 +1,4 @@
-"""Speed of the exact-tree-level A′ cross-section and of the k-factor table (issue 3).
+"""Speed of the exact-tree-level A′ cross-section and of the k-factor table.
 
 Run: ``python benchmarks/bench_etl.py [--no-table]``. Prints a table:
 - numba compilation (cold cache, in a fresh process with an empty NUMBA_CACHE_DIR) and cached start-up;

@@ -1,4 +1,4 @@
-"""Speed of the limit calculation (issue 7 target: 50 masses in <= 1 minute on 2 cores, headline method).
+"""Speed of the limit calculation (target: 50 masses in <= 1 minute on 2 cores, headline method).
 
 Run: python benchmarks/bench_limits.py [--masses 50] [--workers 2]
 Prints a table: method, masses, workers, wall time [s], time per mass [s].

@@ -1,4 +1,4 @@
-"""Speed of ``darkmiss project`` (issue 8): shower yields vs the expected-limit statistics.
+"""Speed of ``darkmiss project``: shower yields vs the expected-limit statistics.
 
 Run: ``python benchmarks/bench_project.py [--showers N] [--workers W] [--eot E]``. Uses a fresh
 temporary cache (nothing is reused between rows except numba's compiled kernels, warmed first).

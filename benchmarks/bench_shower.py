@@ -1,4 +1,4 @@
-"""Speed of the explicit cascade and the A′ yields (issue 4 speed targets).
+"""Speed of the explicit cascade and the A′ yields (speed targets: see below).
 
 Run: python benchmarks/bench_shower.py  — prints a table. Rates are per CPU-second of this process
 (i.e. per core; CPU time so that a shared machine does not distort them).

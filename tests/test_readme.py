@@ -89,7 +89,7 @@ def test_readme_main_command_quick_from_a_fresh_folder(tmp_path):
     # nothing was written outside the relative --out folder
     assert sorted(p.name for p in work.iterdir()) == [out.parts[0]]
 
-    # issue 8's keys and sanity of the limits
+    # the keys a physicist reads first, and sanity of the limits
     assert {"limits", "background", "observed", "eot", "efficiency", "seed"} <= set(res)
     assert {"total", "total_err", "per_run"} <= set(res["background"])
     assert len(res["observed"]) == 3 and all(isinstance(n, int) for n in res["observed"])

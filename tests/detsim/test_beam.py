@@ -52,7 +52,7 @@ def test_sr_physics_reference_values():
 
 @given(e=st.floats(20.0, 150.0), b=st.floats(0.5, 3.0))
 def test_sr_scaling_laws(e, b):
-    """Delta E ∝ E^2 B^2 and E_c ∝ E^2 B (issue 5, Sec. III)."""
+    """Delta E ∝ E^2 B^2 and E_c ∝ E^2 B (spec Sec. III)."""
     de1 = sr_energy_loss(e, M_E, b, 400.0)
     de2 = sr_energy_loss(2 * e, M_E, 2 * b, 400.0)
     assert de2 / de1 == pytest.approx(16.0, rel=1e-6)

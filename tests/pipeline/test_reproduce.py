@@ -18,7 +18,7 @@ LIMIT_KEYS = {
 
 def test_config_default_masses_include_the_papers():
     cfg = ReproduceConfig.from_preset(load_preset("na64-2016"))
-    for m in (0.0011, 0.002, 0.005, 0.0167, 0.02, 0.1, 0.2, 0.5, 0.95):  # issue 8's default masses
+    for m in (0.0011, 0.002, 0.005, 0.0167, 0.02, 0.1, 0.2, 0.5, 0.95):  # the spec's Table V masses
         assert any(abs(m - x) < 1e-12 for x in cfg.masses)
         assert any(abs(m - x) < 1e-12 for x in cfg.plot_masses)
     assert len(cfg.plot_masses) > len(cfg.masses)  # plus a fine grid for the plots

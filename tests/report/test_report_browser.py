@@ -1,4 +1,4 @@
-"""The HTML report renders in a real browser: headless Chromium screenshot and DOM (issue 8).
+"""The HTML report renders in a real browser: headless Chromium screenshot and DOM.
 
 Skipped only when no Chromium binary is installed (``.ci/run`` installs Debian's ``chromium``).
 """

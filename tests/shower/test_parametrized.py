@@ -65,7 +65,7 @@ def test_energy_bookkeeping(table, energy, x, y, pid, seed):
 
 
 def test_containment_100gev(table):
-    # issue 4: containment of 100 GeV e⁻ in the ECAL ≥ 99 % (fast chain: cascade above the split +
+    # containment of 100 GeV e⁻ in the ECAL (target ≥ 99 %) (fast chain: cascade above the split +
     # parametrised showers); spec Fig. 12 left: the leak into the HCAL is small, and without pile-up
     # hardly any event passes the E_HCAL ≈ 1 GeV veto threshold (spec Sec. VI.B: ε_HCAL ≈ 0.98 with pile-up)
     from darkmiss.shower.response import _raw_response, default_settings, em_response

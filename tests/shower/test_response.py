@@ -44,7 +44,7 @@ def test_ecal_resolution_is_a_result(setup):
 
 
 def test_fast_vs_detailed_shapes(setup):
-    # issue 4: fast vs detailed mean longitudinal split (PS / ECAL) and cell sharing
+    # fast vs detailed mean longitudinal split (PS / ECAL) and cell sharing
     settings = default_settings()
     n = 60
     out = {}
@@ -73,7 +73,7 @@ def test_bad_input(setup):
 
 
 def test_fast_vs_detailed_calibrated_cells(setup):
-    # issue 4: fast vs detailed mean cell energies (calibrated, each mode with its own calibration)
+    # fast vs detailed mean cell energies (calibrated, each mode with its own calibration)
     n = 80
     means = {}
     for mode in ("fast", "detailed"):
@@ -89,7 +89,7 @@ def test_fast_vs_detailed_calibrated_cells(setup):
 
 
 def test_signal_weights_match_yield(setup):
-    # the weight sum of the forced-emission sample is the A′ yield per EOT (C1's yield_etl)
+    # the weight sum of the forced-emission sample is the A′ yield per EOT (yield_etl of darkmiss.shower.yields)
     from darkmiss.shower.response import signal_sample
     from darkmiss.shower.yields import aprime_yields
 

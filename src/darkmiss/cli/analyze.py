@@ -5,6 +5,8 @@ Energies in GeV. ``--json`` prints one JSON object (the summary) on stdout and n
 
 from __future__ import annotations
 
+# The chain's modules are imported inside each command, so that `--help` and argument errors answer
+# without loading numba, pyhf or matplotlib (the CLI's only in-function imports).
 from pathlib import Path
 from typing import Any
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# The chain's modules are imported inside each command, so that `--help` and argument errors answer
+# without loading numba, pyhf or matplotlib (the CLI's only in-function imports).
 from pathlib import Path
 
 import typer

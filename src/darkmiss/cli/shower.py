@@ -3,6 +3,8 @@ observables: longitudinal profile per X0, t_max, containment, track length; ECAL
 
 from __future__ import annotations
 
+# The chain's modules are imported inside each command, so that `--help` and argument errors answer
+# without loading numba, pyhf or matplotlib (the CLI's only in-function imports).
 import math
 from typing import Any
 

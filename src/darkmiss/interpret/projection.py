@@ -1,4 +1,4 @@
-"""Expected 90% C.L. sensitivity of a hypothetical exposure or setup (``darkmiss project``, issue 8).
+"""Expected 90% C.L. sensitivity of a hypothetical exposure or setup (``darkmiss project``).
 
 For each A′ mass the signal at ε = 1 is S/ε² = n_EOT · ε_tot · n_A′ (spec Eq. 26, one channel) with
 n_A′ the shower yield per EOT (spec Eqs. 8, 13; a changed beam energy or target means new showers,

@@ -1,6 +1,6 @@
 """Render an HTML report in a real (headless) browser: a screenshot and the rendered DOM.
 
-Used to check that ``report.html`` renders (issue 8) and to make the README screenshot. Needs a
+Used to check that ``report.html`` renders and to make the README screenshot. Needs a
 Chromium binary (Debian package ``chromium``; ``.ci/run`` installs it); the environment variable
 ``DARKMISS_CHROMIUM`` may name another one. The window size is in CSS pixels.
 """
