@@ -179,77 +179,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             workers,
             as_json,
         )
+        from darkmiss.plots.projection_figures import projection_figure
+
         rec = projection_figure(points, out)
         emit(rec, as_json, title=f"{_title(points)} -> {out}")
-
-
-def projection_figure(points: list[Any], out: str) -> dict[str, Any]:
-    """Draw ε(m_A′) and y(m_χ) sensitivities (median, ±1σ) with published bounds (mplhep) into ``out``.
-
-    Returns the plotted values. The overlays are the shipped curves of :mod:`darkmiss.interpret.bounds`.
-    """
-    from pathlib import Path
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import mplhep
-    import numpy as np
-
-    from darkmiss.cache import atomic_write_path
-    from darkmiss.interpret.bounds import load_bound
-
-    if not points:
-        raise UserInputError("mass", [], "at least one projected mass")
-    mplhep.style.use("ROOT")
-    setup = points[0].setup
-    m = np.array([p.mass for p in points])
-    eps = np.array([p.epsilon_etl for p in points])
-    e_lo = np.array([p.epsilon_etl_band[0] for p in points])
-    e_hi = np.array([p.epsilon_etl_band[1] for p in points])
-    eps_ww = np.array([p.epsilon_ww for p in points])
-    y = np.array([p.y for p in points])
-    y_lo = np.array([p.y_band[0] for p in points])
-    y_hi = np.array([p.y_band[1] for p in points])
-    mchi = np.array([p.m_chi for p in points])
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(18, 8))
-    label = f"{setup.eot:.2g} EOT, {setup.energy:g} GeV, {setup.target}"
-    ax1.fill_between(m, e_lo, e_hi, color="#7fc97f", alpha=0.6, label=r"expected $\pm 1\sigma$")
-    ax1.plot(m, eps, color="k", label=f"median (ETL), {label}")
-    ax1.plot(m, eps_ww, color="k", ls="--", label="median (WW)")
-    for name, color in (("na64_2016prl_eps", "#386cb0"), ("babar_eps", "#f0027f")):
-        c = load_bound(name)
-        ax1.plot(c.mass, c.value, color=color, lw=1.5, label=c.label)
-    ax1.set_xscale("log")
-    ax1.set_yscale("log")
-    ax1.set_xlabel(r"$m_{A'}$ [GeV]")
-    ax1.set_ylabel(r"$\epsilon$ (90% CL)")
-    ax1.legend(fontsize=12, loc="upper left")
-    ax2.fill_between(mchi, y_lo, y_hi, color="#7fc97f", alpha=0.6, label=r"expected $\pm 1\sigma$")
-    ax2.plot(mchi, y, color="k", label=r"median, $\alpha_D = 0.5$, $m_{A'} = 3 m_\chi$")
-    for name, color in (("relic_pseudodirac", "#666666"), ("relic_majorana", "#999999")):
-        c = load_bound(name)
-        ax2.plot(c.mass, c.value, color=color, lw=1.5, ls=":", label=c.label)
-    ax2.set_xscale("log")
-    ax2.set_yscale("log")
-    ax2.set_xlabel(r"$m_\chi$ [GeV]")
-    ax2.set_ylabel(r"$y = \epsilon^2 \alpha_D (m_\chi/m_{A'})^4$")
-    ax2.legend(fontsize=12, loc="upper left")
-    ax1.set_xlim(0.5 * m.min(), 2.0 * m.max())
-    ax2.set_xlim(0.5 * mchi.min(), 2.0 * mchi.max())
-    fig.tight_layout(w_pad=3.0)
-    suffix = Path(out).suffix.lstrip(".") or "png"
-    with atomic_write_path(out) as tmp:
-        fig.savefig(tmp, format=suffix)
-    plt.close(fig)
-    return {
-        "out": str(out),
-        "mass": m.tolist(),
-        "epsilon_etl": eps.tolist(),
-        "epsilon_etl_lo": e_lo.tolist(),
-        "epsilon_etl_hi": e_hi.tolist(),
-        "epsilon_ww": eps_ww.tolist(),
-        "m_chi": mchi.tolist(),
-        "y": y.tolist(),
-    }

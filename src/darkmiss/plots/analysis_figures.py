@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import mplhep
+import numpy as np
 from matplotlib.patches import Rectangle
 
 from darkmiss.analysis.background import RunBackground
@@ -18,13 +20,8 @@ from darkmiss.analysis.dimuon import MCDimuons, RRResult, RunDimuons, rr_model
 from darkmiss.analysis.efficiency import CalibrationEfficiency
 from darkmiss.analysis.histograms import bin_sums
 from darkmiss.analysis.run import AnalysisOutput
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import mplhep
-import numpy as np
-
 from darkmiss.cache import atomic_write_path
+from darkmiss.plots.style import hep_style
 
 
 def _save(fig: Any, path: Path) -> Path:
@@ -181,9 +178,9 @@ def fig13(run: str, bg: RunBackground, ecal_cut: float, path: Path) -> Path:
     return _save(fig, path)
 
 
+@hep_style
 def make_figures(out: AnalysisOutput, folder: str | Path) -> list[Path]:
     """All analysis figures of an :class:`darkmiss.analysis.run.AnalysisOutput` into ``folder``."""
-    mplhep.style.use("ROOT")
     folder = Path(folder)
     res = out.result
     paths = []

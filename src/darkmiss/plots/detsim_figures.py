@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import LogNorm
 
 from darkmiss.cache import atomic_write_path
 from darkmiss.config.schema import RUN_NAMES
 from darkmiss.events.io import read_events
+from darkmiss.plots.style import hep_style
 
 #: Region boundaries [GeV] used for the fractions (spec Sec. IV, Fig. 7).
 REGION_I_HCAL = (4.0, 14.0)  # dimuons: two muons crossing HCAL1+2 (spec: ≈ 10 GeV)
@@ -62,15 +65,9 @@ def regions(e_ecal: np.ndarray, e_hcal: np.ndarray) -> dict[str, np.ndarray]:
     return {"I": r1, "II": r2 & ~r1, "III": r3}
 
 
+@hep_style
 def fig7_left(events: str | Path, out_dir: str | Path) -> list[Fig7Panel]:
     """Draw one (E_ECAL, E_HCAL) panel per run found in ``events``; returns the region counts."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import mplhep
-
-    mplhep.style.use("ROOT")
     s = read_events(
         events, ["run", "ecal_energy", "hcal_module_energy", "srd_energy", "weight", "trigger_physics"]
     )
@@ -93,7 +90,7 @@ def fig7_left(events: str | Path, out_dir: str | Path) -> list[Fig7Panel]:
             bins=[np.linspace(0, 160, 81), np.linspace(0, 120, 61)],
             weights=w,
             cmin=1e-9,
-            norm=matplotlib.colors.LogNorm(),
+            norm=LogNorm(),
         )
         fig.colorbar(h[3], ax=ax, label="events")
         ax.set_xlabel(r"$E_{ECAL}$ [GeV]")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from darkmiss.cache import atomic_write_path
@@ -16,18 +17,8 @@ from darkmiss.interpret.bounds import load_bound
 from darkmiss.interpret.darkmatter import alpha_d_lower_bound, rescale_y
 from darkmiss.interpret.limits import InterpretedLimits
 from darkmiss.physics.gminus2 import ae_excluded_epsilon, amu_favoured_band
+from darkmiss.plots.style import hep_style
 from darkmiss.stats.optimise import OptimisationResult
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import mplhep
-
-    mplhep.style.use("ROOT")
-    return plt
 
 
 def _save(fig, path: Path) -> Path:
@@ -43,11 +34,11 @@ def _headline(result: InterpretedLimits) -> tuple[np.ndarray, str]:
     return result.column("epsilon_etl"), f"darkmiss {result.cl:.0%} CL (ETL)"
 
 
+@hep_style
 def plot_epsilon(
     result: InterpretedLimits, path: str | Path, *, nsigma_amu: float = 2.0, nsigma_ae: float = 2.0
 ) -> Path:
     """ε vs m_A′ (Fig. 15): our limit (ETL, WW, exact), g−2 regions, BaBar and NA64-2017 curves."""
-    plt = _plt()
     fig, ax = plt.subplots(figsize=(9, 7))
     m = result.masses
     grid = np.geomspace(1e-3, 1.0, 200)
@@ -82,9 +73,9 @@ def plot_epsilon(
     return out
 
 
+@hep_style
 def plot_y(result: InterpretedLimits, path: str | Path, alpha_d: float) -> Path:
     """y vs m_χ (Fig. 16) at ``alpha_d`` with m_A′ = ratio·m_χ, relic targets and BaBar rescaled to α_D."""
-    plt = _plt()
     ratio = float(result.interpret.get("mass_ratio", 3.0))
     fig, ax = plt.subplots(figsize=(9, 7))
     eps, label = _headline(result)
@@ -116,9 +107,9 @@ def plot_y(result: InterpretedLimits, path: str | Path, alpha_d: float) -> Path:
     return out
 
 
+@hep_style
 def plot_alpha_d(result: InterpretedLimits, path: str | Path) -> Path:
     """Lower bounds on α_D vs m_χ (Fig. 17) for pseudo-Dirac and Majorana DM, with the BaBar cross-check."""
-    plt = _plt()
     it = result.interpret
     ratio = float(it.get("mass_ratio", 3.0))
     eps, label = _headline(result)
@@ -151,9 +142,9 @@ def plot_alpha_d(result: InterpretedLimits, path: str | Path) -> Path:
     return out
 
 
+@hep_style
 def plot_brazil(result: InterpretedLimits, path: str | Path) -> Path:
     """Expected ε limit with ±1σ (green) and ±2σ (yellow) bands, and the observed limit."""
-    plt = _plt()
     fig, ax = plt.subplots(figsize=(9, 7))
     m = result.masses
     b = np.array([r.epsilon_etl_expected_bands for r in result.records], dtype=float)
@@ -169,9 +160,9 @@ def plot_brazil(result: InterpretedLimits, path: str | Path) -> Path:
     return out
 
 
+@hep_style
 def plot_optimisation(result: OptimisationResult, path: str | Path) -> Path:
     """Relative average expected ε limit vs the ECAL cut (Fig. 14)."""
-    plt = _plt()
     fig, ax = plt.subplots(figsize=(9, 7))
     for c in result.curves:
         ax.plot(c.cuts, c.sensitivity, marker="o", label=rf"$m_{{A'}}$ = {1000 * c.mass:g} MeV")

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+import mplhep
 import numpy as np
 
 from darkmiss.analysis.histograms import bin_sums
 from darkmiss.cache import atomic_write_path
 from darkmiss.config.schema import SetupGeometry
+from darkmiss.plots.style import hep_style
 from darkmiss.shower.response import signal_sample
 
 
+@hep_style
 def signal_ecal_figure(
     setup: SetupGeometry,
     masses: list[float],
@@ -26,13 +30,6 @@ def signal_ecal_figure(
     mode: str = "fast",
 ) -> dict[str, list[float]]:
     """Draw Fig. 6 into ``out`` (PNG/PDF); return the mean ECAL energy [GeV] per mass."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import mplhep
-
-    mplhep.style.use("ROOT")
     fig, ax = plt.subplots()
     edges = np.linspace(0.0, 100.0, 51)
     means = []

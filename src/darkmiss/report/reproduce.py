@@ -5,13 +5,11 @@ Pure apart from reading the stage folders' JSON and PNG files; returns the HTML 
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from darkmiss.plots.yield_figures import spectra_figure
 from darkmiss.report.html import Report, Section
 
 _DEFAULT_COLS = (
@@ -24,16 +22,6 @@ _DEFAULT_COLS = (
     "yield_etl",
     "kfactor_effective",
 )
-
-
-def _png(fig: Any) -> bytes:
-    """A matplotlib figure as PNG bytes (90 dpi); closes the figure."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt  # heavy: loaded only when the report draws a figure
-
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def _records(obj: Any) -> list[dict[str, Any]] | None:
@@ -66,30 +54,6 @@ def _figures(rep: Report, sec: Section, folder: Path) -> None:
         return
     for png in sorted(folder.glob("*.png")):
         rep.figure(sec, png, title=png.stem.replace("_", " "), caption=png.stem.replace("_", " "))
-
-
-def _spectra_figure(yields: list[dict[str, Any]]) -> bytes | None:
-    """Thick-target A′ spectra dn/dE per EOT at ε = 1 [1/GeV], ETL and WW (spec Fig. 4), as PNG bytes."""
-    import matplotlib.pyplot as plt  # heavy: loaded only when the report draws a figure
-    import mplhep
-
-    with_spec = [y for y in yields if len(y.get("spectrum_edges", [])) > 1]
-    if not with_spec:
-        return None
-    mplhep.style.use("ROOT")
-    fig, ax = plt.subplots(figsize=(7, 5))
-    for y in with_spec[:: max(1, len(with_spec) // 4)]:
-        e = np.asarray(y["spectrum_edges"])
-        for key, ls in (("spectrum_etl", "-"), ("spectrum_ww", "--")):
-            v = np.asarray(y.get(key, []))
-            if v.size == e.size - 1 and v.sum() > 0:
-                ax.stairs(v, e, linestyle=ls, label=f"{y['mass'] * 1e3:.3g} MeV {key.split('_')[1].upper()}")
-    ax.set_yscale("log")
-    ax.set_xlabel(r"$E_{A'}$ [GeV]")
-    ax.set_ylabel(r"$dn_{A'}/dE$ per EOT at $\epsilon=1$")
-    ax.legend(fontsize=9)
-    ax.set_title("A' energy spectra in the thick target (Fig. 4)", fontsize=12)
-    return _png(fig)
 
 
 def build_report(
@@ -165,7 +129,7 @@ def _production_section(rep: Report, yields_dir: Path) -> None:
         ],
         title="A' per EOT at ε = 1 above the energy threshold (Eq. 8, Eq. 13)",
     )
-    spec = _spectra_figure(yields)
+    spec = spectra_figure(yields)
     if spec:
         rep.figure(
             s, spec, title="A' spectra", caption="Thick-target A' spectra, WW (dashed) vs ETL (solid), Fig. 4"
