@@ -15,11 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import darkmiss.shower.cascade as casc
 from darkmiss.config.load import load_preset
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.errors import UserInputError
 from darkmiss.physics.materials import get_material
 from darkmiss.shower.cascade import N_CELLS, Primaries, SigmaTable, run_cascade
+from darkmiss.shower.cascade.interactions import rotate
 from darkmiss.shower.geometry import (
     REGION_ECAL,
     REGION_GAP,
@@ -198,3 +200,20 @@ def test_track_length_spectrum_approximation_a():
     photon = np.mean(t.per_shower("photon")[sel] / np.diff(t.edges)[sel] * scale)
     assert charged == pytest.approx(0.437, rel=0.10)
     assert photon == pytest.approx(0.572, rel=0.10)
+
+
+def test_package_interface():
+    # The cascade is a package; its interface stays importable from darkmiss.shower.cascade.
+    for name in ("N_CELLS", "CascadeOutput", "Primaries", "SigmaTable", "run_cascade", "shower_seeds"):
+        assert name in casc.__all__ and hasattr(casc, name)
+
+
+@given(st.floats(-1.0, 1.0), st.floats(0.0, 2 * math.pi), st.floats(-1.0, 1.0), st.floats(0.0, 2 * math.pi))
+@settings(max_examples=50, deadline=None)
+def test_rotate_angle(cos_u, phi_u, cost, phi):
+    # rotate(u, cos θ, φ) is a unit vector at angle θ from u (dot product = cos θ; independent check).
+    s = math.sqrt(1 - cos_u**2)
+    u = (s * math.cos(phi_u), s * math.sin(phi_u), cos_u)
+    v = rotate(*u, cost, phi)
+    assert math.hypot(*v) == pytest.approx(1.0, abs=1e-12)
+    assert float(np.dot(u, v)) == pytest.approx(cost, abs=1e-9)

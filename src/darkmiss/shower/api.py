@@ -1,7 +1,7 @@
 """The shower engine's interface to the rest of darkmiss (kept small so another engine could be
 plugged in, architecture.md).
 
-Implemented by the shower stage (``cascade.py``, ``parametrized.py``, ``response.py``, ``yields.py``);
+Implemented by the shower stage (the ``cascade`` package, ``parametrized.py``, ``response.py``, ``yields.py``);
 the detector simulation and the yields commands use only what is exported here.
 
 Units: GeV, cm; calorimeter energies are calibrated energies (visible / sampling fraction) with
