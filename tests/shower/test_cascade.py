@@ -90,7 +90,7 @@ def test_track_length_and_conservation_pure_lead():
 
 
 def test_containment_100gev_in_ecal(na64_geometry):
-    # 100 GeV e⁻ at the ECAL centre (issue 4 asks ≥ 99% in ECAL + PS). Longitudinally (ECAL made
+    # 100 GeV e⁻ at the ECAL centre (target ≥ 99% in ECAL + PS). Longitudinally (ECAL made
     # transversely infinite) we contain ≥ 99%; in the real 6×6-cell ECAL (±11.46 cm ≈ 4.2 R_M) we get
     # 98.9%: ≈1% lateral leakage, reported as a disagreement. Few showers (slow).
     p = Primaries.beam(3, 100.0)
