@@ -133,8 +133,15 @@ def narrow_width(workers: int) -> None:
         g = 1e-4 * mass
         res = Resonance(mass, g, lambda x, g=g: np.full(np.shape(x), g), 1.0)
         ys.append(annihilation_yield(tal, res, 50.0)[0])
-        refs.append(sum(n * math.exp(np.polyval(p, math.log(er))) for n, p in zip(tal.electron_density, fits)))
-    print(f"4. narrow width (Γ/m = 1e-4), Σ over 100 E_R in 52-95 GeV: Y/ref - 1 = {sum(ys) / (k * sum(refs)) - 1:+.4f}")
+        refs.append(
+            sum(
+                n * math.exp(np.polyval(p, math.log(er)))
+                for n, p in zip(tal.electron_density, fits, strict=True)
+            )
+        )
+    print(
+        f"4. narrow width (Γ/m = 1e-4), Σ over 100 E_R in 52-95 GeV: Y/ref - 1 = {sum(ys) / (k * sum(refs)) - 1:+.4f}"
+    )
 
 
 def brems_ratio(workers: int) -> None:
