@@ -49,7 +49,7 @@ __all__ = [
 
 #: f_J of the cross-section per mediator (module docstring): (2J + 1) spin counting.
 SPIN_FACTORS = {"vector": 1.0, "axial": 1.0, "scalar": 0.5, "pseudoscalar": 0.5}
-#: Gauss–Legendre nodes per integration interval in :func:`sigma_integral_pb_gev`.
+#: Gauss–Legendre nodes per integration interval in :func:`sigma_quadrature`.
 _GL_NODES = 8
 
 
@@ -58,7 +58,7 @@ class Resonance:
     """An s-channel mediator as the annihilation sees it: ``mass`` and total width ``gamma_total``
     [GeV] (at ε → 0), the invisible width ``invisible_width(M)`` [GeV] a mediator of mass M [GeV]
     would have (same couplings), the spin factor ``spin_factor`` (:data:`SPIN_FACTORS`) and a
-    ``label`` describing the model (cache keys, records)."""
+    ``label`` describing the model (in the yield records)."""
 
     mass: float
     gamma_total: float
