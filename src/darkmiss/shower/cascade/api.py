@@ -25,13 +25,15 @@ from darkmiss.shower.cascade.state import (
     Cuts,
     ForceTable,
     Outputs,
+    PositronArrays,
     SlabArrays,
     Tally,
     YieldTable,
     new_stack,
+    no_positron_arrays,
 )
-from darkmiss.shower.geometry import N_CELLS, WORLD_HALF_WIDTH_CM, Geometry
-from darkmiss.shower.tally import TrackLengthTally
+from darkmiss.shower.geometry import N_CELLS, REGION_ECAL, REGION_PS, WORLD_HALF_WIDTH_CM, Geometry
+from darkmiss.shower.tally import PositronTally, TrackLengthTally
 from darkmiss.shower.xsec_tables import SigmaTable, aprime_force_table, dimuon_force_table
 
 #: Default cuts per mode [GeV] (= the na64-2016 preset's [shower] ecut, fast_kc, yield_kc).
@@ -87,7 +89,8 @@ class CascadeOutput:
     tracked particles; handoff: particles below the split energy (fast mode; ``energy`` is the
     available energy); escaped (n,); aprime_energy (n,); weight (n,); muons (forced γ → μμ; energy
     = total energy); tally; yields (n, n_ch) per-shower Σ n σ Δs for the ``SigmaTable`` channels;
-    slab_deposit (n_slabs,): energy deposited in each slab summed over showers (longitudinal profile).
+    slab_deposit (n_slabs,): energy deposited in each slab summed over showers (longitudinal profile);
+    positrons: the positron track length in the active target (``positron_edges`` given).
     """
 
     visible: np.ndarray
@@ -100,6 +103,7 @@ class CascadeOutput:
     tally: TrackLengthTally | None
     yields: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     slab_deposit: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    positrons: PositronTally | None = None
 
     def energy_sum(self) -> np.ndarray:
         """Σ absorbed + escaped + A′ + handoff + muons per shower [GeV] (= primary available energy)."""
@@ -187,8 +191,45 @@ def _tally(tally_edges: np.ndarray | None, g: Geometry, inv_s: np.ndarray) -> Ta
     )
 
 
-def _pass1_bundles(cuts: Cuts, ftab: ForceTable, n_slabs: int) -> tuple[Cuts, Tally, YieldTable, Outputs]:
-    """Bundles of forcing pass 1: floor at the forcing threshold (absorb below it), no tally, no
+def _positron_arrays(
+    edges: np.ndarray | None, slabs: np.ndarray | None, g: Geometry
+) -> tuple[PositronArrays, tuple[int, ...]]:
+    """Zeroed positron tally bundle on ``edges`` [GeV] over the slabs flagged in ``slabs`` (default:
+    the ECAL with its preshower, regions PS and ECAL), one column per material met there (disabled
+    when ``edges`` is None); and the material indices of the columns."""
+    if edges is None:
+        return no_positron_arrays(), ()
+    te = np.asarray(edges, dtype=float)
+    if te.ndim != 1 or te.size < 2 or te[0] <= 0 or np.any(np.diff(np.log(te)) <= 0):
+        raise UserInputError("positron_edges", edges, "increasing positive log-spaced energies")
+    dl = np.diff(np.log(te))
+    if not np.allclose(dl, dl[0], rtol=1e-9, atol=0.0):
+        raise UserInputError("positron_edges", edges, "log-spaced energies (uniform in ln E)")
+    sel = (g.region == REGION_PS) | (g.region == REGION_ECAL) if slabs is None else np.asarray(slabs, bool)
+    if sel.shape != (g.n_slabs,):
+        raise UserInputError("positron_slabs", slabs, f"a flag per slab ({g.n_slabs} slabs)")
+    sel = sel & (g.material_index > 0)
+    mats = tuple(int(m) for m in np.unique(g.material_index[sel]))
+    col = np.full(g.n_slabs, -1, np.int64)
+    for c, m in enumerate(mats):
+        col[sel & (g.material_index == m)] = c
+    nb = te.size - 1
+    k = max(len(mats), 1) * nb
+    if k > 2000:
+        raise UserInputError(
+            "positron_edges", f"{nb} bins", "at most 2000 bins × materials (the covariance is their square)"
+        )
+    arrays = PositronArrays(
+        float(np.log(te[0])), float(dl[0]), nb, col, np.zeros(k), np.zeros((k, k)), np.zeros(k),
+        np.zeros(k, np.int64), np.zeros(1, np.int64),
+    )  # fmt: skip
+    return arrays, mats
+
+
+def _pass1_bundles(
+    cuts: Cuts, ftab: ForceTable, n_slabs: int
+) -> tuple[Cuts, Tally, PositronArrays, YieldTable, Outputs]:
+    """Bundles of forcing pass 1: floor at the forcing threshold (absorb below it), no tallies, no
     yields, one throw-away output row."""
     cuts1 = cuts._replace(floor=ftab.emin, floor_action=FLOOR_ABSORB, local_cut=0.0)
     z2 = np.zeros((0, 0))
@@ -200,7 +241,7 @@ def _pass1_bundles(cuts: Cuts, ftab: ForceTable, n_slabs: int) -> tuple[Cuts, Ta
         row, row, np.zeros(1), np.zeros(1), np.zeros((1, 0)), z9, np.zeros(1, np.int64), z9,
         np.zeros(1, np.int64), np.zeros(n_slabs),
     )  # fmt: skip
-    return cuts1, tally1, ytab1, out1
+    return cuts1, tally1, no_positron_arrays(), ytab1, out1
 
 
 def _as_dict(arr: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -221,6 +262,7 @@ def _track(
     geo: SlabArrays,
     cuts: Cuts,
     tally: Tally,
+    ptally: PositronArrays,
     ytab: YieldTable,
     ftab: ForceTable,
     n_slabs: int,
@@ -250,11 +292,20 @@ def _track(
             slab_dep=np.zeros(n_slabs),
         )
         weight = np.ones(n)
-        for a in (tally.charged, tally.photon, tally.depth, tally.resid):
+        for a in (
+            tally.charged,
+            tally.photon,
+            tally.depth,
+            tally.resid,
+            ptally.total,
+            ptally.cov,
+            ptally.row,
+        ):
             a[...] = 0.0
+        ptally.nhit[0] = 0
         nbad = run_showers(
             primaries.pid.astype(np.int64), primaries.energy.astype(float), pos, dirs, seeds, aux, f_kind, weight,
-            geo, cuts, tally, ytab, ftab, out, pass1, stack,
+            geo, cuts, tally, ptally, ytab, ftab, out, pass1, stack,
         )  # fmt: skip
         if nbad:
             raise RuntimeError("cascade particle stack overflow")
@@ -277,6 +328,8 @@ def run_cascade(
     yield_table: SigmaTable | None = None,
     yield_emin: float | None = None,
     force_table: SigmaTable | None = None,
+    positron_edges: np.ndarray | None = None,
+    positron_slabs: np.ndarray | None = None,
 ) -> CascadeOutput:
     """Run the explicit cascade for ``primaries`` through ``geometry`` (GeV, cm).
 
@@ -292,6 +345,10 @@ def run_cascade(
     0.9 (E0 − ecal_max)); ``weight`` = Σ n σ Δs of the
     shower (the expected number of emissions at ε = 1). ``force_table`` overrides the tables built
     from the physics modules. ``yield_table`` adds per-shower Σ n σ(E) Δs in ``yields``.
+    ``positron_edges`` (log-spaced total energies [GeV]) adds the positron track-length tally with
+    its per-shower covariance (``positrons``) over ``positron_slabs`` (a flag per slab; default
+    the ECAL with its preshower), per material; to tally every positron down to the lowest edge,
+    run ``yield`` mode with ``yield_emin`` at (or below) that edge.
     """
     n = len(primaries)
     if mode not in ("detailed", "fast", "yield"):
@@ -314,6 +371,7 @@ def run_cascade(
     g = geometry
     inv_s = _inverse_stopping(g, max(floor - M_E, 1e-5)) if mode == "detailed" else np.zeros(len(g.materials))
     tally = _tally(tally_edges, g, inv_s)
+    ptally, pmats = _positron_arrays(positron_edges, positron_slabs, g)
     if yield_table is not None:
         ytab = YieldTable(
             np.ascontiguousarray(yield_table.sigma, dtype=float),
@@ -343,7 +401,7 @@ def run_cascade(
     )
     cuts = Cuts(float(floor), action, float(ecut), kc_, kc_, WORLD_HALF_WIDTH_CM)
     cap = max(64, 256 * n) if mode == "fast" else 16
-    out, weight = _track(primaries, seed, f_kind, geo, cuts, tally, ytab, fb, g.n_slabs, cap)
+    out, weight = _track(primaries, seed, f_kind, geo, cuts, tally, ptally, ytab, fb, g.n_slabs, cap)
     trk = None
     if tally_edges is not None:
         trk = TrackLengthTally(
@@ -357,6 +415,19 @@ def run_cascade(
             n_showers=n,
             energy=float(primaries.energy.mean()) if n else 0.0,
         )
+    pos = None
+    if positron_edges is not None:
+        nb = ptally.nbin
+        pos = PositronTally(
+            edges=np.asarray(positron_edges, dtype=float),
+            materials=tuple(g.materials[m] for m in pmats),
+            electron_density=np.array([g.mat_table[m, 3] for m in pmats]),
+            total=ptally.total[: len(pmats) * nb].reshape(len(pmats), nb).copy(),
+            cov=ptally.cov[: len(pmats) * nb, : len(pmats) * nb].copy(),
+            n_showers=n,
+            energy=float(primaries.energy.mean()) if n else 0.0,
+            particle=int(primaries.pid[0]) if n and np.all(primaries.pid == primaries.pid[0]) else 0,
+        )
     return CascadeOutput(
         visible=out.visible,
         absorbed=out.absorbed,
@@ -368,4 +439,5 @@ def run_cascade(
         tally=trk,
         yields=out.yields,
         slab_deposit=out.slab_dep,
+        positrons=pos,
     )

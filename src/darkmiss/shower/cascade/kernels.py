@@ -47,6 +47,7 @@ from darkmiss.shower.cascade.state import (
     Cuts,
     ForceTable,
     Outputs,
+    PositronArrays,
     SlabArrays,
     Stack,
     Tally,
@@ -56,8 +57,10 @@ from darkmiss.shower.cascade.state import (
 )
 from darkmiss.shower.cascade.tallies import (
     deposit_step,
+    flush_positrons,
     score_charged_track,
     score_photon_track,
+    score_positron,
     score_yields,
     stop_below_floor,
 )
@@ -147,6 +150,7 @@ def charged_step(
     geo: SlabArrays,
     cuts: Cuts,
     tally: Tally,
+    ptally: PositronArrays,
     ytab: YieldTable,
     ftab: ForceTable,
     out: Outputs,
@@ -154,8 +158,9 @@ def charged_step(
 ) -> StepResult:
     """One step of an e± (kinetic energy ``en`` [GeV]) in material ``mi``: the shortest of the free
     path, the geometric limit ``s_lim`` [cm] and the energy-loss limit (20% of T); continuous loss
-    (restricted dE/dx + soft brems) deposited at mid-step; tallies, yields and A′ forcing at the
-    pre-step energy; multiple scattering; then the discrete interaction if it limited the step."""
+    (restricted dE/dx + soft brems) deposited at mid-step; tallies (e⁺ in the active target apart),
+    yields and A′ forcing at the pre-step energy; multiple scattering; then the discrete
+    interaction if it limited the step."""
     positron = pid == _EP
     mrow = geo.mat[mi]
     b1, b2 = mrow[0], mrow[1]
@@ -172,6 +177,8 @@ def charged_step(
     de = min(loss * step, en)
     deposit_step(s, slab, x + 0.5 * step * ux, y + 0.5 * step * uy, de, geo, out)
     score_charged_track(tally, mi, slab, etot, step)
+    if positron:
+        score_positron(ptally, slab, etot, step)
     fire = False
     if geo.target[slab]:
         score_yields(s, mrow[13], ytab, etot, step, out)
@@ -317,6 +324,7 @@ def track_particle(
     geo: SlabArrays,
     cuts: Cuts,
     tally: Tally,
+    ptally: PositronArrays,
     ytab: YieldTable,
     ftab: ForceTable,
     out: Outputs,
@@ -357,7 +365,7 @@ def track_particle(
         if charged:
             status, en, x, y, z, ux, uy, uz, sp, cum_p, cross = charged_step(
                 s, pid, pid_id, en, x, y, z, ux, uy, uz, slab, mi, nstep, s_lim, sp, cum_p, rng, aux,
-                f_kind, f_pass, chosen, geo, cuts, tally, ytab, ftab, out, stack,
+                f_kind, f_pass, chosen, geo, cuts, tally, ptally, ytab, ftab, out, stack,
             )  # fmt: skip
         else:
             status, en, x, y, z, ux, uy, uz, sp, cum_p, cross = photon_step(
@@ -386,6 +394,7 @@ def track_shower(
     geo: SlabArrays,
     cuts: Cuts,
     tally: Tally,
+    ptally: PositronArrays,
     ytab: YieldTable,
     ftab: ForceTable,
     out: Outputs,
@@ -406,7 +415,8 @@ def track_shower(
         rng[0] = pid_id
         status, sp, cum_p = track_particle(
             s, stack.pid[sp], stack.energy[sp], r[sp, 0], r[sp, 1], r[sp, 2], r[sp, 3], r[sp, 4], r[sp, 5],
-            pid_id, rng, aux, sp, cum_p, f_kind, f_pass, chosen, geo, cuts, tally, ytab, ftab, out, stack,
+            pid_id, rng, aux, sp, cum_p, f_kind, f_pass, chosen, geo, cuts, tally, ptally, ytab, ftab, out,
+            stack,
         )  # fmt: skip
         if status == OVERFLOW:
             return 1
@@ -428,18 +438,20 @@ def run_showers(
     geo: SlabArrays,
     cuts: Cuts,
     tally: Tally,
+    ptally: PositronArrays,
     ytab: YieldTable,
     ftab: ForceTable,
     out: Outputs,
-    pass1: tuple[Cuts, Tally, YieldTable, Outputs],
+    pass1: tuple[Cuts, Tally, PositronArrays, YieldTable, Outputs],
     stack: Stack,
 ) -> int:
     """Track all showers (primaries: pid, total energy [GeV], position [cm], direction, seeds) into
     ``out``; returns the number of stack overflows (0 normally). With forcing, each shower is first
     replayed in pass 1 (floor at the forcing threshold, scoring into the throw-away ``pass1``
-    bundles) to choose the emission step and the weight; showers with weight 0 are tracked unforced."""
+    bundles) to choose the emission step and the weight; showers with weight 0 are tracked unforced.
+    Each shower's positron track-length row is flushed into ``ptally`` after its (main) pass."""
     chosen = np.zeros(3)
-    cuts1, tally1, ytab1, out1 = pass1
+    cuts1, tally1, ptally1, ytab1, out1 = pass1
     nbad = 0
     for s in range(pid.size):
         pid0 = pid[s]
@@ -452,7 +464,7 @@ def run_showers(
             out1.escaped[:] = 0.0
             track_shower(
                 _ZERO, pid0, ekin, pos[s], dirs[s], seeds[s], aux_seeds[s], f_kind, _ONE, chosen,
-                geo, cuts1, tally1, ytab1, ftab, out1, stack,
+                geo, cuts1, tally1, ptally1, ytab1, ftab, out1, stack,
             )  # fmt: skip
             weight[s] = chosen[2]
             fpass = 2 if chosen[2] > 0 else 0
@@ -462,6 +474,7 @@ def run_showers(
         fk2 = f_kind if fpass == 2 else 0
         nbad += track_shower(
             s, pid0, ekin, pos[s], dirs[s], seeds[s], aux_seeds[s], fk2, fpass, chosen,
-            geo, cuts, tally, ytab, ftab, out, stack,
+            geo, cuts, tally, ptally, ytab, ftab, out, stack,
         )  # fmt: skip
+        flush_positrons(ptally)
     return nbad

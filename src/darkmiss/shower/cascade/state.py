@@ -2,7 +2,8 @@
 
 Each bundle is a ``NamedTuple`` of numpy arrays and scalars (numba passes it as one typed tuple):
 the slab geometry (:class:`SlabArrays`), the cuts (:class:`Cuts`), the track-length tally
-(:class:`Tally`), the yield and forcing σ tables (:class:`YieldTable`, :class:`ForceTable`), the
+(:class:`Tally`), the positron track-length tally with its per-shower covariance
+(:class:`PositronArrays`), the yield and forcing σ tables (:class:`YieldTable`, :class:`ForceTable`), the
 per-shower outputs (:class:`Outputs`) and the particle stack (:class:`Stack`). Units GeV, cm.
 """
 
@@ -76,6 +77,31 @@ class Tally(NamedTuple):
     depth: np.ndarray
     resid: np.ndarray
     inv_s: np.ndarray
+
+
+class PositronArrays(NamedTuple):
+    """Positron track length in the active target on a uniform ln E grid (``logemin``, ``dloge``,
+    ``nbin`` bins of total energy [GeV]): ``col`` per slab is the tally column (a material of the
+    active target) or −1; index ``col · nbin + bin``. ``total`` Σ over showers [cm], ``cov``
+    Σ over showers of t tᵀ [cm²] (t the shower's track-length vector), ``row`` the shower being
+    tracked, ``hit``/``nhit`` its touched indices. Size-0 ``col`` disables it."""
+
+    logemin: float
+    dloge: float
+    nbin: int
+    col: np.ndarray
+    total: np.ndarray
+    cov: np.ndarray
+    row: np.ndarray
+    hit: np.ndarray
+    nhit: np.ndarray
+
+
+def no_positron_arrays() -> PositronArrays:
+    """A disabled positron tally (same array types as an enabled one)."""
+    z1 = np.zeros(0)
+    zi = np.zeros(0, np.int64)
+    return PositronArrays(0.0, 1.0, 0, zi, z1, np.zeros((0, 0)), z1, zi, np.zeros(1, np.int64))
 
 
 class YieldTable(NamedTuple):

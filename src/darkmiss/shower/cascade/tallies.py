@@ -1,4 +1,5 @@
-"""Scoring of the cascade: energy deposits in readout cells, hand-off, track-length and yield tallies.
+"""Scoring of the cascade: energy deposits in readout cells, hand-off, track-length (e±, γ, and e⁺
+in the active target with its per-shower covariance) and yield tallies.
 
 Units GeV, cm. ``out`` is an :class:`~.state.Outputs`, ``geo`` a :class:`~.state.SlabArrays`,
 ``tally`` a :class:`~.state.Tally`; ``s`` is the row (shower) being scored. Energy deposited
@@ -16,6 +17,7 @@ from darkmiss.shower.cascade.state import (
     FLOOR_HANDOFF,
     Cuts,
     Outputs,
+    PositronArrays,
     SlabArrays,
     Tally,
     YieldTable,
@@ -113,6 +115,39 @@ def score_photon_track(tally: Tally, mi: int, en: float, step: float) -> None:
         ib = int((math.log(en) - tally.logemin) / tally.dloge)
         if ib >= 0 and ib < tally.charged.shape[1]:
             tally.photon[mi, ib] += step
+
+
+@step_helper
+def score_positron(pt: PositronArrays, slab: int, etot: float, step: float) -> None:
+    """Positron track length ``step`` [cm] at pre-step total energy ``etot`` [GeV] in slab ``slab``
+    (scored only in the active target's slabs) into the current shower's row."""
+    if pt.col.size > 0:
+        c = pt.col[slab]
+        if c >= 0 and step > 0.0:
+            ib = int((math.log(etot) - pt.logemin) / pt.dloge)
+            if ib >= 0 and ib < pt.nbin:
+                k = c * pt.nbin + ib
+                if pt.row[k] == 0.0:
+                    pt.hit[pt.nhit[0]] = k
+                    pt.nhit[0] += 1
+                pt.row[k] += step
+
+
+@step_helper
+def flush_positrons(pt: PositronArrays) -> None:
+    """End of a shower: add its positron track-length row to ``total`` and its outer product to
+    ``cov`` (over the touched indices only), then clear the row."""
+    nh = pt.nhit[0]
+    for a in range(nh):
+        i = pt.hit[a]
+        ri = pt.row[i]
+        pt.total[i] += ri
+        for b in range(nh):
+            j = pt.hit[b]
+            pt.cov[i, j] += ri * pt.row[j]
+    for a in range(nh):
+        pt.row[pt.hit[a]] = 0.0
+    pt.nhit[0] = 0
 
 
 @step_helper
