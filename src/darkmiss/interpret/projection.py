@@ -407,12 +407,13 @@ def epsilon_with_decays(n90: float, signal_per_eps2: float, f_inv: Callable[[flo
 
     if excess(math.log(lo)) >= 0.0:
         return lo
-    hi = lo
+    below, hi = lo, lo
     while excess(math.log(hi)) < 0.0:
-        hi *= 1.5
+        below, hi = hi, hi * 1.15  # fine enough not to step over a narrow excluded band near the peak of S(ε)
         if hi > 1.0:
             return math.nan
-    return float(math.exp(optimize.brentq(excess, math.log(lo), math.log(hi), xtol=1e-10)))
+    # bracket the first crossing only: every earlier step had S(ε) < N90
+    return float(math.exp(optimize.brentq(excess, math.log(below), math.log(hi), xtol=1e-10)))
 
 
 def sensitivity_point(

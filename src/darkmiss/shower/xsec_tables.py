@@ -86,12 +86,12 @@ def ww_sigma_above(
         ok = (energies > threshold) & (energies > mass + lepton_mass)
         if not mass > lepton_mass or not np.any(ok):
             return out
-        e = energies[ok]
-        x_top = 1.0 - lepton_mass / e
-        tot = iww_integral(mass, lepton_mass, med, mass / e, x_top)
-        part = iww_integral(mass, lepton_mass, med, np.maximum(threshold / e, mass / e), x_top)
-        ww = np.asarray(sigma_ww_mediator(mass, e, target, 1.0, lepton_mass, med), dtype=float)
-        out[ok] = np.where(tot > 0, ww * part / np.where(tot > 0, tot, 1.0), 0.0)
+        e_ok = energies[ok]
+        x_top = 1.0 - lepton_mass / e_ok
+        tot_v = iww_integral(mass, lepton_mass, med, mass / e_ok, x_top)
+        part_v = iww_integral(mass, lepton_mass, med, np.maximum(threshold / e_ok, mass / e_ok), x_top)
+        ww = np.asarray(sigma_ww_mediator(mass, e_ok, target, 1.0, lepton_mass, med), dtype=float)
+        out[ok] = np.where(tot_v > 0, ww * part_v / np.where(tot_v > 0, tot_v, 1.0), 0.0)
         return out
     for i, e in enumerate(energies):
         if e <= threshold or e <= mass:
