@@ -8,13 +8,11 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.choices import Lepton, Target
+from darkmiss.cli.choices import Beam, Lepton, Mediator, Target, beam_of
 from darkmiss.cli.common import emit, parse_floats, parse_names, progress
-from darkmiss.constants import M_E, M_MU
 from darkmiss.errors import UserInputError
 from darkmiss.physics.materials import ELEMENTS
-
-_LEPTONS = {Lepton.e: M_E, Lepton.mu: M_MU}
+from darkmiss.physics.models import get_beam
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
@@ -27,7 +25,13 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         target: list[str] = typer.Option(
             None, "--target", help=f"Target elements, comma-separated: {', '.join(ELEMENTS)} (default Pb)."
         ),
-        lepton: Lepton = typer.Option(Lepton.e, "--lepton", help="Beam lepton."),
+        mediator: Mediator = typer.Option(
+            Mediator.vector, "--mediator", help="Spin and parity of the boson (coupling g_ℓ = εe)."
+        ),
+        beam: Beam = typer.Option(
+            None, "--beam", help="Beam particle (default e-; e± and μ± alike at tree level)."
+        ),
+        lepton: Lepton = typer.Option(None, "--lepton", help="Old name of --beam: e = e-, mu = mu-."),
         build: bool = typer.Option(False, "--build", help="Generate the k-factor table instead of a lookup."),
         workers: int = typer.Option(2, "--workers", help="Worker processes for --build."),
         seed: int = typer.Option(0, "--seed", help="Master seed of the vegas integrations."),
@@ -41,9 +45,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         targets = parse_names(target, "target", ELEMENTS) or ["Pb"]
         if workers < 1:
             raise UserInputError("workers", workers, "a positive integer")
+        bm = get_beam(beam_of(beam, lepton))
         if build:
-            if lepton is not Lepton.e:
-                raise UserInputError("lepton", lepton.value, "e (the table is for electron beams)")
             masses = parse_floats(mass, "mass", positive=True) if mass else kf.TABLE_MASSES
             energies = parse_floats(energy, "energy", positive=True) if energy else kf.TABLE_ENERGIES
             if target is None or not target:
@@ -53,29 +56,32 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
                 return progress(it, total=n, description="k-factor table")
 
             path = kf.build_table(
-                targets, masses, energies, workers=workers, seed=seed, out=out, progress=prog
-            )
+                targets, masses, energies, workers=workers, seed=seed, out=out, progress=prog,
+                mediator=mediator.value, lepton=bm.lepton,
+            )  # fmt: skip
             table = kf.load_table(path)
             assert table is not None
             rec = {
                 "path": str(path),
+                "mediator": table.mediator,
+                "lepton": bm.lepton,
                 "targets": list(table.targets),
                 "n_masses": len(table.masses),
                 "n_energies": len(table.energies),
-                "max_rel_err": float((table.k_err / table.k).max()),
+                "max_rel_err": float((table.sigma_etl_err_pb / table.sigma_etl_pb).max()),
             }
             emit(rec, as_json, title="k-factor table")
             return
         masses = parse_floats(mass, "mass", positive=True)
         energies = parse_floats(energy, "energy", positive=True)
-        ml = _LEPTONS[lepton]
         records: list[dict[str, Any]] = []
         for t in targets:
             for e in energies:
                 res = kf.kfactor(
-                    masses, [e] * len(masses), target=t, lepton_mass=ml, seed=seed, use_table=not no_table
-                )
-                records.extend(res.records())
+                    masses, [e] * len(masses), target=t, lepton_mass=bm.mass, seed=seed, use_table=not no_table,
+                    mediator=mediator.value,
+                )  # fmt: skip
+                records.extend(r | {"beam": bm.name} for r in res.records())
         emit(records, as_json, title="k = σ_WW/σ_ETL")
 
     @plot_app.command("kfactor", short_help="Fig. 2: k = σ_WW/σ_ETL versus the beam energy.")

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.choices import Target, value_of
+from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Target, beam_of, value_of
 from darkmiss.cli.common import emit, parse_floats, progress
 from darkmiss.errors import UserInputError
 
@@ -27,7 +27,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     yield_app = typer.Typer(help="Yields per electron on target (EOT).", no_args_is_help=True)
     app.add_typer(yield_app, name="yield", short_help="A′ and dimuon yields per electron on target.")
 
-    @yield_app.command("aprime", short_help="A′ per EOT at ε = 1 above the energy threshold.")
+    @yield_app.command("aprime", short_help="Bosons per particle on target at ε = 1 above the threshold.")
     def aprime_cmd(
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
         mass: list[str] = typer.Option(None, "--mass", help="A′ masses in GeV (comma-separated)."),
@@ -44,6 +44,16 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             None, "--target", help="ECAL absorber element (default: the preset's)."
         ),
         no_direct: bool = typer.Option(False, "--no-direct", help="Skip yield_etl_direct (vegas tables)."),
+        mediator: Mediator = typer.Option(
+            Mediator.vector, "--mediator", help="Spin and parity of the boson."
+        ),
+        model: Model = typer.Option(None, "--model", help="Couplings of a vector (default dark-photon)."),
+        beam: Beam = typer.Option(
+            None,
+            "--beam",
+            help="Beam particle (default e-; mu±: 160 GeV, E_μ' < 80 GeV, per muon on target).",
+        ),
+        lepton: Lepton = typer.Option(None, "--lepton", help="Old name of --beam: e = e-, mu = mu-."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """A′ per EOT at ε = 1 with E_A′ > threshold: WW (Eq. 8/9), ETL via k-factor (Eq. 13), direct ETL."""
@@ -58,9 +68,14 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
 
         res = aprime_yields(
             preset, masses, threshold=threshold, showers=showers, seed=seed, workers=workers, energy=energy,
-            target=value_of(target), kinds=kinds, progress=prog,
+            target=value_of(target), kinds=kinds, progress=prog, mediator=mediator.value, model=value_of(model),
+            beam=beam_of(beam, lepton),
         )  # fmt: skip
-        emit([r.record() for r in res], as_json, title="A′ yield per EOT at ε = 1")
+        emit(
+            [r.record() for r in res],
+            as_json,
+            title=f"{mediator.value} yield per particle on target at ε = 1",
+        )
 
     @yield_app.command("dimuon", short_help="Raw γ → μ⁺μ⁻ yield per EOT (spec Sec. V).")
     def dimuon_cmd(
