@@ -12,7 +12,7 @@ from typing import Any
 import typer
 
 from darkmiss.cli.choices import Target, value_of
-from darkmiss.cli.common import emit, parse_floats, progress
+from darkmiss.cli.common import at_least, emit, output_file, parse_floats, progress
 from darkmiss.errors import UserInputError
 
 #: Columns of the human-readable table (the JSON output has every field).
@@ -53,8 +53,10 @@ _EFFICIENCY = typer.Option(
 )
 _MASS = typer.Option(None, "--mass", help="A′ masses in GeV (comma-separated; default: the preset's grid).")
 _SHOWERS = typer.Option(None, "--showers", help="Showers for the yields (default: the preset's).")
-_SEED = typer.Option(0, "--seed", help="Seed of the yield showers.")
-_WORKERS = typer.Option(1, "--workers", help="Worker processes for the showers.")
+_SEED = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Seed of the yield showers.")
+_WORKERS = typer.Option(
+    1, "--workers", callback=at_least(1, "workers"), help="Worker processes for the showers."
+)
 _JSON = typer.Option(False, "--json", help="Print JSON only.")
 
 
@@ -71,16 +73,21 @@ def _run(
     seed: int,
     workers: int,
     quiet: bool,
+    out: str | None = None,
 ) -> list[Any]:
-    """Parse the CLI values and run :func:`darkmiss.interpret.projection.project`."""
+    """Parse the CLI values and run :func:`darkmiss.interpret.projection.project` (after checking every
+    input and, if given, the output figure ``out``)."""
     from darkmiss.interpret.projection import project
 
-    (n_eot,) = parse_floats([eot], "eot")
+    eots = parse_floats([eot], "eot", positive=True)
+    if len(eots) != 1:
+        raise UserInputError("eot", eot, "a single positive number of electrons on target")
+    n_eot = eots[0]
     masses = parse_floats(mass, "mass", positive=True) if mass else None
-    if workers < 1:
-        raise UserInputError("workers", workers, "a positive integer")
     if showers is not None and showers < 2:
         raise UserInputError("showers", showers, "at least 2")
+    if out is not None:
+        output_file(out)
 
     def prog(it: Any, n: int | None = None) -> Any:
         return progress(it, total=n, description="yield showers", disable=quiet)
@@ -178,6 +185,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             seed,
             workers,
             as_json,
+            out,
         )
         from darkmiss.plots.projection_figures import projection_figure
 
