@@ -1,4 +1,4 @@
-"""The preset schema (config/models.py): every shipped key is in it, and a misspelt key, a wrong type, a
+"""The preset schema (config/models/): every shipped key is in it, and a misspelt key, a wrong type, a
 missing table or key is one user error naming the file, the table and the key; ``darkmiss preset show``
 and ``darkmiss preset check``."""
 
