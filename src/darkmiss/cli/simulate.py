@@ -38,6 +38,31 @@ def _one(value: str | None, parameter: str) -> float | None:
     return values[0]
 
 
+def _check_inputs(
+    preset: str,
+    run: str,
+    process: list[str] | None,
+    eot: str | None,
+    mass: str | None,
+    epsilon: str | None,
+    out: Path,
+) -> tuple[list[str] | None, float | None, float | None, float | None]:
+    """Every input of ``simulate`` and its output folder, checked before any event is simulated: the
+    processes, the EOT, the A′ mass [GeV] and ε."""
+    from darkmiss.detsim.processes import available_processes
+
+    pr = load_preset(preset)
+    select_runs(pr, run)
+    procs = parse_names(process, "process", available_processes()) if process else None
+    eot_v, mass_v, eps_v = _one(eot, "eot"), _one(mass, "mass"), _one(epsilon, "epsilon")
+    if mass_v is not None:
+        below_threshold([mass_v], pr)
+    if eps_v is not None and eps_v >= 1:
+        raise UserInputError("epsilon", eps_v, "a mixing strength 0 < ε < 1")
+    check_simulation_folder(out)
+    return procs, eot_v, mass_v, eps_v
+
+
 def check_simulation_folder(out: Path) -> Path:
     """The output folder of ``simulate``, checked before any computing: writable, not a file, and new,
     empty or written by ``darkmiss simulate`` (a summary or chunk files in it), never another's."""
@@ -88,20 +113,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     ) -> None:
         """Simulate NA64 2016 events (pseudo-data or MC) into chunked ROOT files; reruns resume."""
         from darkmiss.detsim.generate import simulate
-        from darkmiss.detsim.processes import available_processes
 
-        # every input and the output folder are checked before any event is simulated
-        pr = load_preset(preset)
-        select_runs(pr, run)
-        procs = parse_names(process, "process", available_processes()) if process else None
-        eot_v = _one(eot, "eot")
-        mass_v = _one(mass, "mass")
-        eps_v = _one(epsilon, "epsilon")
-        if mass_v is not None:
-            below_threshold([mass_v], pr)
-        if eps_v is not None and eps_v >= 1:
-            raise UserInputError("epsilon", eps_v, "a mixing strength 0 < ε < 1")
-        check_simulation_folder(out)
+        procs, eot_v, mass_v, eps_v = _check_inputs(preset, run, process, eot, mass, epsilon, out)
 
         def bar(it: Any, total: int) -> Any:
             return progress(it, total, description="chunks")
