@@ -183,3 +183,12 @@ def test_preset_check_runs_the_stage_readers(capsys, user_preset):
     assert main(["preset", "check", str(user_preset)]) == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert "ecal_cut" in line and "500" in line
+
+
+def test_a_shipped_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
+    # `darkmiss reproduce --preset na64-2016 --out na64-2016` (the README's command) makes such a folder
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "na64-2016").mkdir()
+    assert load_preset("na64-2016").origin == "na64-2016"
+    with pytest.raises(UserInputError, match="TOML files"):
+        load_preset("./na64-2016")

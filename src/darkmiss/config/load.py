@@ -192,7 +192,12 @@ def validate_preset(preset: Preset) -> Preset:
 
 
 def _read_preset(name_or_path: str) -> Preset:
-    """The merged tables of a preset path or shipped name (not validated)."""
+    """The merged tables of a shipped preset name or of a preset path (not validated). A bare shipped
+    name (``na64-2016``) is always the shipped preset, even where the working folder holds a folder of
+    that name (e.g. ``reproduce --out na64-2016``); a preset folder of yours with such a name is given as a
+    path (``./na64-2016``)."""
+    if name_or_path in available_presets():
+        return _shipped(name_or_path)
     path = Path(name_or_path)
     if path.is_file():
         if path.suffix != ".toml":
@@ -205,17 +210,19 @@ def _read_preset(name_or_path: str) -> Preset:
             raise UserInputError("preset", name_or_path, "a preset folder holding TOML files (found none)")
         data, sources = _read_toml_files(found)
         return Preset(path.name, data, sources, str(path.resolve()))
-    root = resources.files(PRESETS_PACKAGE)
-    folder = root / name_or_path
-    if not name_or_path or "/" in name_or_path or not folder.is_dir():
-        raise UserInputError(
-            "preset",
-            name_or_path,
-            f"one of {', '.join(available_presets())} or a path to a preset TOML file/folder",
-        )
+    raise UserInputError(
+        "preset",
+        name_or_path,
+        f"one of {', '.join(available_presets())} or a path to a preset TOML file/folder",
+    )
+
+
+def _shipped(name: str) -> Preset:
+    """The merged tables of the shipped preset ``name``."""
+    folder = resources.files(PRESETS_PACKAGE) / name
     files = [p for p in folder.iterdir() if p.name.endswith(".toml")]
     data, sources = _read_toml_files(files)
-    return Preset(name_or_path, data, sources, name_or_path)
+    return Preset(name, data, sources, name)
 
 
 def load_preset(name_or_path: str) -> Preset:
