@@ -71,3 +71,11 @@ def test_output_checks_create_nothing(tmp_path):
         check_output_file(tmp_path)
     with pytest.raises(UserInputError, match="can write"):
         check_output_folder("/proc/darkmiss-test/out", "out")
+
+
+def test_atomic_writes_get_the_mode_of_an_ordinary_write(tmp_path):
+    """The temporary file of an atomic write is made 0600; the renamed result must be readable as any
+    file this process writes (0666 minus the umask), e.g. a results.json shared with a group."""
+    write_text_atomic(tmp_path / "a.txt", "x")
+    (tmp_path / "b.txt").write_text("x")
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == (tmp_path / "b.txt").stat().st_mode & 0o777

@@ -49,6 +49,11 @@ class _Writes:
 
 _WRITES = _Writes()
 
+#: The process's umask, read once at import: files written through a temporary name get the mode an
+#: ordinary ``open(path, "w")`` would give them (``tempfile.mkstemp`` makes them 0600).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 def cache_dir() -> Path:
     """The cache folder (created on demand)."""
@@ -113,6 +118,7 @@ def atomic_write_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PARTIAL_SUFFIX, dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    tmp_path.chmod(0o666 & ~_UMASK)
     count = _WRITES.count
     try:
         yield tmp_path
