@@ -4,12 +4,14 @@ from __future__ import annotations
 
 # The chain's modules are imported inside each command, so that `--help` and argument errors answer
 # without loading numba, pyhf or matplotlib (the CLI's only in-function imports).
+from collections.abc import Iterable
 from typing import Any
 
 import typer
 
 from darkmiss.cli.choices import Beam, Lepton, Mediator, Target, beam_of
-from darkmiss.cli.common import emit, parse_floats, parse_names, progress
+from darkmiss.cli.common import at_least, emit, output_file, parse_floats, parse_names, progress
+from darkmiss.constants import M_E
 from darkmiss.errors import UserInputError
 from darkmiss.physics.materials import ELEMENTS
 from darkmiss.physics.models import get_beam
@@ -33,8 +35,12 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         ),
         lepton: Lepton = typer.Option(None, "--lepton", help="Old name of --beam: e = e-, mu = mu-."),
         build: bool = typer.Option(False, "--build", help="Generate the k-factor table instead of a lookup."),
-        workers: int = typer.Option(2, "--workers", help="Worker processes for --build."),
-        seed: int = typer.Option(0, "--seed", help="Master seed of the vegas integrations."),
+        workers: int = typer.Option(
+            2, "--workers", callback=at_least(1, "workers"), help="Worker processes for --build."
+        ),
+        seed: int = typer.Option(
+            0, "--seed", callback=at_least(0, "seed"), help="Master seed of the vegas integrations."
+        ),
         out: str = typer.Option(None, "--out", help="--build: output .npz (default: the packaged table)."),
         no_table: bool = typer.Option(False, "--no-table", help="Compute every point (ignore the table)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
@@ -43,12 +49,13 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         from darkmiss.physics import kfactor as kf
 
         targets = parse_names(target, "target", ELEMENTS) or ["Pb"]
-        if workers < 1:
-            raise UserInputError("workers", workers, "a positive integer")
         bm = get_beam(beam_of(beam, lepton))
         if build:
             masses = parse_floats(mass, "mass", positive=True) if mass else kf.TABLE_MASSES
             energies = parse_floats(energy, "energy", positive=True) if energy else kf.TABLE_ENERGIES
+            _check_kinematics(masses, energies, bm.mass)
+            if out is not None:
+                output_file(out)
             if target is None or not target:
                 targets = list(kf.TABLE_TARGETS)
 
@@ -74,6 +81,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             return
         masses = parse_floats(mass, "mass", positive=True)
         energies = parse_floats(energy, "energy", positive=True)
+        _check_kinematics(masses, energies, bm.mass)
         records: list[dict[str, Any]] = []
         for t in targets:
             for e in energies:
@@ -93,8 +101,25 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     ) -> None:
         """Spec Fig. 2: k = σ_WW/σ_ETL versus the beam energy E0 (10–200 GeV) for several A′ masses."""
         masses = parse_floats(mass, "mass", positive=True)
+        _check_kinematics(masses, [FIGURE_ENERGIES[0]], M_E)
+        output_file(out)
         rec = _kfactor_figure(masses, target.value, out)
         emit(rec, as_json, title=f"Fig. 2 -> {out}")
+
+
+def _check_kinematics(masses: Iterable[float], energies: Iterable[float], lepton_mass: float) -> None:
+    """Every A′ mass [GeV] below every beam energy minus the lepton mass (else no A′ can be made)."""
+    ms = [float(m) for m in masses]
+    for e in energies:
+        for m in ms:
+            if m >= e - lepton_mass:
+                raise UserInputError(
+                    "mass", m, f"an A′ mass below the beam energy minus the lepton mass ({e:g} GeV)"
+                )
+
+
+#: The beam energies [GeV] of Fig. 2 (spec Fig. 2: 10–200 GeV).
+FIGURE_ENERGIES = (10.0, 200.0)
 
 
 def _kfactor_figure(masses: list[float], target: str, out: str) -> list[dict[str, Any]]:
@@ -112,7 +137,7 @@ def _kfactor_figure(masses: list[float], target: str, out: str) -> list[dict[str
     from darkmiss.physics.kfactor import kfactor
 
     mplhep.style.use("ROOT")
-    energies = np.geomspace(10.0, 200.0, 25)
+    energies = np.geomspace(*FIGURE_ENERGIES, 25)
     fig, ax = plt.subplots()
     records: list[dict[str, Any]] = []
     for m in masses:

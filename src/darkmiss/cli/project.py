@@ -12,7 +12,7 @@ from typing import Any
 import typer
 
 from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Target, beam_of, value_of
-from darkmiss.cli.common import emit, parse_floats, progress
+from darkmiss.cli.common import at_least, emit, output_file, parse_floats, progress
 from darkmiss.errors import UserInputError
 
 #: Columns of the human-readable table (the JSON output has every field).
@@ -54,8 +54,10 @@ _EFFICIENCY = typer.Option(
 )
 _MASS = typer.Option(None, "--mass", help="A′ masses in GeV (comma-separated; default: the preset's grid).")
 _SHOWERS = typer.Option(None, "--showers", help="Showers for the yields (default: the preset's).")
-_SEED = typer.Option(0, "--seed", help="Seed of the yield showers.")
-_WORKERS = typer.Option(1, "--workers", help="Worker processes for the showers.")
+_SEED = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Seed of the yield showers.")
+_WORKERS = typer.Option(
+    1, "--workers", callback=at_least(1, "workers"), help="Worker processes for the showers."
+)
 _JSON = typer.Option(False, "--json", help="Print JSON only.")
 _MEDIATOR = typer.Option(Mediator.vector, "--mediator", help="Spin and parity of the boson.")
 _MODEL = typer.Option(None, "--model", help="Couplings of a vector (default dark-photon).")
@@ -83,17 +85,22 @@ def _run(
     workers: int,
     quiet: bool,
     physics: dict[str, Any] | None = None,
+    out: str | None = None,
 ) -> list[Any]:
-    """Parse the CLI values and run :func:`darkmiss.interpret.projection.project` (``physics``: the
-    mediator, model, beam and dark-matter options, as keywords of ``project``)."""
+    """Parse the CLI values and run :func:`darkmiss.interpret.projection.project` (after checking every
+    input and, if given, the output figure ``out``; ``physics``: the mediator, model, beam and
+    dark-matter options, as keywords of ``project``)."""
     from darkmiss.interpret.projection import project
 
-    (n_eot,) = parse_floats([eot], "eot")
+    eots = parse_floats([eot], "eot", positive=True)
+    if len(eots) != 1:
+        raise UserInputError("eot", eot, "a single positive number of electrons on target")
+    n_eot = eots[0]
     masses = parse_floats(mass, "mass", positive=True) if mass else None
-    if workers < 1:
-        raise UserInputError("workers", workers, "a positive integer")
     if showers is not None and showers < 2:
         raise UserInputError("showers", showers, "at least 2")
+    if out is not None:
+        output_file(out)
 
     def prog(it: Any, n: int | None = None) -> Any:
         return progress(it, total=n, description="yield showers", disable=quiet)
@@ -217,6 +224,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             seed,
             workers,
             as_json,
+            out=out,
         )
         from darkmiss.plots.projection_figures import projection_figure
 
