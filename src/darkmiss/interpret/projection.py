@@ -373,8 +373,15 @@ def total_sensitivity(
     s_b = point.signal_per_eps2 if "brems" in setup.production else 0.0
     s = s_a + s_b
     bands = tuple(float(b) for b in limits.bands)
-    e_med = _epsilon(bands[_MEDIAN], s, f_inv)
-    band = (_epsilon(bands[_MINUS1], s, f_inv), _epsilon(bands[_PLUS1], s, f_inv))
+
+    def eps(n: float, brems: float) -> float:
+        # S ≥ S_brems: never weaker than the brems limit (the combined yield error may raise N90 a little
+        # where a poorly known Y_ann ≪ Y_brems); NaN (a boson decaying too fast) stays NaN
+        e = _epsilon(n, s, f_inv)
+        return min(e, brems) if "brems" in setup.production and math.isfinite(brems) else e
+
+    e_med = eps(bands[_MEDIAN], point.epsilon_etl)
+    band = (eps(bands[_MINUS1], point.epsilon_etl_band[0]), eps(bands[_PLUS1], point.epsilon_etl_band[1]))
     ok = math.isfinite(e_med) and e_med > 0
     return TotalSensitivity(
         yield_annihilation=y_a if y_ann is not None else math.nan,
