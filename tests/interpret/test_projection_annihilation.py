@@ -194,9 +194,8 @@ def test_muon_beam_defaults_to_brems(fakes: Fakes) -> None:
 def test_dip_at_the_2016_2022_exposure() -> None:
     # 9.37e11 EOT: at 0.25 GeV the annihilation yield is ≈ 10× the brems one (docs/annihilation.md), so
     # ε_total/ε_etl ≈ sqrt(1/11) ≈ 0.3; at 10 MeV the brems yield is ~10³× larger and the ratio is 1.
-    pts = proj.project(
-        "na64-2016", masses=[0.01, 0.25], exposure="2016-2022", showers=3000, seed=1, workers=1
-    )
+    kw: dict[str, Any] = {"showers": 3000, "positron_showers": 3000, "seed": 1, "workers": 1}
+    pts = proj.project("na64-2016", masses=[0.01, 0.25], exposure="2016-2022", **kw)
     r10, r250 = (p.record() for p in pts)
     assert r250["epsilon_ratio"] < 0.5
     assert r10["epsilon_ratio"] == pytest.approx(1.0, abs=0.01)

@@ -87,7 +87,10 @@ _EFFICIENCY = typer.Option(
     help="Total signal efficiency in (0, 1], brems and annihilation (default: the exposure's, else 0.5).",
 )
 _MASS = typer.Option(None, "--mass", help="A′ masses in GeV (comma-separated; default: the preset's grid).")
-_SHOWERS = typer.Option(None, "--showers", help="Showers for the yields (default: the preset's).")
+_SHOWERS = typer.Option(None, "--showers", help="Showers for the brems yields (default: the preset's).")
+_POSITRON_SHOWERS = typer.Option(
+    None, "--positron-showers", help="Showers of the positron tally for annihilation (default 500000)."
+)
 _SEED = typer.Option(0, "--seed", help="Seed of the yield showers.")
 _WORKERS = typer.Option(1, "--workers", help="Worker processes for the showers.")
 _JSON = typer.Option(False, "--json", help="Print JSON only.")
@@ -128,6 +131,9 @@ def _run(
         raise UserInputError("workers", workers, "a positive integer")
     if showers is not None and showers < 2:
         raise UserInputError("showers", showers, "at least 2")
+    pos = (physics or {}).get("positron_showers")
+    if pos is not None and pos < 2:
+        raise UserInputError("positron-showers", pos, "at least 2")
 
     def prog(it: Any, n: int | None = None) -> Any:
         return progress(it, total=n, description="yield showers", disable=quiet)
@@ -158,6 +164,7 @@ def _physics(
     alpha_d: str,
     production: Production | None = None,
     exposure: str | None = None,
+    positron_showers: int | None = None,
 ) -> dict[str, Any]:
     """The boson, beam, production and exposure keywords of ``project`` from the CLI options (no beam
     given: the exposure's, else e-)."""
@@ -169,6 +176,7 @@ def _physics(
         "alpha_d": _one_float(alpha_d, "alpha-d"),
         "production": value_of(production),
         "exposure": exposure,
+        "positron_showers": positron_showers,
     }
 
 
@@ -210,6 +218,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         alpha_d: str = _ALPHA_D,
         production: Production = _PRODUCTION,
         exposure: str = _EXPOSURE,
+        positron_showers: int = _POSITRON_SHOWERS,
         as_json: bool = _JSON,
     ) -> None:
         """Expected 90% C.L. sensitivity (median, ±1σ) in ε, y (α_D = 0.5, 0.005) and α_D (pseudo-Dirac):
@@ -227,7 +236,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             seed,
             workers,
             as_json,
-            _physics(mediator, model, beam, lepton, mchi, alpha_d, production, exposure),
+            _physics(mediator, model, beam, lepton, mchi, alpha_d, production, exposure, positron_showers),
         )
         records = [p.record() for p in points]
         if as_json:
@@ -252,6 +261,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         beam: Beam = _BEAM,
         production: Production = _PRODUCTION,
         exposure: str = _EXPOSURE,
+        positron_showers: int = _POSITRON_SHOWERS,
         out: str = typer.Option("projection.png", "--out", help="Output figure (.png or .pdf)."),
         as_json: bool = _JSON,
     ) -> None:
@@ -270,7 +280,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             seed,
             workers,
             as_json,
-            _physics(Mediator.vector, None, beam, None, None, "0.5", production, exposure),
+            _physics(Mediator.vector, None, beam, None, None, "0.5", production, exposure, positron_showers),
         )
         from darkmiss.plots.projection_figures import projection_figure
 

@@ -60,6 +60,9 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             help="brems (spec Eqs. 8, 13), annihilation (e⁺e⁻ → V → χχ̄ of shower positrons, α_D = 0.5, "
             "m_χ = m/3; yield_annihilation with E_e+ > threshold) or brems,annihilation.",
         ),
+        positron_showers: int = typer.Option(
+            None, "--positron-showers", help="Showers of the positron tally (annihilation; default 500000)."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """A′ per EOT at ε = 1 with E_A′ > threshold: WW (Eq. 8/9), ETL via k-factor (Eq. 13), direct ETL;
@@ -69,6 +72,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
 
         masses = parse_floats(mass, "mass", positive=True)
         _check_stats(showers, workers)
+        _check_stats(positron_showers, workers)
         kinds = ("ww", "etl") if no_direct else ("ww", "etl", "etl_direct")
         bm = beam_of(beam, lepton)
         prods = parse_production(production.value, bm)
@@ -87,7 +91,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         if "annihilation" in prods:
             ann = model_annihilation_yields(
                 preset, masses, mediator=mediator.value, model=value_of(model), beam=bm, threshold=threshold,
-                showers=showers, seed=seed, workers=workers, energy=energy, target=value_of(target),
+                showers=positron_showers, seed=seed, workers=workers, energy=energy, target=value_of(target),
             )  # fmt: skip
             for rec, a in zip(records, ann, strict=True):
                 rec.update({k: v for k, v in a.record().items() if k not in rec or k == "mass"})

@@ -443,6 +443,7 @@ def project(
     mchi: float | None = None,
     production: str | None = None,
     exposure: str | None = None,
+    positron_showers: int | None = None,
 ) -> list[ProjectionPoint]:
     """Expected 90% C.L. sensitivity (median, ±1σ) in ε, y and α_D for ``eot`` EOT, per A′ mass [GeV].
 
@@ -455,7 +456,7 @@ def project(
     module docstring (``eot`` counts muons on target for a muon beam). ``production`` (default
     brems,annihilation for e± beams): with annihilation the positron tally's yields
     (:func:`darkmiss.shower.annihilation.model_annihilation_yields`, missing energy = the positron's
-    energy above the threshold, ``showers`` or its own default) enter ``total``
+    energy above the threshold, ``positron_showers`` showers, default 5 × 10⁵) enter ``total``
     (:class:`TotalSensitivity`); ``epsilon_etl`` and the other brems keys stay brems only.
     """
     p = load_preset(preset) if isinstance(preset, str) else preset
@@ -481,7 +482,7 @@ def project(
                 alpha_d=setup.alpha_d,
                 mchi=setup.mchi,
                 threshold=float(ylds[0].threshold),
-                showers=showers,
+                showers=positron_showers,
                 seed=seed,
                 workers=workers,
                 energy=setup.energy,
