@@ -72,7 +72,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
 
         masses = parse_floats(mass, "mass", positive=True)
         _check_stats(showers, workers)
-        _check_stats(positron_showers, workers)
+        if positron_showers is not None and positron_showers < 2:
+            raise UserInputError("positron-showers", positron_showers, "an integer >= 2")
         kinds = ("ww", "etl") if no_direct else ("ww", "etl", "etl_direct")
         bm = beam_of(beam, lepton)
         prods = parse_production(production.value, bm)

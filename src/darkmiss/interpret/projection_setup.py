@@ -90,8 +90,10 @@ class Projection:
 
     ``eot`` electrons on target; ``energy`` beam energy [GeV]; ``target`` the ECAL absorber element;
     ``threshold`` the E_A′ threshold [GeV] (None: the shower preset's fraction of ``energy``, i.e.
-    half the beam energy); ``efficiency`` ε_tot; ``background`` [events] ± ``background_err``;
-    ``signal_syst`` relative signal uncertainties per source.
+    half the beam energy); ``efficiency`` ε_tot (brems and annihilation signals alike);
+    ``background`` [events] ± ``background_err``; ``signal_syst`` relative signal uncertainties per
+    source; ``production`` the mechanisms in the total limit ("brems", "annihilation");
+    ``exposure`` the named exposure the defaults came from (None: none).
     """
 
     preset: str
