@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from darkmiss.cli.main import main
+from darkmiss.shower import annihilation as annihilation_mod
 from darkmiss.shower import yields as yields_mod
 
 
@@ -20,6 +21,22 @@ class _Yield:
     yield_ww: float
     yield_etl: float
     yield_etl_err: float
+
+
+@dataclass
+class FakeAnnihilation:
+    """A stand-in for AnnihilationYield: a resonance-like bump 1e-4 exp(−((m − 0.25)/0.03)²) per EOT."""
+
+    mass: float
+    resonance_energy: float
+    yield_annihilation: float
+    yield_annihilation_err: float
+
+
+def fake_annihilation(preset: Any, masses: Any, **kw: Any) -> list[FakeAnnihilation]:
+    """Replaces model_annihilation_yields (no positron showers in these tests)."""
+    return [FakeAnnihilation(m, m * m / 2 / 0.000511, 1e-4 * math.exp(-(((m - 0.25) / 0.03) ** 2)), 0.0)
+            for m in masses]  # fmt: skip
 
 
 @pytest.fixture
@@ -33,6 +50,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         return [_Yield(m, th, 1.2e-6 / m**2, 1e-6 / m**2, 0.0) for m in masses]
 
     monkeypatch.setattr(yields_mod, "aprime_yields", fake)
+    monkeypatch.setattr(annihilation_mod, "model_annihilation_yields", fake_annihilation)
     return seen
 
 

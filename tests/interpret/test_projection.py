@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from darkmiss.config.load import load_preset
 from darkmiss.errors import UserInputError
 from darkmiss.interpret import projection as proj
+from darkmiss.shower import annihilation as annihilation_mod
 from darkmiss.shower import yields as yields_mod
 
 NO_SYST = {"eot": 0.0, "cross_section": 0.0, "efficiency": 0.0}
@@ -29,6 +30,22 @@ class FakeYield:
     yield_ww: float
     yield_etl: float
     yield_etl_err: float
+
+
+@dataclass
+class FakeAnnihilation:
+    """A stand-in for AnnihilationYield: a resonance-like bump 1e-4 exp(−((m − 0.25)/0.03)²) per EOT."""
+
+    mass: float
+    resonance_energy: float
+    yield_annihilation: float
+    yield_annihilation_err: float
+
+
+def fake_annihilation(preset: Any, masses: Any, **kw: Any) -> list[FakeAnnihilation]:
+    """Replaces model_annihilation_yields (no positron showers in these tests)."""
+    return [FakeAnnihilation(m, m * m / 2 / 0.000511, 1e-4 * math.exp(-(((m - 0.25) / 0.03) ** 2)), 0.0)
+            for m in masses]  # fmt: skip
 
 
 class YieldSpy:
@@ -53,6 +70,7 @@ class YieldSpy:
 def spy(monkeypatch: pytest.MonkeyPatch) -> YieldSpy:
     s = YieldSpy()
     monkeypatch.setattr(yields_mod, "aprime_yields", s)
+    monkeypatch.setattr(annihilation_mod, "model_annihilation_yields", fake_annihilation)
     return s
 
 
@@ -88,6 +106,7 @@ def test_epsilon_scales_as_inverse_sqrt_eot_at_zero_background(
     spy = YieldSpy(rel_err=0.05)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(yields_mod, "aprime_yields", spy)
+        mp.setattr(annihilation_mod, "model_annihilation_yields", fake_annihilation)
         (a,) = proj.project("na64-2016", eot, masses=[mass], background=0.0)
         (b,) = proj.project("na64-2016", eot * factor, masses=[mass], background=0.0)
     assert b.epsilon_etl * math.sqrt(factor) == pytest.approx(a.epsilon_etl, rel=1e-9)

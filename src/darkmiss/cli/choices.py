@@ -66,6 +66,15 @@ class Model(str, enum.Enum):
     lmu_ltau = "Lmu-Ltau"
 
 
+class Production(str, enum.Enum):
+    """Production mechanisms of a yield or a limit (``darkmiss.shower.annihilation.PRODUCTIONS``):
+    bremsstrahlung, resonant positron annihilation, or both."""
+
+    brems = "brems"
+    annihilation = "annihilation"
+    brems_annihilation = "brems,annihilation"
+
+
 class XsecMethod(str, enum.Enum):
     """A′ production cross-section (``darkmiss.physics.aprime.METHODS``): WW (spec Eq. 9), improved WW
     (Bjorken et al. App. A) or exact tree level."""

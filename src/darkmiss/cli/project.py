@@ -11,11 +11,11 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Target, beam_of, value_of
+from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Production, Target, beam_of, value_of
 from darkmiss.cli.common import at_least, emit, output_file, parse_floats, progress
 from darkmiss.errors import UserInputError
 
-#: Columns of the human-readable table (the JSON output has every field).
+#: Columns of the human-readable table (the JSON output has every field): brems only ...
 _TABLE_COLUMNS = (
     "mass",
     "yield_etl",
@@ -28,6 +28,20 @@ _TABLE_COLUMNS = (
     "invisible_fraction",
     "y",
     "alpha_d",
+)
+#: ... and with annihilation: the brems-only and the total limits side by side.
+_TABLE_COLUMNS_TOTAL = (
+    "mass",
+    "yield_etl",
+    "yield_annihilation",
+    "background",
+    "n90_expected",
+    "epsilon_etl",
+    "epsilon_total",
+    "epsilon_ratio",
+    "invisible_fraction",
+    "y",
+    "y_total",
 )
 
 
@@ -42,18 +56,41 @@ def _one_float(value: str | None, parameter: str) -> float | None:
 
 
 _PRESET = typer.Option("na64-2016", "--preset", help="Preset name or path.")
-_EOT = typer.Option(..., "--eot", help="Electrons on target of the hypothetical exposure, e.g. 1e12.")
+_EOT = typer.Option(
+    None,
+    "--eot",
+    help="Particles on target of the hypothetical exposure, e.g. 1e12 (default: the --exposure's).",
+)
+_EXPOSURE = typer.Option(
+    None,
+    "--exposure",
+    help="Named exposure of the preset ([exposures.NAME]: 2016-2018, 2016-2022, positron-100gev) that fills "
+    "--eot, --beam, --energy, --efficiency and --background; each option overrides it.",
+)
+_PRODUCTION = typer.Option(
+    None,
+    "--production",
+    help="Production in the total limit (epsilon_total): brems, annihilation or brems,annihilation "
+    "(default: both for e± beams, brems for muons); epsilon_etl stays brems only.",
+)
 _ENERGY = typer.Option(None, "--energy", help="Beam energy in GeV (default: the preset's).")
 _TARGET = typer.Option(None, "--target", help="ECAL absorber element (default: the preset's).")
 _THRESHOLD = typer.Option(None, "--threshold", help="E_A′ threshold in GeV (default: half the beam energy).")
 _BACKGROUND = typer.Option(
-    None, "--background", help="Expected background events (default: 0.12 per 4.3e10 EOT, scaled)."
+    None,
+    "--background",
+    help="Expected background events (default: the exposure's, else 0.12 per 4.3e10 EOT, scaled).",
 )
 _EFFICIENCY = typer.Option(
-    None, "--efficiency", help="Total signal efficiency in (0, 1] (default: the preset's, 0.5)."
+    None,
+    "--efficiency",
+    help="Total signal efficiency in (0, 1], brems and annihilation (default: the exposure's, else 0.5).",
 )
 _MASS = typer.Option(None, "--mass", help="A′ masses in GeV (comma-separated; default: the preset's grid).")
-_SHOWERS = typer.Option(None, "--showers", help="Showers for the yields (default: the preset's).")
+_SHOWERS = typer.Option(None, "--showers", help="Showers for the brems yields (default: the preset's).")
+_POSITRON_SHOWERS = typer.Option(
+    None, "--positron-showers", help="Showers of the positron tally for annihilation (default 500000)."
+)
 _SEED = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Seed of the yield showers.")
 _WORKERS = typer.Option(
     1, "--workers", callback=at_least(1, "workers"), help="Worker processes for the showers."
@@ -73,7 +110,7 @@ _ALPHA_D = typer.Option("0.5", "--alpha-d", help="Dark coupling α_D of V → χ
 
 def _run(
     preset: str,
-    eot: str,
+    eot: str | None,
     energy: str | None,
     target: Target | None,
     threshold: str | None,
@@ -92,15 +129,20 @@ def _run(
     dark-matter options, as keywords of ``project``)."""
     from darkmiss.interpret.projection import project
 
-    eots = parse_floats([eot], "eot", positive=True)
-    if len(eots) != 1:
-        raise UserInputError("eot", eot, "a single positive number of electrons on target")
-    n_eot = eots[0]
+    n_eot = None
+    if eot is not None:
+        eots = parse_floats([eot], "eot", positive=True)
+        if len(eots) != 1:
+            raise UserInputError("eot", eot, "a single positive number of particles on target")
+        n_eot = eots[0]
     masses = parse_floats(mass, "mass", positive=True) if mass else None
     if showers is not None and showers < 2:
         raise UserInputError("showers", showers, "at least 2")
     if out is not None:
         output_file(out)
+    pos = (physics or {}).get("positron_showers")
+    if pos is not None and pos < 2:
+        raise UserInputError("positron-showers", pos, "at least 2")
 
     def prog(it: Any, n: int | None = None) -> Any:
         return progress(it, total=n, description="yield showers", disable=quiet)
@@ -129,22 +171,35 @@ def _physics(
     lepton: Lepton | None,
     mchi: str | None,
     alpha_d: str,
+    production: Production | None = None,
+    exposure: str | None = None,
+    positron_showers: int | None = None,
 ) -> dict[str, Any]:
-    """The boson and beam keywords of ``project`` from the CLI options."""
+    """The boson, beam, production and exposure keywords of ``project`` from the CLI options (no beam
+    given: the exposure's, else e-)."""
     return {
         "mediator": mediator.value,
         "model": value_of(model),
-        "beam": beam_of(beam, lepton),
+        "beam": None if beam is None and lepton is None else beam_of(beam, lepton),
         "mchi": _one_float(mchi, "mchi"),
         "alpha_d": _one_float(alpha_d, "alpha-d"),
+        "production": value_of(production),
+        "exposure": exposure,
+        "positron_showers": positron_showers,
     }
 
 
 def _title(points: list[Any]) -> str:
     s = points[0].setup
+    ex = (
+        ""
+        if s.exposure is None
+        else f"exposure {s.exposure.name} (assumed: {', '.join(s.exposure.assumed) or '-'}), "
+    )
     return (
-        f"Expected 90% CL sensitivity ({s.mediator}, {s.model}): {s.eot:.3g} particles on target, "
-        f"{s.energy:g} GeV {s.beam} on {s.target}, eff {s.efficiency:g}, b = {s.background:.3g} ± {s.background_err:.2g}"
+        f"Expected 90% CL sensitivity ({s.mediator}, {s.model}, {'+'.join(s.production)}): {ex}"
+        f"{s.eot:.3g} particles on target, {s.energy:g} GeV {s.beam} on {s.target}, eff {s.efficiency:g}, "
+        f"b = {s.background:.3g} ± {s.background_err:.2g}"
     )
 
 
@@ -170,9 +225,13 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         lepton: Lepton = _LEPTON,
         mchi: str = _MCHI,
         alpha_d: str = _ALPHA_D,
+        production: Production = _PRODUCTION,
+        exposure: str = _EXPOSURE,
+        positron_showers: int = _POSITRON_SHOWERS,
         as_json: bool = _JSON,
     ) -> None:
-        """Expected 90% C.L. sensitivity (median, ±1σ) in ε, y (α_D = 0.5, 0.005) and α_D (pseudo-Dirac)."""
+        """Expected 90% C.L. sensitivity (median, ±1σ) in ε, y (α_D = 0.5, 0.005) and α_D (pseudo-Dirac):
+        brems only (epsilon_etl) and with the selected productions (epsilon_total), side by side."""
         points = _run(
             preset,
             eot,
@@ -186,13 +245,14 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             seed,
             workers,
             as_json,
-            _physics(mediator, model, beam, lepton, mchi, alpha_d),
+            _physics(mediator, model, beam, lepton, mchi, alpha_d, production, exposure, positron_showers),
         )
         records = [p.record() for p in points]
         if as_json:
             emit(records, True)
             return
-        emit([{k: r[k] for k in _TABLE_COLUMNS} for r in records], False, title=_title(points))
+        cols = _TABLE_COLUMNS if points[0].setup.production == ("brems",) else _TABLE_COLUMNS_TOTAL
+        emit([{k: r[k] for k in cols} for r in records], False, title=_title(points))
 
     @plot_app.command("project", short_help="Expected sensitivity in ε and y with published bounds.")
     def plot_project_cmd(
@@ -207,10 +267,15 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         showers: int = _SHOWERS,
         seed: int = _SEED,
         workers: int = _WORKERS,
+        beam: Beam = _BEAM,
+        production: Production = _PRODUCTION,
+        exposure: str = _EXPOSURE,
+        positron_showers: int = _POSITRON_SHOWERS,
         out: str = typer.Option("projection.png", "--out", help="Output figure (.png or .pdf)."),
         as_json: bool = _JSON,
     ) -> None:
-        """Expected sensitivity in ε (vs m_A′) and y (vs m_χ, α_D = 0.5) with ±1σ bands and published bounds."""
+        """Expected sensitivity in ε (vs m_A′) and y (vs m_χ, α_D = 0.5) with ±1σ bands and published bounds;
+        brems only and with the selected productions (brems + annihilation by default)."""
         points = _run(
             preset,
             eot,
@@ -224,6 +289,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             seed,
             workers,
             as_json,
+            _physics(Mediator.vector, None, beam, None, None, "0.5", production, exposure, positron_showers),
             out=out,
         )
         from darkmiss.plots.projection_figures import projection_figure

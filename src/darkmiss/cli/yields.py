@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Target, beam_of, value_of
+from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Production, Target, beam_of, value_of
 from darkmiss.cli.common import at_least, below_threshold, emit, output_folder, parse_floats, progress
 from darkmiss.config.load import load_preset
 from darkmiss.errors import UserInputError
@@ -55,28 +55,53 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             help="Beam particle (default e-; mu±: 160 GeV, E_μ' < 80 GeV, per muon on target).",
         ),
         lepton: Lepton = typer.Option(None, "--lepton", help="Old name of --beam: e = e-, mu = mu-."),
+        production: Production = typer.Option(
+            Production.brems,
+            "--production",
+            help="brems (spec Eqs. 8, 13), annihilation (e⁺e⁻ → V → χχ̄ of shower positrons, α_D = 0.5, "
+            "m_χ = m/3; yield_annihilation with E_e+ > threshold) or brems,annihilation.",
+        ),
+        positron_showers: int = typer.Option(
+            None, "--positron-showers", help="Showers of the positron tally (annihilation; default 500000)."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
-        """A′ per EOT at ε = 1 with E_A′ > threshold: WW (Eq. 8/9), ETL via k-factor (Eq. 13), direct ETL."""
+        """A′ per EOT at ε = 1 with E_A′ > threshold: WW (Eq. 8/9), ETL via k-factor (Eq. 13), direct ETL;
+        with annihilation, yield_annihilation (docs/annihilation.md)."""
+        from darkmiss.shower.annihilation import model_annihilation_yields, parse_production
         from darkmiss.shower.yields import aprime_yields
 
         masses = parse_floats(mass, "mass", positive=True)
         _check_stats(showers)
         below_threshold(masses, load_preset(preset), energy, threshold)
+        if positron_showers is not None and positron_showers < 2:
+            raise UserInputError("positron-showers", positron_showers, "an integer >= 2")
         kinds = ("ww", "etl") if no_direct else ("ww", "etl", "etl_direct")
+        bm = beam_of(beam, lepton)
+        prods = parse_production(production.value, bm)
 
         def prog(it: Any, n: int) -> Any:
             return progress(it, total=n, description="A′ yield showers")
 
-        res = aprime_yields(
-            preset, masses, threshold=threshold, showers=showers, seed=seed, workers=workers, energy=energy,
-            target=value_of(target), kinds=kinds, progress=prog, mediator=mediator.value, model=value_of(model),
-            beam=beam_of(beam, lepton),
-        )  # fmt: skip
+        records: list[dict[str, Any]] = [{} for _ in masses]
+        if "brems" in prods:
+            res = aprime_yields(
+                preset, masses, threshold=threshold, showers=showers, seed=seed, workers=workers,
+                energy=energy, target=value_of(target), kinds=kinds, progress=prog, mediator=mediator.value,
+                model=value_of(model), beam=bm,
+            )  # fmt: skip
+            records = [r.record() for r in res]
+        if "annihilation" in prods:
+            ann = model_annihilation_yields(
+                preset, masses, mediator=mediator.value, model=value_of(model), beam=bm, threshold=threshold,
+                showers=positron_showers, seed=seed, workers=workers, energy=energy, target=value_of(target),
+            )  # fmt: skip
+            for rec, a in zip(records, ann, strict=True):
+                rec.update({k: v for k, v in a.record().items() if k not in rec or k == "mass"})
         emit(
-            [r.record() for r in res],
+            records,
             as_json,
-            title=f"{mediator.value} yield per particle on target at ε = 1",
+            title=f"{mediator.value} yield per particle on target at ε = 1 ({production.value})",
         )
 
     @yield_app.command("dimuon", short_help="Raw γ → μ⁺μ⁻ yield per EOT (spec Sec. V).")

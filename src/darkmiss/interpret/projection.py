@@ -26,29 +26,46 @@ mass keeps the spec's invisible branching ratio 1. ``coupling`` = ε_90 e and ``
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 from scipy import optimize
 
 from darkmiss.config.load import Preset, load_preset
-from darkmiss.config.schema import SetupGeometry
-from darkmiss.errors import UserInputError, require
 from darkmiss.interpret.darkmatter import InterpretConfig, alpha_d_lower_bound, y_limit
-from darkmiss.physics.materials import ELEMENTS, get_element
+from darkmiss.interpret.projection_setup import (
+    YIELD_MC_SOURCE,
+    Projection,
+    ProjectionConfig,
+    resolve_projection,
+)
 from darkmiss.physics.mediator_widths import model_widths
 from darkmiss.physics.models import coupling_from_epsilon, get_beam, get_model
+from darkmiss.shower import annihilation as annihilation_mod
 from darkmiss.shower import yields as yields_mod
-from darkmiss.shower.yields import MuonBeamSettings, ShowerSettings, setup_geometry
 from darkmiss.stats.cls import ExpectedLimits, expected_limits
 from darkmiss.stats.epsilon import epsilon_limit
-from darkmiss.stats.model import Channel, CountingModel, StatsConfig
+from darkmiss.stats.model import StatsConfig
 
-#: Name of the nuisance for the Monte-Carlo statistical error of the yield (as in darkmiss.stats.limits).
-YIELD_MC_SOURCE = "yield_mc"
+__all__ = [
+    "YIELD_MC_SOURCE",
+    "Projection",
+    "ProjectionConfig",
+    "ProjectionPoint",
+    "TotalSensitivity",
+    "epsilon_with_decays",
+    "expected_n90",
+    "invisible_fraction_function",
+    "project",
+    "resolve_projection",
+    "sensitivity_point",
+    "total_sensitivity",
+]
+
 #: The expected-limit quantile indices of ``StatsConfig.expected_quantiles`` (−2σ, −1σ, median, +1σ, +2σ).
 _MINUS1, _MEDIAN, _PLUS1 = 1, 2, 3
 
@@ -71,217 +88,21 @@ class SpectrumYieldLike(YieldLike, Protocol):
 
 
 @dataclass(frozen=True)
-class ProjectionConfig:
-    """The preset table ``[projection]``: default efficiency, background and mass grid (see projection.toml).
+class TotalSensitivity:
+    """The sensitivity with every selected production (``setup.production``): the resonant-annihilation
+    yield per EOT per ε² (docs/annihilation.md) and its error, the signals at ε = 1 [events]
+    S_ann = n_EOT ε_tot Y_ann and S = Σ of the selected ones, the median N90 for S's combined yield
+    error, and ε (median, ±1σ band), y (first α_D benchmark) and the α_D bound from S (spec Eqs. 26, 6, 5)."""
 
-    ``background`` [events] is for ``background_eot`` EOT (spec Table IV) and scales with the EOT;
-    ``background_rel_err`` is its relative uncertainty; ``signal_syst`` relative log-normal signal
-    uncertainties per source (spec Table III); ``masses`` in GeV.
-    """
-
-    efficiency: float
-    background: float
-    background_eot: float
-    background_rel_err: float
-    masses: tuple[float, ...]
-    signal_syst: dict[str, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        require(0 < self.efficiency <= 1, "projection.efficiency", self.efficiency, "a number in (0, 1]")
-        require(self.background >= 0, "projection.background", self.background, "a number >= 0")
-        require(self.background_eot > 0, "projection.background_eot", self.background_eot, "a positive EOT")
-        require(
-            self.background_rel_err >= 0, "projection.background_rel_err", self.background_rel_err, ">= 0"
-        )
-        require(
-            len(self.masses) > 0 and all(m > 0 for m in self.masses),
-            "projection.masses",
-            self.masses,
-            "positive A′ masses [GeV]",
-        )
-        for k, v in self.signal_syst.items():
-            require(
-                math.isfinite(v) and v >= 0, f"projection.signal_syst.{k}", v, "a relative uncertainty >= 0"
-            )
-
-    @classmethod
-    def from_preset(cls, preset: Preset | str = "na64-2016") -> ProjectionConfig:
-        """Read table ``[projection]`` (and ``[projection.signal_syst]``) of a preset."""
-        p = load_preset(preset) if isinstance(preset, str) else preset
-        t = p.section("projection")
-        try:
-            return cls(
-                efficiency=float(t["efficiency"]),
-                background=float(t["background"]),
-                background_eot=float(t["background_eot"]),
-                background_rel_err=float(t["background_rel_err"]),
-                masses=tuple(float(m) for m in t["masses"]),
-                signal_syst={str(k): float(v) for k, v in t.get("signal_syst", {}).items()},
-            )
-        except KeyError as exc:
-            raise UserInputError("preset [projection]", "(missing)", f"a value for {exc}") from None
-        except (TypeError, ValueError) as exc:
-            raise UserInputError("preset [projection]", t, f"numbers as in projection.toml ({exc})") from None
-
-    def background_for(self, eot: float) -> float:
-        """Default background [events] for ``eot`` EOT: n_b × eot / background_eot (spec Table IV)."""
-        return self.background * float(eot) / self.background_eot
-
-
-@dataclass(frozen=True)
-class Projection:
-    """A hypothetical setup and exposure: everything but the yields that the sensitivity depends on.
-
-    ``eot`` electrons on target; ``energy`` beam energy [GeV]; ``target`` the ECAL absorber element;
-    ``threshold`` the E_A′ threshold [GeV] (None: the shower preset's fraction of ``energy``, i.e.
-    half the beam energy); ``efficiency`` ε_tot; ``background`` [events] ± ``background_err``;
-    ``signal_syst`` relative signal uncertainties per source.
-    """
-
-    preset: str
-    eot: float
-    energy: float
-    target: str
-    threshold: float | None
-    efficiency: float
-    background: float
-    background_err: float
-    signal_syst: dict[str, float] = field(default_factory=dict)
-    mediator: str = "vector"
-    model: str = "dark-photon"
-    beam: str = "e-"
-    decay_length_cm: float = 0.0
-    alpha_d: float = 0.5
-    mchi: float | None = None
-
-    def counting_model(self, yield_rel_err: float = 0.0) -> CountingModel:
-        """One-channel model with signal 1 (so μ counts signal events) and the projected background."""
-        syst = {k: v for k, v in self.signal_syst.items() if v > 0}
-        if yield_rel_err > 0:
-            syst[YIELD_MC_SOURCE] = float(yield_rel_err)
-        ch = Channel("projection", 1.0, float(self.background), float(self.background_err), None, syst)
-        return CountingModel((ch,), tuple(syst))
-
-    def record(self) -> dict[str, Any]:
-        """The setup as a flat record."""
-        return {
-            "preset": self.preset,
-            "eot": self.eot,
-            "energy": self.energy,
-            "target": self.target,
-            "efficiency": self.efficiency,
-            "background": self.background,
-            "background_err": self.background_err,
-            "mediator": self.mediator,
-            "model": self.model,
-            "beam": self.beam,
-        }
-
-    @property
-    def spec_invisible(self) -> bool:
-        """True for the spec's case: a dark photon with invisible branching ratio 1 (no dark-matter mass)."""
-        return self.model == "dark-photon" and self.mchi is None
-
-
-def resolve_projection(
-    preset: Preset | str,
-    eot: float,
-    *,
-    masses: Sequence[float] | None = None,
-    energy: float | None = None,
-    target: str | None = None,
-    threshold: float | None = None,
-    background: float | None = None,
-    efficiency: float | None = None,
-    mediator: str = "vector",
-    model: str | None = None,
-    beam: str = "e-",
-    alpha_d: float = 0.5,
-    mchi: float | None = None,
-) -> tuple[Projection, list[float]]:
-    """Validate the inputs and fill the defaults from the preset; returns (setup, masses [GeV]).
-
-    Bad values raise :class:`UserInputError`: eot ≤ 0, efficiency outside (0, 1], a negative
-    background, an unknown target element, a beam energy not above every mass, a mass above the
-    model's range (B−L: below m_π⁰; the default grid is cut there).
-    """
-    p = load_preset(preset) if isinstance(preset, str) else preset
-    cfg = ProjectionConfig.from_preset(p)
-    bm = get_beam(beam)
-    mod = get_model(model, mediator)
-    if mchi is not None:
-        require(math.isfinite(mchi) and mchi >= 0, "mchi", mchi, "a dark-matter mass >= 0 [GeV]")
-        require(math.isfinite(alpha_d) and alpha_d > 0, "alpha_d", alpha_d, "a dark coupling α_D > 0")
-    eot_f = _finite(eot, "eot")
-    require(eot_f > 0, "eot", eot, "a positive number of electrons on target")
-    eff = cfg.efficiency if efficiency is None else _finite(efficiency, "efficiency")
-    require(0 < eff <= 1, "efficiency", efficiency, "a signal efficiency in (0, 1]")
-    if background is None:
-        b = cfg.background_for(eot_f)
-    else:
-        b = _finite(background, "background")
-        require(b >= 0, "background", background, "a number of background events >= 0")
-    if masses is None:
-        ms = [float(m) for m in cfg.masses if m < mod.max_mass]
-    else:
-        ms = [float(m) for m in masses]
-    require(len(ms) > 0, "mass", ms, "at least one A′ mass [GeV]")
-    for m in ms:
-        require(math.isfinite(m) and m > 0, "mass", m, "a positive A′ mass [GeV]")
-        mod.check_mass(m)
-    if bm.is_muon:
-        mcfg = MuonBeamSettings.from_preset(p)
-        default_energy = mcfg.energy
-    else:
-        default_energy = float(p.section("beam")["energy"])
-    e0 = default_energy if energy is None else _finite(energy, "energy")
-    require(e0 > 0, "energy", energy, "a positive beam energy [GeV]")
-    require(e0 > max(ms), "energy", e0, f"a beam energy above every A′ mass (largest {max(ms):g} GeV)")
-    if threshold is not None:
-        th = _finite(threshold, "threshold")
-        require(0 < th < e0, "threshold", threshold, f"an E_A′ threshold in (0, {e0:g}) GeV")
-    elif bm.is_muon:  # the outgoing-muon cut of [muon_beam]
-        th = e0 - mcfg.max_outgoing_energy
-        require(
-            th > 0,
-            "energy",
-            e0,
-            f"a muon energy above the outgoing-muon cut {mcfg.max_outgoing_energy:g} GeV",
-        )
-    else:  # the yields' default: the [shower] threshold fraction (one half) of the beam energy
-        th = ShowerSettings.from_preset(p).threshold_fraction * e0
-    require(max(ms) < th, "mass", max(ms), f"A′ masses below the E_A′ threshold {th:g} GeV")
-    tgt = SetupGeometry.from_preset(p).ecal.absorber if target is None else str(target)
-    if tgt not in ELEMENTS:
-        raise UserInputError("target", tgt, f"one of {', '.join(sorted(ELEMENTS))}")
-    get_element(tgt)
-    setup = Projection(
-        preset=p.name,
-        eot=eot_f,
-        energy=e0,
-        target=tgt,
-        threshold=None if threshold is None else float(threshold),
-        efficiency=float(eff),
-        background=float(b),
-        background_err=float(b) * cfg.background_rel_err,
-        signal_syst=dict(cfg.signal_syst),
-        mediator=mod.mediator.name,
-        model=mod.name,
-        beam=bm.name,
-        decay_length_cm=setup_geometry(p, tgt).length_cm,
-        alpha_d=float(alpha_d),
-        mchi=None if mchi is None else float(mchi),
-    )
-    return setup, ms
-
-
-def _finite(value: Any, parameter: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise UserInputError(parameter, value, "a number") from None
-    require(math.isfinite(v), parameter, value, "a finite number")
-    return v
+    yield_annihilation: float
+    yield_annihilation_err: float
+    signal_per_eps2_annihilation: float
+    signal_per_eps2: float
+    n90_expected: float
+    epsilon: float
+    epsilon_band: tuple[float, float]
+    y: float
+    alpha_d: float
 
 
 @dataclass(frozen=True)
@@ -318,6 +139,7 @@ class ProjectionPoint:
     alpha_d_band: tuple[float, float]
     lepton_coupling: float = 1.0
     invisible_fraction: float = 1.0
+    total: TotalSensitivity | None = None
 
     def record(self) -> dict[str, Any]:
         """Flat JSON record (setup fields included)."""
@@ -355,8 +177,41 @@ class ProjectionPoint:
                 "invisible_fraction": self.invisible_fraction,
             }
         )
+        rec.update(self._total_record())
         rec.update(self.setup.record())
         return rec
+
+    def _total_record(self) -> dict[str, Any]:
+        """The keys of the selected productions' sensitivity (:class:`TotalSensitivity`); with brems
+        only, the total is the brems (ETL) one and the annihilation yield is NaN (not computed)."""
+        t = self.total
+        if t is None:
+            return {
+                "yield_annihilation": math.nan,
+                "yield_annihilation_err": math.nan,
+                "signal_per_eps2_annihilation": 0.0,
+                "signal_per_eps2_total": self.signal_per_eps2,
+                "n90_expected_total": self.n90_expected,
+                "epsilon_total": self.epsilon_etl,
+                "epsilon_total_lo": self.epsilon_etl_band[0],
+                "epsilon_total_hi": self.epsilon_etl_band[1],
+                "epsilon_ratio": 1.0,
+                "y_total": self.y,
+                "alpha_d_total": self.alpha_d,
+            }
+        return {
+            "yield_annihilation": t.yield_annihilation,
+            "yield_annihilation_err": t.yield_annihilation_err,
+            "signal_per_eps2_annihilation": t.signal_per_eps2_annihilation,
+            "signal_per_eps2_total": t.signal_per_eps2,
+            "n90_expected_total": t.n90_expected,
+            "epsilon_total": t.epsilon,
+            "epsilon_total_lo": t.epsilon_band[0],
+            "epsilon_total_hi": t.epsilon_band[1],
+            "epsilon_ratio": t.epsilon / self.epsilon_etl if self.epsilon_etl > 0 else math.nan,
+            "y_total": t.y,
+            "alpha_d_total": t.alpha_d,
+        }
 
 
 def expected_n90(
@@ -416,6 +271,13 @@ def epsilon_with_decays(n90: float, signal_per_eps2: float, f_inv: Callable[[flo
     return float(math.exp(optimize.brentq(excess, math.log(below), math.log(hi), xtol=1e-10)))
 
 
+def _epsilon(n90: float, signal_per_eps2: float, f_inv: Callable[[float], float] | None) -> float:
+    """ε_90 for N90 = ``n90`` and S₁ = ``signal_per_eps2`` (spec Eq. 26, with ``f_inv`` if given)."""
+    if f_inv is not None:
+        return epsilon_with_decays(n90, signal_per_eps2, f_inv)
+    return float(epsilon_limit(n90, signal_per_eps2))
+
+
 def sensitivity_point(
     setup: Projection,
     y: YieldLike,
@@ -432,9 +294,7 @@ def sensitivity_point(
     bands = tuple(float(b) for b in limits.bands)
 
     def eps(n: float, s: float) -> float:
-        if f_inv is not None:
-            return epsilon_with_decays(n, s, f_inv)
-        return float(epsilon_limit(n, s))
+        return _epsilon(n, s, f_inv)
 
     e_med = eps(bands[_MEDIAN], s_etl)
     e_lo, e_hi = eps(bands[_MINUS1], s_etl), eps(bands[_PLUS1], s_etl)
@@ -476,9 +336,95 @@ def sensitivity_point(
     )
 
 
+def annihilation_invisible_fraction(
+    setup: Projection, mass: float, energy: float
+) -> Callable[[float], float] | None:
+    """f_inv(ε) of the setup's model at ``mass`` [GeV] for a V of ``energy`` [GeV] (an annihilation's V
+    carries the positron's energy, ≈ E_R); None for the spec's dark photon (module docstring)."""
+    if setup.spec_invisible:
+        return None
+    e = np.array([float(energy)])
+
+    def f_inv(eps: float) -> float:
+        w = model_widths(
+            setup.model, float(mass), eps, mediator=setup.mediator, alpha_d=setup.alpha_d, mchi=setup.mchi
+        )
+        return w.invisible_fraction(e, setup.decay_length_cm, np.ones(1))
+
+    return f_inv
+
+
+def total_sensitivity(
+    setup: Projection,
+    point: ProjectionPoint,
+    y_ann: Any,
+    limits: ExpectedLimits,
+    f_inv: Callable[[float], float] | None = None,
+    interpret: InterpretConfig | None = None,
+) -> TotalSensitivity:
+    """The sensitivity from the selected productions (``setup.production``) at ``point``'s mass, with the
+    annihilation yield record ``y_ann`` (``yield_annihilation`` [per EOT per ε²] and its error; None if
+    not selected), the expected N90 ``limits`` for the combined yield error, and the combined invisible
+    fraction ``f_inv`` (None: invisible branching ratio 1). The annihilation signal has the setup's
+    efficiency ε_tot (docs/annihilation.md): S_ann = n_EOT ε_tot Y_ann (spec Eq. 26 for each process)."""
+    icfg = interpret or InterpretConfig.from_preset(setup.preset)
+    y_a = 0.0 if y_ann is None else float(y_ann.yield_annihilation)
+    s_a = setup.eot * setup.efficiency * y_a if "annihilation" in setup.production else 0.0
+    s_b = point.signal_per_eps2 if "brems" in setup.production else 0.0
+    s = s_a + s_b
+    bands = tuple(float(b) for b in limits.bands)
+
+    def eps(n: float, brems: float) -> float:
+        # S ≥ S_brems: never weaker than the brems limit (the combined yield error may raise N90 a little
+        # where a poorly known Y_ann ≪ Y_brems); NaN (a boson decaying too fast) stays NaN
+        e = _epsilon(n, s, f_inv)
+        return min(e, brems) if "brems" in setup.production and math.isfinite(brems) else e
+
+    e_med = eps(bands[_MEDIAN], point.epsilon_etl)
+    band = (eps(bands[_MINUS1], point.epsilon_etl_band[0]), eps(bands[_PLUS1], point.epsilon_etl_band[1]))
+    ok = math.isfinite(e_med) and e_med > 0
+    return TotalSensitivity(
+        yield_annihilation=y_a if y_ann is not None else math.nan,
+        yield_annihilation_err=float(y_ann.yield_annihilation_err) if y_ann is not None else math.nan,
+        signal_per_eps2_annihilation=s_a,
+        signal_per_eps2=s,
+        n90_expected=bands[_MEDIAN],
+        epsilon=e_med,
+        epsilon_band=band,
+        y=float(y_limit(e_med, point.mass, icfg.alpha_d[0], icfg.mass_ratio)),
+        alpha_d=float(alpha_d_lower_bound(e_med, point.mass, icfg.f_pseudodirac, icfg.mass_ratio))
+        if ok
+        else math.nan,
+    )
+
+
+def _combined_fraction(
+    s_b: float, f_b: Callable[[float], float] | None, s_a: float, f_a: Callable[[float], float] | None
+) -> Callable[[float], float] | None:
+    """The signal-weighted invisible fraction (S_b f_b(ε) + S_a f_a(ε)) / (S_b + S_a); None if both are."""
+    if f_b is None and f_a is None:
+        return None
+    if s_a + s_b <= 0:
+        return None
+
+    def f(eps: float) -> float:
+        fb = 1.0 if f_b is None else f_b(eps)
+        fa = 1.0 if f_a is None else f_a(eps)
+        return (s_b * fb + s_a * fa) / (s_b + s_a)
+
+    return f
+
+
+def _rel_err(values: list[tuple[float, float]]) -> float:
+    """Relative error of a sum of (value, error) pairs with independent errors (0 if not finite)."""
+    tot = sum(v for v, _ in values)
+    var = sum(e * e for _, e in values if math.isfinite(e))
+    return math.sqrt(var) / tot if tot > 0 else 0.0
+
+
 def project(
     preset: Preset | str,
-    eot: float,
+    eot: float | None = None,
     *,
     masses: Sequence[float] | None = None,
     energy: float | None = None,
@@ -492,60 +438,92 @@ def project(
     progress: Callable[..., Any] | None = None,
     mediator: str = "vector",
     model: str | None = None,
-    beam: str = "e-",
+    beam: str | None = None,
     alpha_d: float = 0.5,
     mchi: float | None = None,
+    production: str | None = None,
+    exposure: str | None = None,
+    positron_showers: int | None = None,
 ) -> list[ProjectionPoint]:
     """Expected 90% C.L. sensitivity (median, ±1σ) in ε, y and α_D for ``eot`` EOT, per A′ mass [GeV].
 
     Yields come from new showers of the (``energy`` [GeV], ``target``) setup
     (:func:`darkmiss.shower.yields.aprime_yields`, ``showers``/``seed``/``workers``); the E_A′
     threshold defaults to half the beam energy. ``efficiency`` (default: preset, 0.5) and
-    ``background`` [events] (default: 0.12 per 4.3e10 EOT, scaled) as in :class:`ProjectionConfig`.
+    ``background`` [events] (default: 0.12 per 4.3e10 EOT, scaled) as in :class:`ProjectionConfig`;
+    ``exposure`` a named exposure of the preset that fills them (:func:`resolve_projection`).
     ``mediator``, ``model``, ``beam`` and a dark-matter channel (``mchi`` [GeV], ``alpha_d``): see the
-    module docstring (``eot`` counts muons on target for a muon beam).
+    module docstring (``eot`` counts muons on target for a muon beam). ``production`` (default
+    brems,annihilation for e± beams): with annihilation the positron tally's yields
+    (:func:`darkmiss.shower.annihilation.model_annihilation_yields`, missing energy = the positron's
+    energy above the threshold, ``positron_showers`` showers, default 5 × 10⁵) enter ``total``
+    (:class:`TotalSensitivity`); ``epsilon_etl`` and the other brems keys stay brems only.
     """
     p = load_preset(preset) if isinstance(preset, str) else preset
     setup, ms = resolve_projection(
-        p,
-        eot,
-        masses=masses,
-        energy=energy,
-        target=target,
-        threshold=threshold,
-        background=background,
-        efficiency=efficiency,
-        mediator=mediator,
-        model=model,
-        beam=beam,
-        alpha_d=alpha_d,
-        mchi=mchi,
-    )
+        p, eot, masses=masses, energy=energy, target=target, threshold=threshold, background=background,
+        efficiency=efficiency, mediator=mediator, model=model, beam=beam, alpha_d=alpha_d, mchi=mchi,
+        production=production, exposure=exposure,
+    )  # fmt: skip
     ylds = yields_mod.aprime_yields(
-        p,
-        ms,
-        threshold=setup.threshold,
-        showers=showers,
-        seed=seed,
-        workers=workers,
-        energy=setup.energy,
-        target=setup.target,
-        kinds=("ww", "etl"),
-        progress=progress,
-        mediator=setup.mediator,
-        beam=setup.beam,
-        model=setup.model,
-    )
+        p, ms, threshold=setup.threshold, showers=showers, seed=seed, workers=workers, energy=setup.energy,
+        target=setup.target, kinds=("ww", "etl"), progress=progress, mediator=setup.mediator,
+        beam=setup.beam, model=setup.model,
+    )  # fmt: skip
+    anns: list[Any] = [None] * len(ylds)
+    if "annihilation" in setup.production:
+        anns = list(
+            annihilation_mod.model_annihilation_yields(
+                p,
+                ms,
+                mediator=setup.mediator,
+                model=setup.model,
+                beam=setup.beam,
+                alpha_d=setup.alpha_d,
+                mchi=setup.mchi,
+                threshold=float(ylds[0].threshold),
+                showers=positron_showers,
+                seed=seed,
+                workers=workers,
+                energy=setup.energy,
+                target=setup.target,
+                progress=progress,
+            )
+        )
     stats = StatsConfig.from_preset(p)
     icfg = InterpretConfig.from_preset(p)
     cache: dict[float, ExpectedLimits] = {}
-    out: list[ProjectionPoint] = []
-    for y in ylds:
-        rel = (
-            float(y.yield_etl_err / y.yield_etl) if y.yield_etl > 0 and np.isfinite(y.yield_etl_err) else 0.0
-        )
+
+    def limits_for(rel: float) -> ExpectedLimits:
         key = round(rel, 4)  # N90 depends on the yield only through its MC error (rounded to 1e-4)
         if key not in cache:
             cache[key] = expected_n90(setup, key, stats)
-        out.append(sensitivity_point(setup, y, cache[key], icfg, invisible_fraction_function(setup, y)))
+        return cache[key]
+
+    out: list[ProjectionPoint] = []
+    for y, a in zip(ylds, anns, strict=True):
+        rel = (
+            float(y.yield_etl_err / y.yield_etl) if y.yield_etl > 0 and np.isfinite(y.yield_etl_err) else 0.0
+        )
+        f_b = invisible_fraction_function(setup, y)
+        point = sensitivity_point(setup, y, limits_for(rel), icfg, f_b)
+        if a is None and setup.production == ("brems",):
+            out.append(point)
+            continue
+        parts = []
+        if "brems" in setup.production:
+            parts.append((float(y.yield_etl), float(y.yield_etl_err)))
+        if a is not None:
+            parts.append((float(a.yield_annihilation), float(a.yield_annihilation_err)))
+        s_a = setup.eot * setup.efficiency * float(a.yield_annihilation) if a is not None else 0.0
+        s_b = point.signal_per_eps2 if "brems" in setup.production else 0.0
+        e_pos = (
+            min(max(float(a.resonance_energy), float(y.threshold)), setup.energy)
+            if a is not None
+            else setup.energy
+        )
+        f_a = annihilation_invisible_fraction(setup, y.mass, e_pos) if a is not None else None
+        f_tot = _combined_fraction(s_b, f_b, s_a, f_a)
+        total = total_sensitivity(setup, point, a, limits_for(_rel_err(parts)), f_tot, icfg)
+        out.append(dataclasses.replace(point, total=total))
     return out

@@ -24,10 +24,17 @@ import numpy as np
 
 from darkmiss.cache import cached_npz, hash_key, store_npz
 from darkmiss.config.load import Preset, load_preset
-from darkmiss.constants import PB_TO_CM2
+from darkmiss.constants import M_E, PB_TO_CM2
 from darkmiss.errors import UserInputError
 from darkmiss.parallel import chunk_seeds, map_chunks
-from darkmiss.physics.annihilation import Resonance, resonance_energy, sigma_quadrature, vector_resonance
+from darkmiss.physics.annihilation import (
+    SPIN_FACTORS,
+    Resonance,
+    resonance_energy,
+    sigma_quadrature,
+    vector_resonance,
+)
+from darkmiss.physics.models import get_beam, get_model
 from darkmiss.shower.cascade import PID_EM, PID_EP, Primaries, run_cascade
 from darkmiss.shower.geometry import Geometry
 from darkmiss.shower.tally import PositronTally, log_edges
@@ -41,6 +48,9 @@ PER_DECADE = 200
 #: Default showers of an annihilation-yield pass: ≈ 0.7% statistical error on the yields at
 #: 100 GeV with a 50 GeV threshold (docs/annihilation.md).
 DEFAULT_SHOWERS = 500_000
+#: The production mechanisms a yield or a limit may include (``--production``): bremsstrahlung
+#: (A′-strahlung, spec Eqs. 8, 13), resonant annihilation of positrons, or both.
+PRODUCTIONS: tuple[str, ...] = ("brems", "annihilation", "brems,annihilation")
 
 
 @dataclass
@@ -208,12 +218,16 @@ def annihilation_yields(
     chi_kind: str = "fermion",
     spin_factor: float = 1.0,
     progress: Any = None,
+    mchi: float | None = None,
 ) -> list[AnnihilationYield]:
     """Resonant-annihilation yields per EOT per ε² for ``masses`` [GeV] with the positron energy
     above ``threshold`` [GeV] (default: the preset's ``threshold_fraction`` × beam energy), for a
     vector mediator decaying to χχ̄ with ``alpha_d`` and m_χ = m/``mass_ratio`` (spec Sec. X:
     α_D = 0.5, m = 3 m_χ), ``chi_kind`` fermion or scalar, and ``spin_factor`` (1 vector/axial, ½
-    scalar/pseudoscalar). One positron tally (:func:`positron_tally`, cached) serves all masses."""
+    scalar/pseudoscalar). ``mchi`` [GeV]: one dark-matter mass for every mediator mass instead of
+    m/``mass_ratio`` (a mass with m ≤ 2 m_χ has no invisible channel: yield 0; below 2 m_e the pole
+    is out of reach, s ≥ 4m_e² > m², and the small off-shell rest is set to 0). One positron tally
+    (:func:`positron_tally`, cached) serves all masses."""
     pre = _resolve(preset)
     cfg = ShowerSettings.from_preset(pre)
     e0 = beam_energy(pre, energy)
@@ -223,29 +237,97 @@ def annihilation_yields(
     ms = [float(m) for m in np.atleast_1d(masses)]
     if not ms:
         raise UserInputError("mass", masses, "at least one mass")
-    if not mass_ratio > 2.0:
+    if mchi is None and not mass_ratio > 2.0:
         raise UserInputError("mass_ratio", mass_ratio, "m/m_χ > 2 (an open invisible channel)")
-    resonances = [vector_resonance(m, alpha_d, m / mass_ratio, chi_kind, spin_factor) for m in ms]
+    if mchi is not None and not (math.isfinite(mchi) and mchi >= 0):
+        raise UserInputError("mchi", mchi, "a dark-matter mass >= 0 [GeV]")
+    resonances = [
+        None
+        if (mchi is not None and m <= 2.0 * mchi) or m <= 2.0 * M_E
+        else vector_resonance(m, alpha_d, m / mass_ratio if mchi is None else mchi, chi_kind, spin_factor)
+        for m in ms
+    ]
     tally = positron_tally(
         pre, emin=th, showers=showers, seed=seed, workers=workers, scheduler=scheduler, energy=e0,
         target=target, particle=particle, progress=progress,
     )  # fmt: skip
     out: list[AnnihilationYield] = []
     for m, res in zip(ms, resonances, strict=True):
-        val, err, parts = annihilation_yield(tally, res, th)
+        if res is None:  # closed invisible channel (m ≤ 2 m_χ)
+            val, err, parts = 0.0, 0.0, dict.fromkeys(tally.materials, 0.0)
+        else:
+            val, err, parts = annihilation_yield(tally, res, th)
         out.append(
             AnnihilationYield(
                 mass=m,
                 threshold=th,
                 resonance_energy=float(resonance_energy(m)),
-                width_ratio=res.gamma_total / m,
+                width_ratio=math.nan if res is None else res.gamma_total / m,
                 yield_annihilation=val,
                 yield_annihilation_err=err,
                 by_material=parts,
                 showers=tally.n_showers,
                 energy=e0,
                 particle=particle,
-                model=res.label,
+                model="closed" if res is None else res.label,
             )
         )
     return out
+
+
+def model_annihilation_yields(
+    preset: Preset | str,
+    masses: list[float] | np.ndarray | float,
+    *,
+    mediator: str = "vector",
+    model: str | None = None,
+    beam: str = "e-",
+    alpha_d: float = 0.5,
+    mchi: float | None = None,
+    mass_ratio: float = 3.0,
+    threshold: float | None = None,
+    showers: int | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    scheduler: str | None = None,
+    energy: float | None = None,
+    target: str | None = None,
+    progress: Any = None,
+) -> list[AnnihilationYield]:
+    """:func:`annihilation_yields` [per EOT per ε²] of a ``mediator`` and ``model``
+    (:mod:`darkmiss.physics.models`) for an e⁻ or e⁺ ``beam``: the spin factor of the mediator
+    (:data:`darkmiss.physics.annihilation.SPIN_FACTORS`, ½ for scalar and pseudoscalar), times the
+    model's squared electron coupling |g_e/(εe)|² at each mass (B−L: 1; Lμ−Lτ: the loop mixing), with
+    V → χχ̄ (``alpha_d``, ``mchi`` or m/``mass_ratio``) as its total width (docs/annihilation.md).
+    A positron beam tallies the showers of a positron primary. Muon beams raise
+    :class:`UserInputError` (their showers' positrons are not tallied)."""
+    bm = get_beam(beam)
+    mod = get_model(model, mediator)
+    if bm.is_muon:
+        raise UserInputError("production", "annihilation", f"brems only for a {bm.name} beam")
+    ys = annihilation_yields(
+        preset, masses, threshold=threshold, showers=showers, seed=seed, workers=workers,
+        scheduler=scheduler, energy=energy, target=target, particle=bm.pdg, alpha_d=alpha_d,
+        mass_ratio=mass_ratio, spin_factor=SPIN_FACTORS[mod.mediator.name], progress=progress, mchi=mchi,
+    )  # fmt: skip
+    for y in ys:
+        f = mod.production_factor("e-", y.mass)
+        if f != 1.0:
+            y.yield_annihilation *= f
+            y.yield_annihilation_err *= f
+            y.by_material = {k: v * f for k, v in y.by_material.items()}
+        y.model = f"{mod.mediator.name} {mod.name}: {y.model}"
+    return ys
+
+
+def parse_production(value: str | None, beam: str = "e-") -> tuple[str, ...]:
+    """The production mechanisms of ``value`` ("brems", "annihilation" or both, comma-separated;
+    None: both for an e± ``beam``, brems for a muon beam), in the order of :data:`PRODUCTIONS`."""
+    if value is None:
+        return ("brems",) if get_beam(beam).is_muon else ("brems", "annihilation")
+    parts = {v.strip() for v in str(value).split(",") if v.strip()}
+    if not parts or not parts <= {"brems", "annihilation"}:
+        raise UserInputError("production", value, "brems, annihilation or brems,annihilation")
+    if "annihilation" in parts and get_beam(beam).is_muon:
+        raise UserInputError("production", value, f"brems only for a {get_beam(beam).name} beam")
+    return tuple(p for p in ("brems", "annihilation") if p in parts)

@@ -27,7 +27,7 @@ from darkmiss.config.models.calorimetry import CalorimetryTable
 from darkmiss.config.models.detector import DetectorTable
 from darkmiss.config.models.physics import PhysicsTable, ShowerTable
 from darkmiss.config.models.production import ProductionTable
-from darkmiss.config.models.projection import MuonBeamTable, ProjectionTable
+from darkmiss.config.models.projection import ExposureTable, MuonBeamTable, ProjectionTable
 from darkmiss.config.models.reproduce import ReproduceTable
 from darkmiss.config.models.setup import SetupTable
 from darkmiss.config.models.stats import StatsTable
@@ -50,6 +50,7 @@ class PresetModel(Table):
     stats: StatsTable
     projection: ProjectionTable
     muon_beam: MuonBeamTable | None = None
+    exposures: dict[str, ExposureTable] | None = None
     reproduce: ReproduceTable
 
 

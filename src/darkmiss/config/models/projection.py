@@ -24,6 +24,20 @@ class ProjectionTable(Table):
     signal_syst: SignalSystTable | None = None
 
 
+class ExposureTable(Table):
+    """``[exposures.NAME]``: a named exposure of ``darkmiss project --exposure NAME`` (particles on target,
+    beam, energy [GeV], efficiency, background [events], its source, and the keys that are assumed)."""
+
+    eot: float
+    beam: str
+    energy: float
+    efficiency: float
+    background: float
+    background_err: float
+    source: str
+    assumed: list[str]
+
+
 class MuonBeamTable(Table):
     """``[muon_beam]``: muon-beam defaults of ``yield``/``project`` (energy and outgoing-muon cut [GeV])."""
 
