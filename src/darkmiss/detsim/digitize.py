@@ -248,7 +248,9 @@ def ecal_readout(
     ecal, ps, n_ecal, n_ps = ecal_cell_sums(truth, ov, frac, wcfg, rng)
     tot = ecal + ps
     has = (tot.sum(axis=(1, 2)) < waveform_max_ecal) & bool(waveforms)
-    keep = has[:, None, None] & (tot >= waveform_zs_gev)
+    keep = has[:, None, None] & (
+        (tot >= waveform_zs_gev) if waveform_zs_gev > 0 else np.ones(tot.shape, bool)
+    )
     dep = ov.deposits
     wave = kept_waveforms(
         truth.ecal + truth.ps,

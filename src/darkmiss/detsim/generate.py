@@ -407,12 +407,18 @@ def check_arguments(mode: str, trigger: str, eot: float | None, workers: int, se
         raise UserInputError("seed", seed, "a non-negative integer")
 
 
-def select_processes(processes: list[str] | None, mass: float | None, epsilon: float | None) -> list[str]:
+def select_processes(
+    processes: list[str] | None, mass: float | None, epsilon: float | None, mode: str = "data"
+) -> list[str]:
     """The processes to produce: ``processes`` (checked against the registry) or, by default, every
-    registered process, ``signal`` only when ``mass`` [GeV] and ``epsilon`` are given (both or neither)."""
+    registered process, ``signal`` only when ``mass`` [GeV] and ``epsilon`` are given (both or neither),
+    and the processes that exist only as weighted MC samples (``weighted_only``, e.g. a forced decay)
+    only in MC mode."""
     avail = available_processes()
     if processes is None:
         procs = [p for p in avail if p != "signal" or (mass is not None and epsilon is not None)]
+        if mode == "data":
+            procs = [p for p in procs if not getattr(get_process(p), "weighted_only", False)]
     else:
         procs = list(processes)
         for p in procs:
@@ -572,7 +578,7 @@ def simulate(
     pr = preset if isinstance(preset, Preset) else load_preset(preset)
     check_arguments(mode, trigger, eot, workers, seed)
     run_list = select_runs(pr, runs if isinstance(runs, str) else ",".join(runs))
-    procs = select_processes(processes, mass, epsilon)
+    procs = select_processes(processes, mass, epsilon, mode)
     opts: dict[str, Any] = {**(options or {}), "trigger": trigger}
     if mass is not None and epsilon is not None:
         opts.update(mass=float(mass), epsilon=float(epsilon))

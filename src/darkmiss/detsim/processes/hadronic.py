@@ -406,13 +406,18 @@ def escape_depth_lambda(ctx: ProcessContext) -> float:
 
 
 def forced_escape(
-    s: HadronicSystem, ctx: ProcessContext, cfg: HadronicConfig, rng: np.random.Generator
+    s: HadronicSystem,
+    ctx: ProcessContext,
+    cfg: HadronicConfig,
+    rng: np.random.Generator,
+    lam: float | None = None,
 ) -> np.ndarray:
     """Bias ``s`` in place for Table IV (loss of hadrons): the leading hadron is neutral and does not
     interact before the end of the modules of E_HCAL (its first interaction then after Exp(1) λ_int
     more: the exponential law has no memory); returns each interaction's weight, the probability of
-    that, f_neutral · exp(−(λ_end − t_start)). Random numbers: the new interaction depths."""
-    lam = escape_depth_lambda(ctx)
+    that, f_neutral · exp(−(λ_end − t_start)); ``lam`` [λ_int] overrides λ_end. Random numbers: the new
+    interaction depths."""
+    lam = escape_depth_lambda(ctx) if lam is None else float(lam)
     w = cfg.leading_neutral_fraction * np.exp(-np.clip(lam - s.start_lambda, 0.0, None))
     s.neutral_lead[:] = True
     s.lead_start_lambda[:] = np.maximum(lam, s.start_lambda) + rng.exponential(1.0, s.k.size)

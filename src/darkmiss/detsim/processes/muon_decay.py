@@ -54,6 +54,8 @@ class MuonDecay:
     """Dimuon events with forced μ decay in the ECAL (``Process.MUON_DECAY``; MC mode, weighted)."""
 
     name = "muon_decay"
+    #: A reweighting of the dimuon events: a weighted MC sample only, never pseudo-data.
+    weighted_only = True
 
     def rate(self, ctx: ProcessContext) -> RateEstimate:
         """The dimuon rate per EOT after the pre-filter; each event then carries its decay weight
