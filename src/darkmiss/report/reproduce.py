@@ -75,12 +75,12 @@ def _pm(v: float | None, e: float | None = None, up: float | None = None) -> str
 
 def comparison_status(r: dict[str, Any]) -> tuple[str, str]:
     """(pull, status) of a comparison record: pull = (darkmiss − spec)/√(σ² + σ_spec²) where both
-    values exist; status against the targets: factor 2 for Table IV rows, 10% for f and ε_tot, the
+    values exist (none for a 90% CL upper limit); status against the targets: factor 2 for Table IV rows, 10% for f and ε_tot, the
     spec's range for the pile-up fraction, the bound for upper limits."""
     d, s, q = r["darkmiss"], r["spec"], r["quantity"]
     de, se = r["darkmiss_err"] or 0.0, r["spec_err"] or 0.0
     pull = ""
-    if d is not None and s is not None and (de > 0 or se > 0):
+    if d is not None and s is not None and r["darkmiss_upper"] is None and (de > 0 or se > 0):
         pull = f"{(d - s) / math.hypot(de, se):+.1f}"
     ok: bool | None = None
     if r["spec_upper"] is not None and q.startswith("Table IV"):
