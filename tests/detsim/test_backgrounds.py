@@ -296,11 +296,11 @@ def test_beam_hadron_rates_linear_in_contamination(factor):
 
 def test_upstream_run_needs_its_calibration_error(preset):
     # a run with a slope and n_b but no sigma(n_b) is not calibrated: no silent zero uncertainty
-    t = dict(preset.data["backgrounds"]["upstream"])
-    t["box_events_err"] = {k: v for k, v in t["box_events_err"].items() if k != "II"}
-    cfg = up.UpstreamConfig.from_preset(preset.with_overrides({"backgrounds": {"upstream": t}}))
+    t = dict(preset.data["from_spec"]["upstream_box_events"])
+    t["err"] = {k: v for k, v in t["err"].items() if k != "II"}
+    cfg = up.UpstreamConfig.from_preset(preset.with_overrides({"from_spec": {"upstream_box_events": t}}))
     assert cfg.run_params("I")[2] > 0
-    with pytest.raises(UserInputError, match="box_events_err"):
+    with pytest.raises(UserInputError, match="from_spec"):
         cfg.run_params("II")
 
 

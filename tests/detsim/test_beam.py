@@ -8,9 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from darkmiss.config.load import Preset, load_preset
-from darkmiss.config.schema import runs_from_preset
 from darkmiss.constants import M_E, M_PI
-from darkmiss.detsim.beam import PDG_E, PDG_PI, BeamConfig, dead_time_fraction, sample_beam
+from darkmiss.detsim.beam import PDG_E, PDG_PI, BeamConfig, sample_beam
 from darkmiss.detsim.srd import (
     MEAN_X,
     SRDConfig,
@@ -81,14 +80,6 @@ def test_srd_tags_electrons_not_pions():
     assert low.sum(axis=1).mean() < 0.3 * e.sum(axis=1).mean()
 
 
-def test_dead_time_grows_with_rate():
-    cfg = BeamConfig.from_preset(PRESET)
-    runs = runs_from_preset(PRESET)
-    d = [dead_time_fraction(runs[r], cfg) for r in ("I", "II", "III")]
-    assert d[0] < d[1] < d[2]
-    assert 0.02 < d[0] < 0.2
-
-
 def test_bad_beam_preset():
     bad = PRESET.with_overrides({"detector": {"beamline": {"pion_fraction": -1.0}}})
     with pytest.raises(UserInputError):
@@ -100,9 +91,6 @@ def test_beam_energy_is_required():
     beam = {k: v for k, v in PRESET.data["beam"].items() if k != "energy"}
     with pytest.raises(UserInputError, match=r"\[beam\].*energy"):
         BeamConfig.from_preset(Preset(PRESET.name, {**PRESET.data, "beam": beam}))
-    det = {k: v for k, v in PRESET.data["detector"].items() if k != "dead_time_per_trigger_ns"}
-    with pytest.raises(UserInputError, match=r"\[detector\].*dead_time_per_trigger_ns"):
-        BeamConfig.from_preset(Preset(PRESET.name, {**PRESET.data, "detector": det}))
 
 
 def test_electron_sr_is_the_srd_model():

@@ -138,6 +138,7 @@ def _overlay(event, time_ns, halo, pdg=None) -> PileupOverlay:
             np.zeros((m, *dep.hcal.shape[1:])),
             np.zeros(m),
         ),
+        rate_hz=np.zeros(int(max(event, default=-1)) + 1),
     )
 
 
@@ -181,8 +182,8 @@ def test_srd_readout_mc_is_fully_efficient():
 def test_digitize_is_read_out_then_schema_events_then_trigger():
     t = _batch(200, 75.0, 1.0, 0.0)
     ev = digitize(t, RUNS["II"], "data", CFG, np.random.default_rng(9), waveform_max_ecal=100.0)
-    readout, ov = read_out(t, RUNS["II"], "data", CFG, np.random.default_rng(9))
-    full = schema_events(t, RUNS["II"], readout, ov, waveform_max_ecal=100.0)
+    readout, ov = read_out(t, RUNS["II"], "data", CFG, np.random.default_rng(9), waveform_max_ecal=100.0)
+    full = schema_events(t, RUNS["II"], readout, ov)
     sel = select_triggered(full, readout.trigger, "physics")
     assert 0 < len(sel["event_id"]) < 200
     assert np.array_equal(sel["event_id"], np.arange(len(sel["event_id"])))

@@ -13,8 +13,16 @@ from typing import Any, NamedTuple
 import numpy as np
 from iminuit import Minuit
 
-from darkmiss.analysis.context import AnalysisContext, rate_mask
-from darkmiss.analysis.histograms import bin_sums, weighted_sum
+from darkmiss.analysis.context import AnalysisContext
+from darkmiss.analysis.histograms import bin_sums
+from darkmiss.analysis.table_iv import (
+    SPEC_TABLE_IV,
+    UPSTREAM_ROW,
+    RowEstimate,
+    SampleStats,
+    run_sample_stats,
+    table_iv,
+)
 from darkmiss.events.schema import Process
 from darkmiss.reco.selection import CUT_NAMES
 
@@ -221,61 +229,6 @@ def validation_check(
     )
 
 
-#: Table IV rows: the simulated process codes feeding each row.
-TABLE_IV_ROWS: dict[str, tuple[int, ...]] = {
-    "punchthrough / hermeticity": (int(Process.PUNCHTHROUGH),),
-    "loss of hadrons (e Z -> e + hadrons)": (int(Process.HADRONIC),),
-    "loss of muons (dimuons)": (int(Process.DIMUON),),
-    "mu, pi, K decays (Ke3)": (int(Process.DECAY_IN_FLIGHT),),
-    "mu, pi, K interactions in the target": (int(Process.HADRON_IN_TARGET),),
-    "accidental SR tag": (int(Process.ACCIDENTAL_SR),),
-    "upstream interactions (simulated)": (int(Process.UPSTREAM),),
-    "e-m showers / beam hadrons": (int(Process.EM_SHOWER), int(Process.BEAM_HADRON)),
-}
-
-#: Spec Table IV values (events for 4.3e10 EOT) beside our predictions: [value, err]; upper
-#: limits as [limit, 0] with "<" in the row name of the report.
-SPEC_TABLE_IV: dict[str, list[float]] = {
-    "punchthrough / hermeticity": [0.001, 0.0],
-    "loss of hadrons (e Z -> e + hadrons)": [0.001, 0.0],
-    "loss of muons (dimuons)": [0.005, 0.001],
-    "mu, pi, K decays (Ke3)": [0.02, 0.004],
-    "upstream interactions (side band C)": [0.09, 0.03],
-    "mu, pi, K interactions in the target": [0.008, 0.002],
-    "accidental SR tag": [0.001, 0.0],
-    "total": [0.12, 0.04],
-}
-
-
-def mc_components(
-    process: np.ndarray, weight_per_eot: np.ndarray, in_box: np.ndarray, eot: float
-) -> dict[str, Estimate]:
-    """Simulation-predicted background in the box for ``eot`` EOT per Table IV row: Σw ± sqrt(Σw²).
-
-    ``weight_per_eot`` is each MC event's weight in events per EOT. Where no simulated event
-    passes, the row is 0 ± 0 and :func:`mc_sensitivities` gives the one-event sensitivity of the
-    sample (reported as "< x" in Table IV, not fed to the limits as an uncertainty).
-    """
-    out: dict[str, Estimate] = {}
-    for row, codes in TABLE_IV_ROWS.items():
-        sel = np.isin(process, codes)
-        if not np.any(sel):
-            continue
-        sw, sw2 = weighted_sum(weight_per_eot[sel & in_box] * eot)
-        out[row] = Estimate(sw, float(np.sqrt(sw2)))
-    return out
-
-
-def mc_sensitivities(process: np.ndarray, weight_per_eot: np.ndarray, eot: float) -> dict[str, float]:
-    """One-event sensitivity per Table IV row: the largest event weight × EOT [events]."""
-    out: dict[str, float] = {}
-    for row, codes in TABLE_IV_ROWS.items():
-        sel = np.isin(process, codes)
-        if np.any(sel):
-            out[row] = float(np.max(weight_per_eot[sel]) * eot)
-    return out
-
-
 #: Suffix of the Table IV rows listed beside the total but not summed into it.
 NOT_SUMMED = " [not summed]"
 
@@ -284,12 +237,13 @@ NOT_SUMMED = " [not summed]"
 class RunBackground:
     """Background in the signal box of one run (Table IV): the components (side bands C and A, then
     the simulated rows; the simulated upstream row is not summed since side band C measures it),
-    their total, the fits, the validation check, and the side band C events for Fig. 13."""
+    their total, the Table IV rows with their upper limits, the fits, the validation check, and the
+    side band C events for Fig. 13."""
 
     run: str
     eot: float
     components: dict[str, Estimate]
-    sensitivities: dict[str, float]  # one-event sensitivity of each simulated row [events]
+    table_iv: dict[str, RowEstimate]
     total: Estimate
     sideband_c: SidebandEstimate
     sideband_a: SidebandEstimate
@@ -303,7 +257,7 @@ class RunBackground:
             "run": self.run,
             "eot": self.eot,
             "components": {k: list(v) for k, v in self.components.items()},
-            "mc_one_event_sensitivity": dict(self.sensitivities),
+            "table_iv": {k: v.to_record() for k, v in self.table_iv.items()},
             "total": list(self.total),
             "sideband_C": self.sideband_c.fit.to_dict(),
             "sideband_A": self.sideband_a.fit.to_dict(),
@@ -313,18 +267,21 @@ class RunBackground:
 
 @dataclass
 class BackgroundSummary:
-    """All runs together: total and components (values added, errors in quadrature) for ``eot`` EOT."""
+    """All runs together: total and components (values added, errors in quadrature) for ``eot`` EOT,
+    and Table IV from the MC (rows with upper limits, scaled to the spec's 4.3e10 EOT in ``table_iv``)."""
 
     total: Estimate
     components: dict[str, Estimate]
     eot: float
+    table_iv: dict[str, RowEstimate] = field(default_factory=dict)
 
     def to_record(self) -> dict[str, Any]:
         """The ``tables.json`` summary, beside the spec's Table IV."""
         return {
             "total": list(self.total),
             "components": {k: list(v) for k, v in self.components.items()},
-            "spec_table_iv": SPEC_TABLE_IV,
+            "table_iv": {k: v.to_record() for k, v in self.table_iv.items()},
+            "spec_table_iv": {k: list(v) for k, v in SPEC_TABLE_IV.items()},
             "eot": self.eot,
         }
 
@@ -343,8 +300,11 @@ def total_background(components: dict[str, Estimate]) -> Estimate:
     return Estimate(float(sum(v[0] for v in summed)), float(np.sqrt(sum(v[1] ** 2 for v in summed))))
 
 
-def summarise(runs: dict[str, RunBackground]) -> BackgroundSummary:
-    """Totals over runs: values added, errors in quadrature, per component and overall."""
+def summarise(
+    runs: dict[str, RunBackground], table_all: dict[str, RowEstimate] | None = None
+) -> BackgroundSummary:
+    """Totals over runs: values added, errors in quadrature, per component and overall; ``table_all``
+    the Table IV rows of all runs together."""
     comp: dict[str, list[float]] = {}
     for rb in runs.values():
         for k, v in rb.components.items():
@@ -358,13 +318,15 @@ def summarise(runs: dict[str, RunBackground]) -> BackgroundSummary:
         ),
         components={k: Estimate(v[0], v[1]) for k, v in comp.items()},
         eot=float(sum(rb.eot for rb in runs.values())),
+        table_iv=dict(table_all or {}),
     )
 
 
 def background_estimate(ctx: AnalysisContext, rng: np.random.Generator) -> BackgroundEstimate:
     """Table IV per run (spec Sec. VIII): side band C (weighted fit above the blinded edge,
-    extrapolated over [0, E_cut]), side band A, the validation check and the simulated components
-    scaled to the run's EOT. ``rng`` draws the extrapolation toys, run by run, C before A."""
+    extrapolated over [0, E_cut]), side band A, the validation check and the rows predicted by the
+    biased MC (:mod:`.table_iv`) for the run's EOT. ``rng`` draws the extrapolation toys, run by run,
+    C before A."""
     data, mc, msel, cfg = ctx.data, ctx.mc, ctx.msel, ctx.cfg
     lo = max(cfg.sideband_fit_range[0], cfg.ecal_cut, cfg.blind_ecal_max if ctx.blinded else cfg.ecal_cut)
     fit_range = (lo, max(cfg.sideband_fit_range[1], lo + 1.0))
@@ -372,8 +334,9 @@ def background_estimate(ctx: AnalysisContext, rng: np.random.Generator) -> Backg
     a_range = (max(cfg.sideband_a_hcal_range[0], cfg.hcal_cut), cfg.sideband_a_hcal_range[1])
     if mc is not None and msel is not None:
         bmask = ~np.isin(mc.process, [int(Process.SIGNAL), int(Process.CALIBRATION)])
-        in_box = msel.all(*CUT_NAMES) & ctx.regions["signal_box"].contains(mc.e_ecal, mc.e_hcal)
+        in_box = bmask & msel.all(*CUT_NAMES) & ctx.regions["signal_box"].contains(mc.e_ecal, mc.e_hcal)
     runs: dict[str, RunBackground] = {}
+    stats: dict[str, dict[str, SampleStats]] = {}
     for info in ctx.runs:
         sel = ctx.in_run(info.name) & ctx.all_cuts
         c_mask = sel & (data.e_hcal < cfg.hcal_cut)
@@ -393,19 +356,21 @@ def background_estimate(ctx: AnalysisContext, rng: np.random.Generator) -> Backg
             "upstream interactions (side band C)": Estimate(sc.value, sc.error),
             "side band A": Estimate(sa.value, sa.error),
         }
-        sens: dict[str, float] = {}
+        rows: dict[str, RowEstimate] = {}
         if mc is not None and msel is not None:
-            mask, div = rate_mask(mc, bmask, info.index)
-            sub = np.flatnonzero(mask)
-            w = mc.weight[sub] * mc.norm[sub] / div
-            for k, v in mc_components(mc.process[sub], w, in_box[sub], info.eot).items():
-                components[k + NOT_SUMMED if k == "upstream interactions (simulated)" else k] = v
-            sens = mc_sensitivities(mc.process[sub], w, info.eot)
+            mine = mc.run == info.index
+            stats[info.name] = run_sample_stats(
+                ctx.mc_files, info.name, info.eot, mc.process[mine], (mc.weight * mc.norm)[mine], in_box[mine]
+            )
+            rows = table_iv({info.name: stats[info.name]})[info.name]
+            for k, v in rows.items():
+                if k != "total":
+                    components[k + NOT_SUMMED if k == UPSTREAM_ROW else k] = Estimate(v.value, v.err)
         runs[info.name] = RunBackground(
             run=info.name,
             eot=info.eot,
             components=components,
-            sensitivities=sens,
+            table_iv=rows,
             total=total_background(components),
             sideband_c=sc,
             sideband_a=sa,
@@ -413,4 +378,5 @@ def background_estimate(ctx: AnalysisContext, rng: np.random.Generator) -> Backg
             sideband_c_e_ecal=data.e_ecal[c_mask],
             sideband_c_weights=data.weight[c_mask],
         )
-    return BackgroundEstimate(runs=runs, summary=summarise(runs))
+    table_all = table_iv(stats)["all"] if stats else {}
+    return BackgroundEstimate(runs=runs, summary=summarise(runs, table_all))

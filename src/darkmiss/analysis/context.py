@@ -13,6 +13,7 @@ from darkmiss.analysis.blinding import assert_blind
 from darkmiss.analysis.inputs import AnalysisInputs
 from darkmiss.config.load import Preset
 from darkmiss.config.schema import RUN_NAMES, runs_from_preset
+from darkmiss.detsim.fastpath import SummaryCounts
 from darkmiss.reco.config import AnalysisConfig, yield_threshold
 from darkmiss.reco.reconstruct import FileInfo, RecoEvents, build_selection
 from darkmiss.reco.regions import Region, regions
@@ -47,6 +48,8 @@ class AnalysisContext:
     blinded: bool
     data_runs: np.ndarray  # run name per data event
     all_cuts: np.ndarray  # data events passing every cut of CUT_NAMES
+    summaries: dict[str, SummaryCounts]  # per run: pseudo-data counted on the summary path
+    mc_files: list[FileInfo]  # the MC files (their generated weights give the MC upper limits)
 
     def in_run(self, run: str) -> np.ndarray:
         """Data events of ``run``."""
@@ -104,6 +107,8 @@ def build_context(
         blinded=bool(blinded),
         data_runs=data_runs,
         all_cuts=dsel.all(*CUT_NAMES),
+        summaries=dict(inputs.summaries),
+        mc_files=list(inputs.mc_files),
     )
 
 

@@ -77,8 +77,9 @@ class CutflowsAndRegions:
 
 
 def cutflows_and_regions(ctx: AnalysisContext) -> CutflowsAndRegions:
-    """Cut-flows (weighted: prescaled abundant classes of the pseudo-data carry their prescale as
-    weight), region counts Σw after all cuts, and the unweighted signal-box count when unblinded."""
+    """Cut-flows of the unit-weight pseudo-data (the stored events, plus per run the events counted on
+    the summary path, which all fail V2: darkmiss.detsim.fastpath), region counts after all cuts, and
+    the signal-box count when unblinded."""
     data, dsel = ctx.data, ctx.dsel
     no_upstream = dsel.all(*[c for c in CUT_NAMES if c not in UPSTREAM_CUTS])
     tag = dsel.mask("srd")
@@ -97,9 +98,13 @@ def cutflows_and_regions(ctx: AnalysisContext) -> CutflowsAndRegions:
         if not ctx.blinded:
             box = inrun & ctx.all_cuts & ctx.regions["signal_box"].contains(data.e_ecal, data.e_hcal)
             observed = int(box.sum())
+        cutflow = dsel.cutflow(CUT_NAMES, weights=data.weight, base=inrun)
+        summ = ctx.summaries.get(r)
+        if summ is not None:
+            cutflow = cutflow.with_counted(summ.cutflow.get("trigger", 0), summ.cutflow)
         out[r] = RunCutflow(
             run=r,
-            cutflow=dsel.cutflow(CUT_NAMES, weights=data.weight, base=inrun),
+            cutflow=cutflow,
             regions=counts,
             tag_only=PlanePoints.of(data, inrun & tag),
             no_upstream=PlanePoints.of(data, inrun & no_upstream),

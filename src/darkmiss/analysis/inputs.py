@@ -10,6 +10,7 @@ from typing import Any
 
 from darkmiss.analysis.blinding import hide_box
 from darkmiss.config.schema import RUN_NAMES, SetupGeometry
+from darkmiss.detsim.fastpath import SummaryCounts, read_summaries
 from darkmiss.errors import UserInputError
 from darkmiss.events.io import event_files, read_metadata
 from darkmiss.parallel import map_chunks
@@ -19,12 +20,14 @@ from darkmiss.reco.reconstruct import FileInfo, RecoEvents, reconstruct_file
 
 @dataclass
 class AnalysisInputs:
-    """Reconstructed events: data (pseudo-data) and MC (signal, dimuon, background, calibration)."""
+    """Reconstructed events: data (pseudo-data) and MC (signal, dimuon, background, calibration), and
+    per run the pseudo-data counted on the summary path (darkmiss.detsim.fastpath; never in the box)."""
 
     data: RecoEvents
     data_files: list[FileInfo]
     mc: RecoEvents | None = None
     mc_files: list[FileInfo] = field(default_factory=list)
+    summaries: dict[str, SummaryCounts] = field(default_factory=dict)
 
 
 def _run_name(value: Any) -> str:
@@ -115,4 +118,5 @@ def load_inputs(
         data_files=data_infos,
         mc=RecoEvents.concat(mc_parts) if mc_parts else None,
         mc_files=mc_infos,
+        summaries=read_summaries(events),
     )

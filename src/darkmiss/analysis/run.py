@@ -20,7 +20,7 @@ import numpy as np
 from darkmiss import __version__
 from darkmiss.analysis.background import BackgroundEstimate, background_estimate
 from darkmiss.analysis.blinding import BlindingRecord, blinding_record
-from darkmiss.analysis.context import RunInfo, build_context
+from darkmiss.analysis.context import AnalysisContext, RunInfo, build_context
 from darkmiss.analysis.cutflow import CutflowsAndRegions, cutflows_and_regions
 from darkmiss.analysis.dimuon import DimuonBenchmark, dimuon_benchmark
 from darkmiss.analysis.efficiency import CalibrationEfficiencies, calibration_efficiencies
@@ -113,6 +113,36 @@ def run_result(
     )
 
 
+def table_iv_record(background: BackgroundEstimate) -> dict[str, Any]:
+    """Table IV from the MC per run and for all runs (rows → value, err, upper [events]), and the EOT."""
+    out: dict[str, Any] = {
+        r: {k: v.to_record() for k, v in rb.table_iv.items()} for r, rb in background.runs.items()
+    }
+    out["all"] = {k: v.to_record() for k, v in background.summary.table_iv.items()}
+    out["eot"] = background.summary.eot
+    return out
+
+
+def benchmark_record(
+    ctx: AnalysisContext, dimuons: DimuonBenchmark, calibration: CalibrationEfficiencies
+) -> dict[str, Any]:
+    """Per run: the selected dimuons of the data (Table I n_data) and the SRD efficiency measured on the
+    calibration-trigger data (spec Sec. VI.B: beam e⁻ of unbiased samples passing the SRD cut)."""
+    out: dict[str, Any] = {}
+    for info in ctx.runs:
+        r = info.name
+        cal = ctx.in_run(r) & ctx.data.calibration_run & ctx.data.trigger_calibration
+        n_cal = int(cal.sum())
+        srd = float(ctx.dsel.mask("srd")[cal].mean()) if n_cal else None
+        out[r] = {
+            "dimuons_data": dimuons.runs[r].ratio.n_data,
+            "calibration_events": n_cal,
+            "srd_efficiency": srd,
+            "srd_efficiency_err": float(np.sqrt(srd * (1 - srd) / n_cal)) if srd is not None else None,
+        }
+    return out
+
+
 def run_analysis(
     inputs: AnalysisInputs,
     cfg: AnalysisConfig,
@@ -148,7 +178,12 @@ def run_analysis(
             "data_files": [f.path for f in inputs.data_files],
             "mc_files": [f.path for f in inputs.mc_files],
         },
-        extra={"blinding": blinding.to_dict(), "masses": signal.masses},
+        extra={
+            "blinding": blinding.to_dict(),
+            "masses": signal.masses,
+            "table_iv": table_iv_record(background),
+            "benchmarks": benchmark_record(ctx, dimuons, calibration),
+        },
     )
     return AnalysisOutput(
         result=result,

@@ -1,8 +1,8 @@
 """The H4 100 GeV electron beam at NA64 (spec Sec. III): momentum spread, hadron and muon
-contamination, halo, low-energy tail, per-run intensity and the rate-dependent dead time.
+contamination, halo and low-energy tail (``[detector.beamline]``). The time structure of the spill
+and the dead time are :mod:`darkmiss.detsim.spill`.
 
-Units: GeV, cm, mrad, ns, rates in 1/s.  All calibrated numbers live in ``[detector.beamline]``
-and ``[detector]`` of the preset (detector.toml).
+Units: GeV, cm, mrad.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from darkmiss.config.load import Preset, required
-from darkmiss.config.schema import RunConfig
 from darkmiss.errors import UserInputError
 
 #: PDG ids of the beam species, in the order of :data:`SPECIES`.
@@ -38,20 +37,16 @@ class BeamConfig:
     halo_sigma_cm: float
     angle_sigma_mrad: float
     tail_angle_mrad: float
-    dead_time_per_trigger_ns: float
-    trigger_fraction: float
 
     @classmethod
     def from_preset(cls, preset: Preset) -> BeamConfig:
-        """Read ``[beam] energy``, ``[detector]`` dead time and ``[detector.beamline]`` (all required)."""
+        """Read ``[beam] energy`` and ``[detector.beamline]`` (all required)."""
         det = preset.section("detector")
         t = det.get("beamline")
         if not isinstance(t, dict):
             raise UserInputError("preset", preset.name, "a [detector.beamline] table")
         cfg = cls(
             energy=float(required(preset.section("beam"), "energy", "[beam]")),
-            dead_time_per_trigger_ns=float(required(det, "dead_time_per_trigger_ns", "[detector]")),
-            trigger_fraction=float(required(det, "trigger_fraction", "[detector]")),
             **{k: float(required(t, k, "[detector.beamline]")) for k in _BEAMLINE_KEYS},
         )
         fr = [cfg.pion_fraction, cfg.kaon_fraction, cfg.proton_fraction, cfg.muon_fraction, cfg.halo_fraction]
@@ -135,25 +130,3 @@ def sample_beam_ctx(
 ) -> BeamSample:
     """:func:`sample_beam` with the configuration of a ``ProcessContext`` (its preset)."""
     return sample_beam(n, rng, BeamConfig.from_preset(ctx.preset), electrons_only=electrons_only)  # type: ignore[attr-defined]
-
-
-def beam_rate_hz(run: RunConfig) -> float:
-    """Mean instantaneous beam rate during the spill [1/s]: intensity / spill length (spec Sec. III-IV)."""
-    return run.intensity_per_spill / run.spill_s
-
-
-def dead_time_fraction(run: RunConfig, cfg: BeamConfig) -> float:
-    """Non-paralysable DAQ dead time f = Rτ / (1 + Rτ) at the run's trigger rate R (spec Sec. VI.B).
-
-    R = beam rate × trigger fraction; τ per trigger from the preset.  The dead time reduces the
-    live beam (the EOT are already dead-time corrected, spec Sec. IV) but not the pile-up, which
-    every beam particle makes.
-    """
-    r_tau = beam_rate_hz(run) * cfg.trigger_fraction * cfg.dead_time_per_trigger_ns * 1e-9
-    return r_tau / (1.0 + r_tau)
-
-
-def delivered_particles(run: RunConfig, cfg: BeamConfig, eot: float | None = None) -> float:
-    """Beam electrons delivered for ``eot`` live (dead-time corrected) EOT: EOT / (1 − f)."""
-    e = run.eot if eot is None else eot
-    return e / (1.0 - dead_time_fraction(run, cfg))

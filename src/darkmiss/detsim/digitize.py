@@ -5,10 +5,18 @@ SRD response (:mod:`.srd`), ECAL + preshower waveforms with noise (:mod:`.wavefo
 energies (sum over the full readout window) and times, V2, HCAL cells with photo-statistics,
 noise and times, and the triggers (:mod:`.trigger`, Eq. 14).
 
-Modes (architecture.md "Two worlds"): ``mc`` is ideal (no pile-up, full efficiencies, every
-event kept with its trigger bits); ``data`` overlays pile-up at the run's rate (:mod:`.pileup`),
-applies the rate-dependent tracker/SRD inefficiencies, and keeps only events that fire the
-chosen trigger, as the DAQ would.  Energies GeV, times ns, counters MIP.
+Modes (architecture.md "Two worlds"): ``mc`` is ideal (no pile-up, every event kept with its
+trigger bits); ``data`` overlays pile-up at each event's instantaneous rate (:mod:`.pileup`,
+:mod:`.spill`), applies the (optional) rate-dependent tracker/SRD losses at that rate, and keeps
+only events that fire the chosen trigger, as the DAQ would.
+
+ECAL readout: the cell energies are the sums of the full readout window (the event's pulse, the
+pile-up pulses' in-window fractions, and the noise sum of the 32 samples drawn directly); the
+samples themselves are built only for the cells that are stored (events below ``waveform_max_ecal``,
+cells above the zero suppression), with per-sample noise conditioned on the cell's noise sum, so a
+stored waveform always sums to its cell energy. ``waveforms=False`` stores none (a fast path for
+events that cannot reach the signal box: their cell times stand in for the pile-up fit).
+Energies GeV, times ns, counters MIP.
 """
 
 from __future__ import annotations
@@ -20,13 +28,13 @@ import numpy as np
 from darkmiss.config.load import Preset, required
 from darkmiss.config.schema import RUN_NAMES, RunConfig, SetupGeometry
 from darkmiss.constants import M_E
-from darkmiss.detsim.beam import PDG_E, BeamConfig, beam_rate_hz
+from darkmiss.detsim.beam import PDG_E, BeamConfig
 from darkmiss.detsim.pileup import Deposits, PileupConfig, PileupOverlay, sample_pileup
 from darkmiss.detsim.srd import SRDConfig, sr_counter_energies, srd_response
 from darkmiss.detsim.tracker import TrackerConfig, TrackerResult, reconstruct
 from darkmiss.detsim.trigger import TriggerBits, TriggerConfig, check_trigger, evaluate
 from darkmiss.detsim.truth import TruthBatch
-from darkmiss.detsim.waveforms import WaveformConfig, add_noise, build_waveforms, pulse_matrix
+from darkmiss.detsim.waveforms import WaveformConfig, kept_waveforms, pulse_matrix
 from darkmiss.errors import UserInputError
 from darkmiss.events.schema import empty_events
 
@@ -90,6 +98,7 @@ def empty_overlay(geometry: SetupGeometry) -> PileupOverlay:
         pdg=np.zeros(0, np.int32),
         halo=np.zeros(0, bool),
         deposits=Deposits(np.zeros(cells_e), np.zeros(cells_e), np.zeros(cells_h), z),
+        rate_hz=z,
     )
 
 
@@ -103,8 +112,10 @@ class Readout:
     tracker: TrackerResult
     srd_energy: np.ndarray  # (n, 3) GeV
     srd_time: np.ndarray  # (n, 3) ns
-    ecal_waveforms: np.ndarray  # (n, 6, 6, n_samples) GeV per sample, main section
-    ps_waveforms: np.ndarray  # (n, 6, 6, n_samples) GeV per sample, preshower
+    ecal_cells: np.ndarray  # (n, 6, 6) GeV, main section, full-window sums with noise
+    ps_cells: np.ndarray  # (n, 6, 6) GeV, preshower
+    waveforms: np.ndarray  # (n, 6, 6, n_samples) GeV per sample (ECAL + PS), stored cells only
+    has_waveforms: np.ndarray  # (n,) bool
     ecal_time: np.ndarray  # (n, 6, 6) ns
     v2: np.ndarray  # (n,) MIP
     hcal: np.ndarray  # (n, 4, 3, 3) GeV
@@ -129,7 +140,11 @@ def beam_counters(
 
 
 def tracker_readout(
-    truth: TruthBatch, ov: PileupOverlay, cfg: DigitizerConfig, rng: np.random.Generator, rate_hz: float
+    truth: TruthBatch,
+    ov: PileupOverlay,
+    cfg: DigitizerConfig,
+    rng: np.random.Generator,
+    rate_hz: np.ndarray | float,
 ) -> TrackerResult:
     """Tracker hits and reconstruction (:func:`darkmiss.detsim.tracker.reconstruct`) with the
     pile-up tracks in time (within the resolving time) and in the acceptance (beam core)."""
@@ -143,6 +158,7 @@ def tracker_readout(
         rng,
         rate_hz=rate_hz,
         intime_tracks=np.bincount(ov.event[trk_it], minlength=truth.n),
+        kink_mrad=truth.kink_mrad,
     )
 
 
@@ -152,19 +168,23 @@ def srd_readout(
     intime: np.ndarray,
     cfg: DigitizerConfig,
     rng: np.random.Generator,
-    rate_hz: float,
+    rate_hz: np.ndarray | float,
     data: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """SRD energies [GeV] and times [ns] (n, 3): the event's SR (or knock-on) plus the SR of
     in-time pile-up electrons at the beam energy (spec Sec. III); in data mode the counter
-    efficiency falls linearly with the beam rate, in MC mode it is 1."""
+    efficiency falls linearly with the event's beam rate [Hz] (``efficiency_loss_per_mhz``), in
+    MC mode it is 1."""
     sr_true = np.asarray(truth.sr_energy, dtype=float).copy()
     pu_e = intime & (ov.pdg == PDG_E)
     if pu_e.any():
         # pile-up electrons radiate at their own (beam) energy; reuse the beam-energy draw
         e_pu = cfg.beam.energy * (1.0 + cfg.beam.momentum_spread * rng.standard_normal(int(pu_e.sum())))
         np.add.at(sr_true, ov.event[pu_e], sr_counter_energies(e_pu, M_E, rng, cfg.srd))
-    srd_eff = max(cfg.srd.efficiency - cfg.srd.efficiency_loss_per_mhz * rate_hz * 1e-6, 0.0) if data else 1.0
+    srd_eff: np.ndarray | float = 1.0
+    if data:
+        loss = cfg.srd.efficiency_loss_per_mhz * np.asarray(rate_hz, dtype=float) * 1e-6
+        srd_eff = np.clip(cfg.srd.efficiency - loss, 0.0, None) * np.ones(truth.n)
     return srd_response(sr_true, rng, cfg.srd, srd_eff)
 
 
@@ -190,18 +210,60 @@ def ecal_cell_times(
     return np.asarray(np.where(best_e > 0, best_t + sig_t * rng.standard_normal(best_e.shape), 0.0))
 
 
-def ecal_readout(
+def ecal_cell_sums(
     truth: TruthBatch, ov: PileupOverlay, frac: np.ndarray, wcfg: WaveformConfig, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ECAL and preshower waveforms with pile-up pulses and noise [GeV per sample], and the cell
-    times [ns] (:func:`ecal_cell_times`)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Full-window sums [GeV] (n, 6, 6) of the main ECAL section and the preshower with their noise
+    sums: the event's in-time pulse, the pile-up pulses weighted by their in-window fraction ``frac``,
+    and Gaussian noise of rms σ·√n_samples per cell (σ = ``noise_per_sample_gev``), drawn for the main
+    section then the preshower. Returns (ecal, ps, ecal noise sum, ps noise sum)."""
+    ecal = np.asarray(truth.ecal, dtype=float).copy()
+    ps = np.asarray(truth.ps, dtype=float).copy()
+    if ov.m:
+        dep = ov.deposits
+        np.add.at(ecal, ov.event, dep.ecal * frac[:, None, None])
+        np.add.at(ps, ov.event, dep.ps * frac[:, None, None])
+    sig = wcfg.noise_per_sample_gev * np.sqrt(wcfg.n_samples)
+    n_ecal = sig * rng.standard_normal(ecal.shape)
+    n_ps = sig * rng.standard_normal(ps.shape)
+    return ecal + n_ecal, ps + n_ps, n_ecal, n_ps
+
+
+def ecal_readout(
+    truth: TruthBatch,
+    ov: PileupOverlay,
+    frac: np.ndarray,
+    wcfg: WaveformConfig,
+    rng: np.random.Generator,
+    *,
+    waveform_max_ecal: float = np.inf,
+    waveform_zs_gev: float = 0.0,
+    waveforms: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """ECAL and preshower cell sums [GeV], the stored waveforms [GeV per sample] with their flag, and
+    the cell times [ns] (:func:`ecal_cell_times`). Waveforms are built for events whose full-window
+    E_ECAL is below ``waveform_max_ecal`` and, in them, for cells whose ECAL+PS energy reaches
+    ``waveform_zs_gev`` (zero suppression); none when ``waveforms`` is False.
+    Random numbers, in order: cell noise sums (ECAL, PS), per-sample noise of the stored cells, times."""
+    ecal, ps, n_ecal, n_ps = ecal_cell_sums(truth, ov, frac, wcfg, rng)
+    tot = ecal + ps
+    has = (tot.sum(axis=(1, 2)) < waveform_max_ecal) & bool(waveforms)
+    keep = has[:, None, None] & (
+        (tot >= waveform_zs_gev) if waveform_zs_gev > 0 else np.ones(tot.shape, bool)
+    )
     dep = ov.deposits
-    t0 = np.zeros(truth.n)
-    w_ecal = build_waveforms(truth.ecal, t0, wcfg, ov.event, dep.ecal, ov.time_ns)
-    w_ps = build_waveforms(truth.ps, t0, wcfg, ov.event, dep.ps, ov.time_ns)
-    w_ecal = add_noise(w_ecal, wcfg, rng)
-    w_ps = add_noise(w_ps, wcfg, rng)
-    return w_ecal, w_ps, ecal_cell_times(truth, ov, frac, wcfg, rng)
+    wave = kept_waveforms(
+        truth.ecal + truth.ps,
+        keep,
+        n_ecal + n_ps,
+        wcfg,
+        rng,
+        ov.event,
+        dep.ecal + dep.ps,
+        ov.time_ns,
+        wcfg.noise_per_sample_gev * np.sqrt(2.0),
+    )
+    return ecal, ps, wave, has, ecal_cell_times(truth, ov, frac, wcfg, rng)
 
 
 def hcal_readout(
@@ -245,47 +307,57 @@ def trigger_sums(truth: TruthBatch, ov: PileupOverlay, intime: np.ndarray) -> tu
 
 
 def read_out(
-    truth: TruthBatch, run: RunConfig, mode: str, cfg: DigitizerConfig, rng: np.random.Generator
+    truth: TruthBatch,
+    run: RunConfig,
+    mode: str,
+    cfg: DigitizerConfig,
+    rng: np.random.Generator,
+    *,
+    waveform_max_ecal: float = np.inf,
+    waveform_zs_gev: float = 0.0,
+    waveforms: bool = True,
 ) -> tuple[Readout, PileupOverlay]:
     """Every detector response of the events of ``truth`` (pile-up overlaid in data mode), and the
-    pile-up overlay.  Random numbers, in order: pile-up, counters, tracker, SRD, ECAL, V2/HCAL."""
+    pile-up overlay; waveform storage as in :func:`ecal_readout`.
+    Random numbers, in order: pile-up, counters, tracker, SRD, ECAL, V2/HCAL."""
     data = mode == "data"
-    rate = beam_rate_hz(run) if data else 0.0
     ov = (
         sample_pileup(truth.n, run, cfg.beam, cfg.geometry, cfg.pileup, rng)
         if data
         else empty_overlay(cfg.geometry)
     )
+    rate = ov.rate_hz if data else 0.0
     intime = np.abs(ov.time_ns) < cfg.trigger.gate_ns
     frac = pulse_matrix(ov.time_ns, cfg.waveform).sum(axis=1) if ov.m else np.zeros(0)
     s, v1 = beam_counters(truth, ov, intime, cfg, rng)
     trk = tracker_readout(truth, ov, cfg, rng, rate)
     srd_e, srd_t = srd_readout(truth, ov, intime, cfg, rng, rate, data)
-    w_ecal, w_ps, ecal_time = ecal_readout(truth, ov, frac, cfg.waveform, rng)
+    ecal, ps, wave, has, ecal_time = ecal_readout(
+        truth,
+        ov,
+        frac,
+        cfg.waveform,
+        rng,
+        waveform_max_ecal=waveform_max_ecal,
+        waveform_zs_gev=waveform_zs_gev,
+        waveforms=waveforms,
+    )
     v2, hcal, hcal_t = hcal_readout(truth, ov, frac, cfg, rng)
     ps_it, ecal_it = trigger_sums(truth, ov, intime)
     bits = evaluate(s, v1, ps_it, ecal_it, cfg.trigger)
-    readout = Readout(s, v1, trk, srd_e, srd_t, w_ecal, w_ps, ecal_time, v2, hcal, hcal_t, bits)
+    readout = Readout(s, v1, trk, srd_e, srd_t, ecal, ps, wave, has, ecal_time, v2, hcal, hcal_t, bits)
     return readout, ov
 
 
-def schema_events(
-    truth: TruthBatch,
-    run: RunConfig,
-    r: Readout,
-    ov: PileupOverlay,
-    *,
-    waveform_max_ecal: float = np.inf,
-    waveform_zs_gev: float = 0.0,
-) -> dict[str, np.ndarray]:
+def schema_events(truth: TruthBatch, run: RunConfig, r: Readout, ov: PileupOverlay) -> dict[str, np.ndarray]:
     """Schema arrays (:mod:`darkmiss.events.schema`) of the truth and the readout of ``n`` events.
 
     Cell energies are the sums of the full readout window; ``run`` is the index in ``RUN_NAMES``,
     −1 for a run a preset adds beyond them.  Waveforms: see :func:`digitize`.
     """
     n = truth.n
-    ecal_cells = r.ecal_waveforms.sum(axis=-1)
-    ps_cells = r.ps_waveforms.sum(axis=-1)
+    ecal_cells = r.ecal_cells
+    ps_cells = r.ps_cells
     ev = empty_events(n)
     ev["event_id"][:] = np.arange(n)
     ev["run"][:] = RUN_NAMES.index(run.name) if run.name in RUN_NAMES else -1
@@ -313,12 +385,8 @@ def schema_events(
     ev["ecal_time"][:] = r.ecal_time
     ev["ps_energy"][:] = ps_cells.sum(axis=(1, 2))
     ev["ecal_energy"][:] = ecal_cells.sum(axis=(1, 2)) + ev["ps_energy"]
-    store_w = ev["ecal_energy"] < waveform_max_ecal
-    ev["has_waveforms"][:] = store_w
-    keep_cell = np.broadcast_to(store_w[:, None, None], ecal_cells.shape)
-    if waveform_zs_gev > 0:
-        keep_cell = keep_cell & ((ecal_cells + ps_cells) >= waveform_zs_gev)
-    ev["ecal_waveforms"][:] = np.where(keep_cell[..., None], r.ecal_waveforms + r.ps_waveforms, 0.0)
+    ev["has_waveforms"][:] = r.has_waveforms
+    ev["ecal_waveforms"][:] = r.waveforms
     ev["v2_energy"][:] = r.v2
     ev["hcal_cells"][:] = r.hcal
     ev["hcal_time"][:] = r.hcal_time
@@ -345,6 +413,7 @@ def digitize(
     trigger: str = "physics",
     waveform_max_ecal: float = np.inf,
     waveform_zs_gev: float = 0.0,
+    waveforms: bool = True,
     keep_all: bool | None = None,
 ) -> dict[str, np.ndarray]:
     """Schema arrays for the events of ``truth`` (see module docstring): :func:`read_out`, then
@@ -352,15 +421,22 @@ def digitize(
 
     ``waveform_max_ecal`` [GeV]: waveforms are stored (``has_waveforms``) only for events whose
     full-window ``ecal_energy`` is below it; within them, cells whose ECAL+PS energy is below
-    ``waveform_zs_gev`` [GeV] are zero-suppressed (their samples stored as 0, as a DAQ would).
-    ``keep_all`` overrides the mode's choice of keeping events that fail ``trigger`` (default:
-    data drops them, mc keeps them).
+    ``waveform_zs_gev`` [GeV] are zero-suppressed (their samples stored as 0, as a DAQ would);
+    ``waveforms=False`` stores none. ``keep_all`` overrides the mode's choice of keeping events that
+    fail ``trigger`` (default: data drops them, mc keeps them).
     """
     check_mode(mode)
     check_trigger(trigger)
-    readout, ov = read_out(truth, run, mode, cfg, rng)
-    ev = schema_events(
-        truth, run, readout, ov, waveform_max_ecal=waveform_max_ecal, waveform_zs_gev=waveform_zs_gev
+    readout, ov = read_out(
+        truth,
+        run,
+        mode,
+        cfg,
+        rng,
+        waveform_max_ecal=waveform_max_ecal,
+        waveform_zs_gev=waveform_zs_gev,
+        waveforms=waveforms,
     )
+    ev = schema_events(truth, run, readout, ov)
     keep = (mode != "data") if keep_all is None else keep_all
     return ev if keep else select_triggered(ev, readout.trigger, trigger)

@@ -3,9 +3,14 @@
 Per run and process (architecture.md "Rare backgrounds"; docs/simulation.md):
 
 * the process' rate per EOT after its pre-filter, r (``SimProcess.rate``);
-* unweighted production: N ~ Poisson(EOT · r / k) events with weight k, k the process' prescale
-  (``[production.prescale]``; k = 1 except for abundant classes far from the signal region);
-* MC mode, processes listed in ``[production.weighted_events]``: a fixed N with weight EOT · r / N;
+* data mode (pseudo-data): N ~ Poisson(EOT · r / k) events of unit weight, as a detector records
+  them, k the process' prescale (``[production.prescale]``: only ordinary showers under the
+  calibration trigger, a hardware prescale written in the file metadata). Generators that weight
+  their events are unweighted by accept-reject (:meth:`TruthBatch.unweighted`); processes with a
+  fast path (``generate_split``) write their full and fast paths as events and count their summary
+  path into ``chunk_NNNNN.summary.npz`` (:mod:`.fastpath`);
+* MC mode: N ~ Poisson(EOT · r / k) with weight k, or, for processes listed in
+  ``[production.weighted_events]``, a fixed N with weight EOT · r / N;
 * N is split into chunks of ``chunk_events``; chunk i of (run, process) draws from
   ``chunk_seeds(s, n_chunks + 1)[i + 1]`` with s derived from (seed, run, process), so a chunk's
   content depends only on its seed and configuration, whatever the number of workers;
@@ -29,13 +34,16 @@ from uproot.deserialization import DeserializationError
 from darkmiss import __version__
 from darkmiss.cache import hash_key, write_json_atomic
 from darkmiss.config.load import Preset, load_preset, required
-from darkmiss.config.schema import RUN_NAMES, RunConfig, SetupGeometry, select_runs
-from darkmiss.detsim.beam import BeamConfig, dead_time_fraction
+from darkmiss.config.schema import RUN_NAMES, RunConfig, SetupGeometry, runs_from_preset, select_runs
+from darkmiss.detsim.beam import BeamConfig
 from darkmiss.detsim.digitize import DigitizerConfig, check_mode, digitize
+from darkmiss.detsim.fastpath import SummaryCounts, SummaryCuts, summary_readout
 from darkmiss.detsim.pileup import PileupConfig, mean_pileup
 from darkmiss.detsim.processes import available_processes, get_process
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
+from darkmiss.detsim.spill import calibrate_dead_time
 from darkmiss.detsim.trigger import check_trigger
+from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
 from darkmiss.events.io import read_metadata, write_events
 from darkmiss.parallel import chunk_seeds, map_chunks
@@ -147,6 +155,8 @@ class SimulationSummary:
     plans: list[ProcessPlan]
     stored_events: dict[str, dict[str, int]]  # run -> process -> events stored (after the trigger)
     weighted_events: dict[str, dict[str, float]]  # run -> process -> sum of weights stored
+    summary_events: dict[str, dict[str, int]]  # run -> process -> events counted on the summary path
+    digitised_events: dict[str, dict[str, int]]  # run -> process -> events read out (stored: triggered)
     dead_time: dict[str, float]
     mean_pileup: dict[str, float]
     chunks_written: int
@@ -213,7 +223,8 @@ def plan_process(
         count_rng = np.random.default_rng(chunk_seeds(sub, 1)[0])
         lam = expected / k
         n = int(count_rng.poisson(lam)) if lam > 0 else 0
-        scale = k
+        # pseudo-data is unweighted (a prescaled trigger records 1 in k events, k in the metadata)
+        scale = 1.0 if mode == "data" else k
     n_chunks = math.ceil(n / prod.chunk_events) if n else 0
     plan = ProcessPlan(
         run=run.name,
@@ -236,16 +247,16 @@ def _chunk_sizes(n: int, n_chunks: int) -> list[int]:
     return [base + (1 if i < rem else 0) for i in range(n_chunks)]
 
 
-def run_chunk(task: ChunkTask) -> dict[str, Any]:
-    """Generate, digitise and write one chunk; returns its path and counts."""
-    rng = np.random.default_rng(chunk_seeds(task.seed_entropy, task.chunk_index + 2)[task.chunk_index + 1])
-    ctx = _context(task.preset, task.run, task.mode, task.options)
-    proc = get_process(task.process)
-    truth = proc.generate(task.n_events, rng, ctx)
-    truth = replace(truth, weight=truth.weight * task.weight_scale)
-    dcfg = DigitizerConfig.from_preset(task.preset)
-    prod = ProductionConfig.from_preset(task.preset)
-    ev = digitize(
+def _digitise(
+    truth: TruthBatch,
+    task: ChunkTask,
+    dcfg: DigitizerConfig,
+    prod: ProductionConfig,
+    rng: np.random.Generator,
+    *,
+    waveforms: bool = True,
+) -> dict[str, np.ndarray]:
+    return digitize(
         truth,
         task.run,
         task.mode,
@@ -254,7 +265,46 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
         trigger=task.trigger,
         waveform_max_ecal=prod.waveform_max_ecal,
         waveform_zs_gev=prod.waveform_zs_gev,
+        waveforms=waveforms,
     )
+
+
+def _concat_events(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    out["event_id"][:] = np.arange(len(out["event_id"]))
+    return out
+
+
+def run_chunk(task: ChunkTask) -> dict[str, Any]:
+    """Generate, digitise and write one chunk; returns its path and counts (module docstring)."""
+    rng = np.random.default_rng(chunk_seeds(task.seed_entropy, task.chunk_index + 2)[task.chunk_index + 1])
+    ctx = _context(task.preset, task.run, task.mode, task.options)
+    proc = get_process(task.process)
+    dcfg = DigitizerConfig.from_preset(task.preset)
+    prod = ProductionConfig.from_preset(task.preset)
+    summary: SummaryCounts | None = None
+    gen_w = np.zeros(0)
+    if task.mode == "data" and hasattr(proc, "generate_split"):
+        split = proc.generate_split(task.n_events, rng, ctx)
+        full, fast = split.full.unweighted(rng), split.fast.unweighted(rng)
+        n_digitised = full.n + fast.n
+        ev = _concat_events(
+            [
+                _digitise(full, task, dcfg, prod, rng),
+                _digitise(fast, task, dcfg, prod, rng, waveforms=False),
+            ]
+        )
+        summary = summary_readout(split.summary, task.run, dcfg, SummaryCuts.from_preset(task.preset), rng)
+    else:
+        truth = proc.generate(task.n_events, rng, ctx)
+        gen_w = truth.weight * task.weight_scale
+        if task.mode == "data":
+            truth = truth.unweighted(rng)
+        elif task.options.get("box_only"):
+            truth = truth.select(box_possible(truth, task.preset))
+        truth = replace(truth, weight=truth.weight * task.weight_scale)
+        n_digitised = truth.n
+        ev = _digitise(truth, task, dcfg, prod, rng)
     sum_w = float(ev["weight"].sum())
     box = prod.signal_box
     in_box = (ev["ecal_energy"] < box[0]) & (ev["hcal_energy"] < box[1])
@@ -273,7 +323,9 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
         "chunk": task.chunk_index,
         "n_chunks": task.n_chunks,
         "n_generated": task.n_events,
+        "n_digitised": n_digitised,  # events read out (after unweighting): n_events of them fired the trigger
         "n_events": len(ev["event_id"]),
+        "n_summary": summary.n_events if summary is not None else 0,
         "rate_per_eot": task.rate_per_eot,
         "dead_time": task.dead_time,
         "options": task.options,
@@ -281,10 +333,45 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
         "blinded": task.mode == "data",
         "config_hash": task.config_hash,
         "sum_weights": sum_w,
+        # weights of every generated event (before a box-only selection): the one-event weight of
+        # the sample, for upper limits when no event passes
+        "sum_weights_generated": float(gen_w.sum()),
+        "max_weight_generated": float(gen_w.max()) if gen_w.size else 0.0,
         "prescaled_in_signal_box": prescaled_in_box,
     }
+    if summary is not None:
+        summary.write(summary_path(task.path))
     write_events(task.path, ev, meta)
-    return {"path": task.path, "n_events": meta["n_events"], "sum_weights": sum_w}
+    return {
+        "path": task.path,
+        "n_events": meta["n_events"],
+        "sum_weights": sum_w,
+        "n_summary": meta["n_summary"],
+    }
+
+
+def box_possible(truth: TruthBatch, preset: Preset) -> np.ndarray:
+    """Events whose truth may still end in the signal box after readout in MC mode (no pile-up): truth
+    E_ECAL below the box edge plus a margin, truth HCAL1+2 and V2 below the limits of the fast path
+    (``[production.fast_path]``: noise and resolution margins), a loose SRD tag and one track. The
+    others are certain to miss it (biased Table IV samples keep only these; the weights already count
+    every generated event)."""
+    t = required(preset.section("production"), "fast_path", "[production]")
+    prod = ProductionConfig.from_preset(preset)
+    e_ecal = (truth.ecal + truth.ps).sum(axis=(1, 2))
+    hcal12 = truth.hcal[:, :2].sum(axis=(1, 2, 3))
+    return np.asarray(
+        (e_ecal < prod.signal_box[0] + float(required(t, "box_ecal_margin", "[production.fast_path]")))
+        & (hcal12 < float(required(t, "box_hcal12_max", "[production.fast_path]")))
+        & (truth.v2 < float(required(t, "v2_certain_mip", "[production.fast_path]")))
+        & (truth.n_tracks_in == 1)
+    )
+
+
+def summary_path(chunk_path: str | Path) -> Path:
+    """The summary file beside a chunk file (``chunk_NNNNN.summary.npz``)."""
+    p = Path(chunk_path)
+    return p.with_name(p.stem + ".summary.npz")
 
 
 #: What reading a damaged or foreign chunk file raises (uproot: I/O, missing key, bad record; JSON).
@@ -305,6 +392,8 @@ def _finished(path: Path, config_hash: str) -> dict[str, Any] | None:
         return None
     if not isinstance(meta, dict) or meta.get("config_hash") != config_hash:
         return None
+    if meta.get("n_summary") and not summary_path(path).is_file():
+        return None
     return meta if all(k in meta for k in ("n_events", "sum_weights")) else None
 
 
@@ -320,12 +409,18 @@ def check_arguments(mode: str, trigger: str, eot: float | None, workers: int, se
         raise UserInputError("seed", seed, "a non-negative integer")
 
 
-def select_processes(processes: list[str] | None, mass: float | None, epsilon: float | None) -> list[str]:
+def select_processes(
+    processes: list[str] | None, mass: float | None, epsilon: float | None, mode: str = "data"
+) -> list[str]:
     """The processes to produce: ``processes`` (checked against the registry) or, by default, every
-    registered process, ``signal`` only when ``mass`` [GeV] and ``epsilon`` are given (both or neither)."""
+    registered process, ``signal`` only when ``mass`` [GeV] and ``epsilon`` are given (both or neither),
+    and the processes that exist only as weighted MC samples (``weighted_only``, e.g. a forced decay)
+    only in MC mode."""
     avail = available_processes()
     if processes is None:
         procs = [p for p in avail if p != "signal" or (mass is not None and epsilon is not None)]
+        if mode == "data":
+            procs = [p for p in procs if not getattr(get_process(p), "weighted_only", False)]
     else:
         procs = list(processes)
         for p in procs:
@@ -357,7 +452,7 @@ def plan_chunks(
     chash = hash_key(
         pr.digest(), run, mode, process, trigger, options, plan.n_events, scale, seed, prod.chunk_events
     )
-    dead_time = dead_time_fraction(run, BeamConfig.from_preset(pr))
+    dead_time = calibrate_dead_time(pr, list(runs_from_preset(pr).values())).per_run.get(run.name, 0.0)
     tasks: list[ChunkTask] = []
     existing: list[dict[str, Any]] = []
     for i, n_i in enumerate(_chunk_sizes(plan.n_events, plan.n_chunks) if plan.n_chunks else []):
@@ -371,6 +466,8 @@ def plan_chunks(
                     "process": process,
                     "n_events": int(meta["n_events"]),
                     "sum_weights": float(meta["sum_weights"]),
+                    "n_summary": int(meta.get("n_summary", 0)),
+                    "n_digitised": int(meta.get("n_digitised", meta["n_events"])),
                 }
             )
             continue
@@ -405,19 +502,29 @@ def tally_chunks(
     existing: list[dict[str, Any]],
     runs: list[RunConfig],
     procs: list[str],
-) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, float]], list[Path]]:
-    """Events stored and sum of weights per run and process, and the sorted chunk files, of the
-    chunks just made (``tasks`` with their ``results``) and the ones found finished."""
+) -> tuple[
+    dict[str, dict[str, int]],
+    dict[str, dict[str, float]],
+    dict[str, dict[str, int]],
+    dict[str, dict[str, int]],
+    list[Path],
+]:
+    """Events stored, sum of weights and events counted on the summary path per run and process, and
+    the sorted chunk files, of the chunks just made (``tasks`` with their ``results``) and the ones
+    found finished."""
     stored: dict[str, dict[str, int]] = {r.name: {p: 0 for p in procs} for r in runs}
     wsum: dict[str, dict[str, float]] = {r.name: {p: 0.0 for p in procs} for r in runs}
-    for t, r in zip(tasks, results, strict=True):
-        stored[t.run.name][t.process] += int(r["n_events"])
-        wsum[t.run.name][t.process] += float(r["sum_weights"])
-    for e in existing:
-        stored[e["run"]][e["process"]] += e["n_events"]
-        wsum[e["run"]][e["process"]] += e["sum_weights"]
+    summ: dict[str, dict[str, int]] = {r.name: {p: 0 for p in procs} for r in runs}
+    digi: dict[str, dict[str, int]] = {r.name: {p: 0 for p in procs} for r in runs}
+    done = [(t.run.name, t.process, r) for t, r in zip(tasks, results, strict=True)]
+    done += [(e["run"], e["process"], e) for e in existing]
+    for run, proc, r in done:
+        stored[run][proc] += int(r["n_events"])
+        wsum[run][proc] += float(r["sum_weights"])
+        summ[run][proc] += int(r.get("n_summary", 0))
+        digi[run][proc] += int(r.get("n_digitised", r["n_events"]))
     files = sorted({Path(t.path) for t in tasks} | {Path(e["path"]) for e in existing})
-    return stored, wsum, files
+    return stored, wsum, summ, digi, files
 
 
 def write_summaries(summary: SimulationSummary, runs: list[RunConfig]) -> None:
@@ -429,7 +536,14 @@ def write_summaries(summary: SimulationSummary, runs: list[RunConfig]) -> None:
         d = summary.to_dict()
         d["plans"] = [asdict(p) for p in summary.plans if p.run == rc.name]
         d["files"] = [str(f) for f in summary.files if f.parent.parent.name == rc.name]
-        for key in ("stored_events", "weighted_events", "dead_time", "mean_pileup"):
+        for key in (
+            "stored_events",
+            "weighted_events",
+            "summary_events",
+            "digitised_events",
+            "dead_time",
+            "mean_pileup",
+        ):
             d[key] = {rc.name: d[key][rc.name]}
         write_json_atomic(out / rc.name / SUMMARY_FILE, d)
 
@@ -449,12 +563,16 @@ def simulate(
     seed: int = 0,
     scheduler: str | None = None,
     progress: Any = None,
+    options: dict[str, Any] | None = None,
 ) -> SimulationSummary:
     """Produce event files under ``out_dir/<run>/<process>/chunk_NNNNN.root`` (see module docstring).
 
     ``runs``: a run name, comma list or ``all``; ``processes``: names (default: every available
     process, ``signal`` only when ``mass`` and ``epsilon`` are given); ``eot``: EOT per run
-    (default: the run's full EOT); ``mass`` [GeV] and ``epsilon`` for the signal.
+    (default: the run's full EOT); ``mass`` [GeV] and ``epsilon`` for the signal; ``options``: extra
+    settings handed to the processes (e.g. ``bias``, ``upstream_e_range``) and to the production
+    (``box_only``: MC mode keeps only the events whose truth may reach the signal box,
+    :func:`box_possible`; the others are certain to miss it and are counted in the weights only).
     Steps: :func:`check_arguments`, :func:`select_processes`, :func:`plan_chunks` per (run,
     process), :func:`run_chunk` per chunk to make (``map_chunks``), :func:`tally_chunks`,
     :func:`write_summaries`.
@@ -462,14 +580,15 @@ def simulate(
     pr = preset if isinstance(preset, Preset) else load_preset(preset)
     check_arguments(mode, trigger, eot, workers, seed)
     run_list = select_runs(pr, runs if isinstance(runs, str) else ",".join(runs))
-    procs = select_processes(processes, mass, epsilon)
-    options: dict[str, Any] = {"trigger": trigger}
+    procs = select_processes(processes, mass, epsilon, mode)
+    opts: dict[str, Any] = {**(options or {}), "trigger": trigger}
     if mass is not None and epsilon is not None:
-        options.update(mass=float(mass), epsilon=float(epsilon))
+        opts.update(mass=float(mass), epsilon=float(epsilon))
     prod = ProductionConfig.from_preset(pr)
     DigitizerConfig.from_preset(pr)  # validate the detector tables before any work
-    beam = BeamConfig.from_preset(pr)
+    BeamConfig.from_preset(pr)  # validate the beam table before any work
     pcfg = PileupConfig.from_preset(pr)
+    dead = calibrate_dead_time(pr, list(runs_from_preset(pr).values()))
     out = Path(out_dir)
     plans: list[ProcessPlan] = []
     tasks: list[ChunkTask] = []
@@ -477,7 +596,7 @@ def simulate(
     for run in run_list:
         for p in procs:
             plan, todo, done = plan_chunks(
-                pr, run, mode, p, trigger, options, run.eot if eot is None else float(eot), seed, prod, out
+                pr, run, mode, p, trigger, opts, run.eot if eot is None else float(eot), seed, prod, out
             )
             plans.append(plan)
             tasks += todo
@@ -485,21 +604,23 @@ def simulate(
     results = map_chunks(
         run_chunk, [(t,) for t in tasks], workers=workers, scheduler=scheduler, progress=progress
     )
-    stored, wsum, files = tally_chunks(tasks, results, existing, run_list, procs)
+    stored, wsum, summ, digi, files = tally_chunks(tasks, results, existing, run_list, procs)
     summary = SimulationSummary(
         out_dir=out,
         files=files,
         plans=plans,
         stored_events=stored,
         weighted_events=wsum,
-        dead_time={r.name: dead_time_fraction(r, beam) for r in run_list},
+        summary_events=summ,
+        digitised_events=digi,
+        dead_time={r.name: dead.per_run.get(r.name, 0.0) for r in run_list},
         mean_pileup={r.name: (mean_pileup(r, pcfg) if mode == "data" else 0.0) for r in run_list},
         chunks_written=len(tasks),
         chunks_skipped=len(existing),
         seed=seed,
         mode=mode,
         trigger=trigger,
-        extra={"preset": pr.name, "options": options},
+        extra={"preset": pr.name, "options": opts, "dead_time_tau_ns": dead.tau_ns},
     )
     write_summaries(summary, run_list)
     return summary

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.special import gammaincc
 
 from darkmiss.config.schema import SetupGeometry
+from darkmiss.detsim import hadron_kernels as hk
 from darkmiss.detsim.background_config import HadronicConfig
 from darkmiss.physics.materials import SamplingStructure, get_material
 
@@ -88,6 +89,7 @@ def bock_cdf_beyond(energy: np.ndarray, dx0: np.ndarray, dlam: np.ndarray, cfg: 
     Bock et al. (1981): dE/dx ∝ w (x/X0)^(a−1) e^(−b x/X0) + (1−w) (x/λ)^(a−1) e^(−d x/λ); each
     term is a Γ density, so the tail is the regularised upper incomplete Γ function, with the
     terms weighted by their integrals w Γ(a)/b^a and (1−w) Γ(a)/d^a (X0 = λ = 1 units of each).
+    (The compiled :func:`darkmiss.detsim.hadron_kernels.bock_tail` is the same, per shower.)
     """
     e = np.maximum(np.asarray(energy, dtype=float), 1.0)
     a = cfg.bock_a0 + cfg.bock_a1 * np.log(e)
@@ -156,25 +158,181 @@ class HadronDeposit:
 
 
 @dataclass
-class _ShowerResponse:
-    """One batch of showers: energy [GeV], start depth in λ_int and X0, and its f_em draw."""
+class HadronSums:
+    """Per-event sums of parametrised hadronic showers, before the lateral split into cells.
 
-    energy: np.ndarray
-    start: np.ndarray
-    start_x0: np.ndarray
-    fem: np.ndarray
-    rng: np.random.Generator
+    Calibrated energies [GeV]: ``e_ps``, ``e_ecal`` deposited in the preshower and main ECAL section
+    (before the ECAL's lateral containment ``c_ecal``), ``spill`` the part of them leaving the narrow
+    ECAL sideways (carried on to HCAL1), ``e_hcal`` (n, n_modules) per HCAL module (before the HCAL's
+    lateral containment ``c_hcal``); ``escaped`` [GeV] undetected; ``leaving`` [GeV] the raw energy
+    leaving the ECAL (backwards and sideways) that feeds the charged hadrons crossing V2; ``v2`` [MIP];
+    the impact point (x, y) [cm]. :meth:`module_sums` and :func:`hadron_cells` turn them into readout.
+    """
 
-    def tail(self, x0: float, lam: float, cfg: HadronicConfig) -> np.ndarray:
-        """Fraction of each shower beyond the setup depth (x0 [X0], lam [λ_int]); 1 before its start."""
-        f = bock_cdf_beyond(self.energy, x0 - self.start_x0, lam - self.start, cfg)
-        return np.where(lam - self.start <= 0, 1.0, f)
+    e_ps: np.ndarray
+    e_ecal: np.ndarray
+    spill: np.ndarray
+    e_hcal: np.ndarray
+    escaped: np.ndarray
+    leaving: np.ndarray
+    v2: np.ndarray
+    x_cm: np.ndarray
+    y_cm: np.ndarray
+    c_ecal: np.ndarray
+    c_hcal: np.ndarray
 
-    def response(self, e_dep: np.ndarray, e_over_h: float, a_samp: float) -> np.ndarray:
-        """Calibrated signal of ``e_dep`` [GeV]: (f_em + (1 − f_em)·h/e)·E smeared by a/√E (≥ 0)."""
-        vis = e_dep * (self.fem + (1.0 - self.fem) / e_over_h)
-        sig = a_samp * np.sqrt(np.maximum(vis, 0.0))
-        return np.asarray(np.maximum(vis + sig * self.rng.standard_normal(e_dep.shape[0]), 0.0))
+    def combined(self, other: HadronSums) -> HadronSums:
+        """Two showers of the same events at the same impact point, added (energies, V2)."""
+        return HadronSums(
+            self.e_ps + other.e_ps,
+            self.e_ecal + other.e_ecal,
+            self.spill + other.spill,
+            self.e_hcal + other.e_hcal,
+            self.escaped + other.escaped,
+            self.leaving + other.leaving,
+            self.v2 + other.v2,
+            self.x_cm,
+            self.y_cm,
+            self.c_ecal,
+            self.c_hcal,
+        )
+
+    def select(self, mask: np.ndarray) -> HadronSums:
+        """The events ``mask``."""
+        return HadronSums(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+
+    def module_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Calibrated PS (n,), main ECAL (n,) and HCAL module (n, n_modules) energies [GeV] in the cells."""
+        hcal = self.e_hcal * self.c_hcal[:, None]
+        hcal[:, 0] += self.spill * self.c_hcal
+        return self.e_ps * self.c_ecal, self.e_ecal * self.c_ecal, hcal
+
+
+def _containment(
+    x_cm: np.ndarray, y_cm: np.ndarray, structure: SamplingStructure, scale_cm: float
+) -> np.ndarray:
+    """Fraction of a factorised Laplace profile of scale ``scale_cm`` centred at (x, y) inside the
+    whole face of ``structure`` (the sum of :func:`cell_fractions`)."""
+    hx = 0.5 * structure.n_cells_x * structure.cell_size_cm
+    hy = 0.5 * structure.n_cells_y * structure.cell_size_cm
+    x = np.asarray(x_cm, dtype=float)
+    y = np.asarray(y_cm, dtype=float)
+    cx = _laplace_cdf(hx - x, scale_cm) - _laplace_cdf(-hx - x, scale_cm)
+    cy = _laplace_cdf(hy - y, scale_cm) - _laplace_cdf(-hy - y, scale_cm)
+    return np.asarray(cx * cy)
+
+
+def lateral_scales(setup: SetupGeometry, cfg: HadronicConfig) -> tuple[float, float]:
+    """Laplace scales [cm] of the hadronic lateral profile in the ECAL and the HCAL:
+    ``lateral_lambda_fraction`` · λ_int of each structure."""
+    lat_e = cfg.lateral_lambda_fraction * setup.ecal.period_cm / setup.ecal.lambda_per_layer
+    lat_h = cfg.lateral_lambda_fraction * setup.hcal.period_cm / setup.hcal.lambda_per_layer
+    return lat_e, lat_h
+
+
+def boundaries(setup: SetupGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Depths (cumulative X0, λ_int) and kinds of the boundaries the kernels integrate the Bock profile
+    to: the preshower's end, the ECAL's end, then each gap's and HCAL module's end
+    (:mod:`darkmiss.detsim.hadron_kernels` kinds)."""
+    segs = setup_segments(setup)
+    ecal = segs[0]
+    x0 = [setup.ps_x0, ecal.x0_end]
+    lam = [setup.ps_layers * setup.ecal.lambda_per_layer, ecal.lam_end]
+    kind = [hk.KIND_PS, hk.KIND_ECAL]
+    for s in segs[1:]:
+        x0.append(s.x0_end)
+        lam.append(s.lam_end)
+        m = s.hcal_module
+        kind.append(hk.KIND_GAP if m is None else m)
+    return np.array(x0), np.array(lam), np.array(kind, dtype=np.int64)
+
+
+def kernel_params(setup: SetupGeometry, cfg: HadronicConfig) -> np.ndarray:
+    """The parameter vector of :mod:`darkmiss.detsim.hadron_kernels` (its ``P_*`` layout)."""
+    p = np.zeros(hk.N_PARAMS)
+    p[hk.P_A0], p[hk.P_A1], p[hk.P_B] = cfg.bock_a0, cfg.bock_a1, cfg.bock_b
+    p[hk.P_D0], p[hk.P_D1], p[hk.P_W] = cfg.bock_d0, cfg.bock_d1, cfg.bock_w
+    p[hk.P_FEM_RMS], p[hk.P_FEM_E0], p[hk.P_FEM_M] = cfg.fem_rms, cfg.fem_e0, cfg.fem_m
+    p[hk.P_EH_ECAL], p[hk.P_EH_HCAL] = cfg.e_over_h_ecal, cfg.e_over_h_hcal
+    p[hk.P_SAMP_ECAL], p[hk.P_SAMP_HCAL] = cfg.sampling_ecal, cfg.sampling_hcal
+    p[hk.P_HX_E] = 0.5 * setup.ecal.n_cells_x * setup.ecal.cell_size_cm
+    p[hk.P_HY_E] = 0.5 * setup.ecal.n_cells_y * setup.ecal.cell_size_cm
+    p[hk.P_HX_H] = 0.5 * setup.hcal.n_cells_x * setup.hcal.cell_size_cm
+    p[hk.P_HY_H] = 0.5 * setup.hcal.n_cells_y * setup.hcal.cell_size_cm
+    p[hk.P_LAT_E], p[hk.P_LAT_H] = lateral_scales(setup, cfg)
+    return p
+
+
+def sums_from_kernel(
+    out: np.ndarray, x_cm: np.ndarray, y_cm: np.ndarray, v2: np.ndarray, n_modules: int
+) -> HadronSums:
+    """A :class:`HadronSums` from a kernel's output rows (:mod:`darkmiss.detsim.hadron_kernels` layout)."""
+    return HadronSums(
+        e_ps=out[:, hk.O_PS].copy(),
+        e_ecal=out[:, hk.O_ECAL].copy(),
+        spill=out[:, hk.O_SPILL].copy(),
+        e_hcal=out[:, hk.N_OUT_FIXED : hk.N_OUT_FIXED + n_modules].copy(),
+        escaped=out[:, hk.O_ESC].copy(),
+        leaving=out[:, hk.O_LEAVE].copy(),
+        v2=v2,
+        x_cm=np.asarray(x_cm, dtype=float),
+        y_cm=np.asarray(y_cm, dtype=float),
+        c_ecal=out[:, hk.O_CE].copy(),
+        c_hcal=out[:, hk.O_CH].copy(),
+    )
+
+
+def hadron_sums(
+    energy: np.ndarray,
+    start_lambda: np.ndarray,
+    x_cm: np.ndarray,
+    y_cm: np.ndarray,
+    setup: SetupGeometry,
+    cfg: HadronicConfig,
+    rng: np.random.Generator,
+) -> HadronSums:
+    """Parametrised hadronic showers of ``energy`` [GeV] starting at depth ``start_lambda`` [λ_int from
+    the ECAL face], as per-event sums (:class:`HadronSums`).
+
+    Longitudinal: Bock profile integrated over the ECAL (PS = first ``ps_layers``), the gaps and the
+    HCAL modules; the energy beyond the last module escapes. Response: each segment's energy is
+    converted to the electron scale with f_em + (1 − f_em)·h/e (f_em ~ Groom mean ± ``fem_rms``,
+    shared by the shower) and smeared with the sampling term a/√E. Lateral: factorised Laplace
+    profile with scale ``lateral_lambda_fraction``·λ_int of each calorimeter; energy outside the
+    narrow ECAL travels on to HCAL1, energy outside the HCAL and in the air gaps escapes.
+    V2 (:func:`v2_charged_hadrons`): the charged hadrons of the raw energy leaving the ECAL of a shower
+    that starts in it, through its back and through its sides (V2 covers ±35 cm in front of HCAL1,
+    spec Sec. VIII, wider than the 23 cm ECAL). Compiled per shower in
+    :func:`darkmiss.detsim.hadron_kernels.showers`.
+    Random numbers: per shower f_em, PS, ECAL, each HCAL module; then the V2 multiplicities and signals.
+    """
+    energy = np.asarray(energy, dtype=float)
+    start = np.asarray(start_lambda, dtype=float)
+    x = np.asarray(x_cm, dtype=float)
+    y = np.asarray(y_cm, dtype=float)
+    bx0, blam, bkind = boundaries(setup)
+    start_x0 = start_depth_x0(start, setup_segments(setup))
+    out = hk.showers(
+        energy, start_x0, start, x, y, kernel_params(setup, cfg), bx0, blam, bkind, setup.n_hcal_modules, rng
+    )
+    v2 = v2_charged_hadrons(out[:, hk.O_LEAVE], cfg, rng)
+    return sums_from_kernel(out, x, y, v2, setup.n_hcal_modules)
+
+
+def hadron_cells(sums: HadronSums, setup: SetupGeometry, cfg: HadronicConfig) -> HadronDeposit:
+    """Cell deposits of :func:`hadron_sums` (deterministic lateral split with :func:`cell_fractions`)."""
+    lat_e, lat_h = lateral_scales(setup, cfg)
+    fr_e = cell_fractions(sums.x_cm, sums.y_cm, setup.ecal, lat_e)
+    fr_h = cell_fractions(sums.x_cm, sums.y_cm, setup.hcal, lat_h)
+    dep = HadronDeposit.zeros(sums.e_ps.shape[0], setup)
+    dep.ps += sums.e_ps[:, None, None] * fr_e
+    dep.ecal += sums.e_ecal[:, None, None] * fr_e
+    e_h = sums.e_hcal.copy()
+    e_h[:, 0] += sums.spill
+    dep.hcal += e_h[:, :, None, None] * fr_h[:, None]
+    dep.escaped = sums.escaped.copy()
+    dep.v2 = sums.v2.copy()
+    return dep
 
 
 def hadron_shower(
@@ -186,59 +344,9 @@ def hadron_shower(
     cfg: HadronicConfig,
     rng: np.random.Generator,
 ) -> HadronDeposit:
-    """Parametrised hadronic showers of ``energy`` [GeV] starting at depth ``start_lambda`` [λ_int from the ECAL face].
-
-    Longitudinal: Bock profile integrated over the ECAL (PS = first ``ps_layers``), the gap and the
-    HCAL modules; the energy beyond the last module escapes. Response: each segment's energy is
-    converted to the electron scale with f_em + (1 − f_em)·h/e (f_em ~ Groom mean ± ``fem_rms``,
-    shared by the event) and smeared with the sampling term a/√E. Lateral: factorised Laplace
-    profile with scale ``lateral_lambda_fraction``·λ_int of each calorimeter; energy outside the
-    narrow ECAL travels on to HCAL1, energy outside the HCAL and in the air gaps escapes.
-    Random numbers, in order: f_em, PS, ECAL, each HCAL module, V2 multiplicity and signal.
-    """
-    energy = np.asarray(energy, dtype=float)
-    n = energy.shape[0]
-    dep = HadronDeposit.zeros(n, setup)
-    if n == 0:
-        return dep
-    segs = setup_segments(setup)
-    start = np.asarray(start_lambda, dtype=float)
-    x0 = start_depth_x0(start, segs)
-    fem = np.clip(em_fraction(energy, cfg) + cfg.fem_rms * rng.standard_normal(n), 0.0, 1.0)
-    sh = _ShowerResponse(energy, start, x0, fem, rng)
-
-    ecal_seg = segs[0]
-    f0 = sh.tail(0.0, 0.0, cfg)
-    f_ps = sh.tail(setup.ps_x0, setup.ps_layers * setup.ecal.lambda_per_layer, cfg)
-    f_ecal = sh.tail(ecal_seg.x0_end, ecal_seg.lam_end, cfg)
-    lat_e = cfg.lateral_lambda_fraction * setup.ecal.period_cm / setup.ecal.lambda_per_layer
-    lat_h = cfg.lateral_lambda_fraction * setup.hcal.period_cm / setup.hcal.lambda_per_layer
-    fr_e = cell_fractions(x_cm, y_cm, setup.ecal, lat_e)
-    fr_h = cell_fractions(x_cm, y_cm, setup.hcal, lat_h)
-    e_ps = sh.response(energy * (f0 - f_ps), cfg.e_over_h_ecal, cfg.sampling_ecal)
-    e_ec = sh.response(energy * (f_ps - f_ecal), cfg.e_over_h_ecal, cfg.sampling_ecal)
-    dep.ps += e_ps[:, None, None] * fr_e
-    dep.ecal += e_ec[:, None, None] * fr_e
-    # energy leaving the narrow ECAL sideways travels on and is caught by HCAL1 (60 x 60 cm2)
-    spill = (e_ps + e_ec) * (1.0 - fr_e.sum(axis=(1, 2)))
-    dep.hcal[:, 0] += spill[:, None, None] * fr_h
-    lateral_loss = spill * (1.0 - fr_h.sum(axis=(1, 2)))
-    prev = f_ecal
-    for s in segs[1:]:
-        cur = sh.tail(s.x0_end, s.lam_end, cfg)
-        i = s.hcal_module
-        if i is not None:
-            e_h = sh.response(energy * (prev - cur), cfg.e_over_h_hcal, cfg.sampling_hcal)
-            dep.hcal[:, i] += e_h[:, None, None] * fr_h
-            lateral_loss = lateral_loss + e_h * (1.0 - fr_h.sum(axis=(1, 2)))
-        else:  # air gaps (and V2): dead material, counted as undetected
-            lateral_loss = lateral_loss + energy * (prev - cur)
-        prev = cur
-    dep.escaped = energy * prev + lateral_loss
-    # charged hadrons leaving the ECAL cross V2
-    leaving = np.where(start < ecal_seg.lam_end, energy * f_ecal, 0.0)
-    dep.v2 = v2_charged_hadrons(leaving, cfg, rng)
-    return dep
+    """Cell deposits of parametrised hadronic showers: :func:`hadron_sums` split into cells by
+    :func:`hadron_cells` (same arguments, units and random numbers as :func:`hadron_sums`)."""
+    return hadron_cells(hadron_sums(energy, start_lambda, x_cm, y_cm, setup, cfg, rng), setup, cfg)
 
 
 def v2_charged_hadrons(leaving_gev: np.ndarray, cfg: HadronicConfig, rng: np.random.Generator) -> np.ndarray:

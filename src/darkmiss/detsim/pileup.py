@@ -1,20 +1,24 @@
-"""Pile-up: beam particles overlaid in the readout window at the run's rate (spec Sec. IV, VI.A).
+"""Pile-up: beam particles overlaid in the readout window at the event's rate (spec Sec. IV, VI.A).
 
 In data mode every triggered event receives N ~ Poisson(R · T) extra beam particles, R the
-instantaneous beam rate (intensity / spill, spec Sec. III-IV) and T = late − early the time range
-over which a particle leaves signal in the readout window (a pulse length before the window
-start to its end, ``[detector.pileup]``).  Each carries its own time, species and position
+instantaneous beam rate at that event, drawn from the spill model (:mod:`.spill`: the run's mean
+intensity over the 4.8 s spill, spill-to-spill and in-spill fluctuations, rate-weighted because
+triggers follow the rate), and T = late − early the time range over which a particle leaves signal
+in the readout window (a pulse length before the window start to its end, ``[detector.pileup]``).  Each carries its own time, species and position
 (:func:`darkmiss.detsim.beam.sample_beam`) and a fast parametrised deposit (below); the
 digitisation turns it into waveform pulses, HCAL/V2 energy, counter hits and tracks.
 
 Parametrised deposits (units GeV, cm):
-* e⁻: full energy in the ECAL with σ/E = 0.1/√E (spec Sec. III); longitudinal fraction in the
+* e⁻: full energy in the ECAL with σ/E = a/√E, a = ``[from_spec.ecal_resolution_stochastic]``
+  (0.1, spec Sec. III); longitudinal fraction in the
   preshower from the Γ-profile of PDG "Passage of particles" Eq. 34.36 (b = 0.5,
   t_max = ln(E/E_c) − 0.5); lateral spread: a double-exponential core/halo in x and y with the
   core holding ``moliere_core_fraction`` inside one Molière radius.
-* μ⁻: a MIP through everything (``mip_*_gev``), HCAL photo-electron statistics (spec Sec. III).
+* μ⁻: a MIP through everything (``mip_*_gev``), HCAL photo-electron statistics
+  (``[from_spec.hcal_photoelectrons_per_mip]``, spec Sec. III).
 * π⁻, K⁻, p̄: first interaction at depth ~ Exp(λ_int); before it a MIP; after it the remaining
-  energy is shared by ECAL and HCAL with σ/E = 0.6/√E (spec Sec. III).
+  energy is shared by ECAL and HCAL with σ/E = 0.6/√E (``[from_spec.hcal_resolution_stochastic]``,
+  spec Sec. III).
 * Halo particles hit at a wide position and often miss the ECAL (6 × 3.82 cm).
 """
 
@@ -25,15 +29,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammainc
 
+from darkmiss.config.calibrated import calibrated
 from darkmiss.config.load import Preset, required
 from darkmiss.config.schema import RunConfig, SetupGeometry
-from darkmiss.detsim.beam import PDG_E, PDG_MU, BeamConfig, beam_rate_hz, sample_beam
+from darkmiss.detsim.beam import PDG_E, PDG_MU, BeamConfig, sample_beam
+from darkmiss.detsim.spill import SpillModel, effective_rate_hz, sample_trigger_rates
 from darkmiss.errors import UserInputError
 
 
 @dataclass(frozen=True)
 class PileupConfig:
-    """Pile-up and parametrised-deposit constants ([detector.pileup], [detector.ecal], [detector.hcal])."""
+    """Pile-up and parametrised-deposit constants ([detector.pileup], [detector.ecal], the spill model
+    [detector.spill], and the calibrated resolutions and HCAL photo-statistics of [from_spec])."""
 
     early_ns: float
     late_ns: float
@@ -43,13 +50,14 @@ class PileupConfig:
     mip_hcal_module_gev: float
     hcal_pe_per_mip: float
     hcal_stochastic: float
+    ecal_stochastic: float
+    spill: SpillModel
 
     @classmethod
     def from_preset(cls, preset: Preset) -> PileupConfig:
         d = preset.section("detector")
         p = required(d, "pileup", "[detector]")
         e = required(d, "ecal", "[detector]")
-        h = required(d, "hcal", "[detector]")
         cfg = cls(
             early_ns=float(required(p, "early_ns", "[detector.pileup]")),
             late_ns=float(required(p, "late_ns", "[detector.pileup]")),
@@ -57,8 +65,10 @@ class PileupConfig:
             mip_ecal_gev=float(required(p, "mip_ecal_gev", "[detector.pileup]")),
             mip_ps_gev=float(required(p, "mip_ps_gev", "[detector.pileup]")),
             mip_hcal_module_gev=float(required(p, "mip_hcal_module_gev", "[detector.pileup]")),
-            hcal_pe_per_mip=float(required(h, "photoelectrons_per_mip", "[detector.hcal]")),
-            hcal_stochastic=float(required(h, "resolution_stochastic", "[detector.hcal]")),
+            hcal_pe_per_mip=calibrated(preset, "hcal_photoelectrons_per_mip").scalar(),
+            hcal_stochastic=calibrated(preset, "hcal_resolution_stochastic").scalar(),
+            ecal_stochastic=calibrated(preset, "ecal_resolution_stochastic").scalar(),
+            spill=SpillModel.from_preset(preset),
         )
         if cfg.late_ns <= cfg.early_ns:
             raise UserInputError(
@@ -80,13 +90,15 @@ class Deposits:
 @dataclass
 class PileupOverlay:
     """Pile-up particles of a batch: event index, time [ns] relative to the trigger, species,
-    whether they cross the beam counters / V1 / the tracker acceptance, and their deposits."""
+    whether they cross the beam counters / V1 / the tracker acceptance, and their deposits; and the
+    instantaneous beam rate [Hz] at each of the batch's events (0 in MC mode)."""
 
     event: np.ndarray  # (m,) int64
     time_ns: np.ndarray  # (m,)
     pdg: np.ndarray  # (m,)
     halo: np.ndarray  # (m,) bool
     deposits: Deposits
+    rate_hz: np.ndarray  # (n,) per event of the batch
 
     @property
     def m(self) -> int:
@@ -98,8 +110,9 @@ class PileupOverlay:
 
 
 def mean_pileup(run: RunConfig, cfg: PileupConfig) -> float:
-    """Mean number of beam particles per event in the sensitive time range: μ = R · (late − early)."""
-    return beam_rate_hz(run) * (cfg.late_ns - cfg.early_ns) * 1e-9
+    """Mean number of beam particles per triggered event in the sensitive time range:
+    μ = ⟨R⟩_trig · (late − early), ⟨R⟩_trig the rate seen by triggered events (:mod:`.spill`)."""
+    return effective_rate_hz(run, cfg.spill) * (cfg.late_ns - cfg.early_ns) * 1e-9
 
 
 def _lateral_fractions(centre: np.ndarray, n_cells: int, size: float, r_m: float, core: float) -> np.ndarray:
@@ -115,6 +128,45 @@ def _lateral_fractions(centre: np.ndarray, n_cells: int, size: float, r_m: float
 
     c = core * cdf(d, r_m / 5.0) + (1 - core) * cdf(d, r_m)
     return np.diff(c, axis=1)
+
+
+def moliere_radius_cm(geometry: SetupGeometry) -> float:
+    """Molière radius [cm] of the ECAL's Pb/Sc mixture (mass-weighted 1/R_M, PDG "Passage" Eq. 34.38)."""
+    ec = geometry.ecal
+    mat_a, mat_s = ec.absorber_material, ec.active_material
+    wa = ec.absorber_cm * mat_a.density
+    ws = ec.active_cm * mat_s.density
+    return float(
+        1.0 / ((wa / (wa + ws)) / mat_a.moliere_radius_cm + (ws / (wa + ws)) / mat_s.moliere_radius_cm)
+    )
+
+
+def em_electron_sums(
+    energy: np.ndarray, geometry: SetupGeometry, cfg: PileupConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parametrised e⁻ showers of ``energy`` [GeV]: calibrated energy (σ/E = a/√E, a calibrated, spec
+    Sec. III) and preshower fraction from the Γ profile (PDG Eq. 34.36, b = 0.5, t_max = ln(E/E_c) − 0.5).
+    Random numbers: one normal per shower."""
+    e = np.asarray(energy, dtype=float)
+    safe = np.maximum(e, 1e-6)
+    e_vis = np.maximum(e * (1 + cfg.ecal_stochastic / np.sqrt(safe) * rng.standard_normal(e.shape)), 0.0)
+    ec_gev = geometry.ecal.absorber_material.ec_gev  # the absorber's critical energy sets the profile
+    tmax = np.maximum(np.log(safe / ec_gev) - 0.5, 0.0)
+    b = 0.5
+    return e_vis, np.asarray(gammainc(b * tmax + 1.0, b * geometry.ps_x0))
+
+
+def em_lateral(x_cm: np.ndarray, y_cm: np.ndarray, geometry: SetupGeometry, cfg: PileupConfig) -> np.ndarray:
+    """Fractions (n, 6, 6) of parametrised EM showers centred at (x, y) [cm] in the ECAL cells."""
+    ec = geometry.ecal
+    r_m = moliere_radius_cm(geometry)
+    fx = _lateral_fractions(
+        np.asarray(x_cm, dtype=float), ec.n_cells_x, ec.cell_size_cm, r_m, cfg.moliere_core_fraction
+    )
+    fy = _lateral_fractions(
+        np.asarray(y_cm, dtype=float), ec.n_cells_y, ec.cell_size_cm, r_m, cfg.moliere_core_fraction
+    )
+    return np.asarray(fy[:, :, None] * fx[:, None, :])
 
 
 def parametrised_deposits(
@@ -141,11 +193,6 @@ def parametrised_deposits(
     in_hcal = (np.abs(x_cm) < hc.width_x_cm / 2) & (np.abs(y_cm) < hc.width_y_cm / 2)
     ix_h = np.clip(((x_cm + hc.width_x_cm / 2) // hc.cell_size_cm).astype(int), 0, 2)
     iy_h = np.clip(((y_cm + hc.width_y_cm / 2) // hc.cell_size_cm).astype(int), 0, 2)
-    mat_a, mat_s = ec.absorber_material, ec.active_material
-    wa = ec.absorber_cm * mat_a.density
-    ws = ec.active_cm * mat_s.density
-    r_m = 1.0 / ((wa / (wa + ws)) / mat_a.moliere_radius_cm + (ws / (wa + ws)) / mat_s.moliere_radius_cm)
-    ec_gev = mat_a.ec_gev  # critical energy of the absorber dominates the longitudinal profile
     # --- deposited energy in the ECAL section and the HCAL (calibrated)
     e_ecal = np.zeros(m)
     e_hcal_mod = np.zeros((m, 4))
@@ -153,12 +200,8 @@ def parametrised_deposits(
     is_e = pdg == PDG_E
     is_mu = np.abs(pdg) == PDG_MU
     is_h = ~(is_e | is_mu)
-    # electrons: full shower (spec Sec. III resolution 0.1/sqrt(E))
-    ee = energy[is_e]
-    e_ecal[is_e] = np.maximum(ee * (1 + 0.1 / np.sqrt(ee) * rng.standard_normal(ee.shape)), 0.0)
-    tmax = np.maximum(np.log(ee / ec_gev) - 0.5, 0.0)
-    b = 0.5
-    e_ps_frac[is_e] = gammainc(b * tmax + 1.0, b * geometry.ps_x0)
+    # electrons: full shower (spec Sec. III resolution a/sqrt(E), calibrated)
+    e_ecal[is_e], e_ps_frac[is_e] = em_electron_sums(energy[is_e], geometry, cfg, rng)
     # muons: MIP everywhere
     e_ecal[is_mu] = cfg.mip_ecal_gev
     e_ps_frac[is_mu] = cfg.mip_ps_gev / cfg.mip_ecal_gev
@@ -194,9 +237,7 @@ def parametrised_deposits(
     # --- charged particle reaching V2 (behind the ECAL): muons and non-showering hadrons
     v2 = np.where(is_mu, 1.0, 0.0)
     # --- lateral distribution in the ECAL
-    fx = _lateral_fractions(x_cm, 6, ec.cell_size_cm, r_m, cfg.moliere_core_fraction)
-    fy = _lateral_fractions(y_cm, 6, ec.cell_size_cm, r_m, cfg.moliere_core_fraction)
-    lat = fy[:, :, None] * fx[:, None, :]
+    lat = em_lateral(x_cm, y_cm, geometry, cfg)
     e_in = np.where(in_ecal, e_ecal, 0.0)
     ps = lat * (e_in * e_ps_frac)[:, None, None]
     ecal = lat * (e_in * (1 - e_ps_frac))[:, None, None]
@@ -225,14 +266,15 @@ def sample_pileup(
 ) -> PileupOverlay:
     """Pile-up particles for ``n`` triggered events of ``run`` (data mode).
 
-    N_i ~ Poisson(μ), μ = R · (late − early) (:func:`mean_pileup`); times uniform in
-    [early, late] ns around the trigger; species and phase space from the beam composition.
+    N_i ~ Poisson(R_i · (late − early)), R_i the event's instantaneous rate drawn from the spill model
+    (:func:`darkmiss.detsim.spill.sample_trigger_rates`); times uniform in [early, late] ns around the
+    trigger; species and phase space from the beam composition.
     """
-    mu = mean_pileup(run, cfg)
-    counts = rng.poisson(mu, n)
+    rates = sample_trigger_rates(n, run, cfg.spill, rng)
+    counts = rng.poisson(rates * (cfg.late_ns - cfg.early_ns) * 1e-9)
     m = int(counts.sum())
     event = np.repeat(np.arange(n, dtype=np.int64), counts)
     times = rng.uniform(cfg.early_ns, cfg.late_ns, m)
     bs = sample_beam(m, rng, beam)
     dep = parametrised_deposits(bs.pdg, bs.energy, bs.x_cm, bs.y_cm, geometry, cfg, rng)
-    return PileupOverlay(event=event, time_ns=times, pdg=bs.pdg, halo=bs.halo, deposits=dep)
+    return PileupOverlay(event=event, time_ns=times, pdg=bs.pdg, halo=bs.halo, deposits=dep, rate_hz=rates)

@@ -46,9 +46,10 @@ class TrackerConfig:
             )
         return cfg
 
-    def station_efficiency_at(self, rate_hz: float) -> float:
-        """Hit efficiency per station at a beam rate [1/s] (linear loss, clipped at 0)."""
-        return max(self.station_efficiency - self.efficiency_loss_per_mhz * rate_hz * 1e-6, 0.0)
+    def station_efficiency_at(self, rate_hz: np.ndarray | float) -> np.ndarray:
+        """Hit efficiency per station at beam rates [1/s] (linear loss, clipped at 0), same shape."""
+        loss = self.efficiency_loss_per_mhz * np.asarray(rate_hz, dtype=float) * 1e-6
+        return np.asarray(np.clip(self.station_efficiency - loss, 0.0, None))
 
 
 def deflection_mrad(momentum: np.ndarray | float, field_integral_tm: float) -> np.ndarray:
@@ -75,18 +76,20 @@ def reconstruct(
     cfg: TrackerConfig,
     rng: np.random.Generator,
     *,
-    rate_hz: float = 0.0,
+    rate_hz: np.ndarray | float = 0.0,
     intime_tracks: np.ndarray | None = None,
+    kink_mrad: np.ndarray | None = None,
 ) -> TrackerResult:
     """Hits, incoming-track count, momentum and angles.
 
     The primary particle leaves one hit per station with the (rate-dependent) efficiency; a
     track needs both upstream stations (incoming) and ≥ 2 of the 4 downstream ones (momentum).
     ``extra_hits`` (n, 6) from the process (upstream secondaries), ``intime_tracks`` (n,) beam
-    particles within the resolving time (data mode) add hits and incoming tracks.
+    particles within the resolving time (data mode) add hits and incoming tracks; ``rate_hz`` is the
+    beam rate at each event (or one for all).
     """
     n = beam_energy.shape[0]
-    eff = cfg.station_efficiency_at(rate_hz)
+    eff = np.broadcast_to(cfg.station_efficiency_at(rate_hz), (n,))[:, None]
     seen = rng.random((n, 6)) < eff
     extra = np.asarray(extra_hits, dtype=np.int64)
     pu = np.zeros(n, np.int64) if intime_tracks is None else np.asarray(intime_tracks, dtype=np.int64)
@@ -97,15 +100,18 @@ def reconstruct(
     n_in = np.where(has_in, np.asarray(n_tracks_true, dtype=np.int64), np.maximum(n_tracks_true - 1, 0)) + pu
     s_in = cfg.angle_resolution_in_mrad
     s_out = cfg.angle_resolution_out_mrad
+    kink = np.zeros((n, 2)) if kink_mrad is None else np.asarray(kink_mrad, dtype=float)
     th_in = np.asarray(angle_in_mrad, dtype=float) + s_in * rng.standard_normal(n)
-    th_d = deflection_mrad(np.maximum(beam_energy, 1e-3), cfg.field_integral_tm)
+    th_d = deflection_mrad(np.maximum(beam_energy, 1e-3), cfg.field_integral_tm) + kink[:, 0]
     meas_d = th_d + np.hypot(s_in, s_out) * rng.standard_normal(n)
     p = np.where(
         has_in & has_out & (meas_d > 0),
         deflection_mrad(1.0, cfg.field_integral_tm) / np.maximum(meas_d, 1e-9),
         0.0,
     )
-    th_out = np.abs(np.asarray(angle_in_mrad, dtype=float) + s_out * rng.standard_normal(n))
+    th_out = np.sqrt(
+        (np.asarray(angle_in_mrad, dtype=float) + s_out * rng.standard_normal(n)) ** 2 + (kink**2).sum(axis=1)
+    )
     return TrackerResult(
         hits=np.clip(hits, 0, 32767).astype(np.int16),
         n_tracks_in=np.clip(n_in, 0, 32767).astype(np.int16),

@@ -25,6 +25,7 @@ class TruthBatch:
     beam_pdg: np.ndarray  # (n,) int32, PDG id of the incoming particle
     beam_energy: np.ndarray  # (n,) GeV, energy of the incoming particle in the spectrometer
     angle_in_mrad: np.ndarray  # (n,) incoming angle to the beam axis
+    kink_mrad: np.ndarray  # (n, 2) change of direction (bending plane x, y) before the downstream stations
     sr_energy: np.ndarray  # (n, 3) GeV, true energy reaching the three SRD counters (SR or knock-on)
     extra_upstream_hits: np.ndarray  # (n, 6) int16, hits beyond the primary track, per tracker station
     n_tracks_in: np.ndarray  # (n,) int16, incoming charged tracks in the acceptance (normally 1)
@@ -53,6 +54,7 @@ class TruthBatch:
             beam_pdg=np.full(n, 11, np.int32),
             beam_energy=np.full(n, 100.0),
             angle_in_mrad=np.zeros(n),
+            kink_mrad=np.zeros((n, 2)),
             sr_energy=np.zeros((n, 3)),
             extra_upstream_hits=np.zeros((n, 6), np.int16),
             n_tracks_in=np.ones(n, np.int16),
@@ -77,3 +79,23 @@ class TruthBatch:
     def select(self, mask: np.ndarray) -> TruthBatch:
         """The events where ``mask`` is true (or at the given indices)."""
         return TruthBatch(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
+
+    def unweighted(self, rng: np.random.Generator) -> TruthBatch:
+        """Unit-weight events with the same expected content, as a detector records them.
+
+        Accept-reject against w_max = 1: an event of weight w ≤ 1 is kept with probability w; an event
+        of weight w > 1 (rare for the relative weights the generators give, mean ≈ 1) is kept
+        ⌊w⌋ times and once more with probability w − ⌊w⌋, each copy digitised on its own (independent
+        pile-up, noise and readout). The expected number of copies of every event is its weight, so
+        every distribution is unbiased. Random numbers: one uniform per event.
+        """
+        w = np.asarray(self.weight, dtype=float)
+        if w.size == 0 or np.all(w == 1.0):
+            return self
+        if np.any(w < 0) or not np.all(np.isfinite(w)):
+            raise ValueError("unweighting needs finite non-negative weights")
+        base = np.floor(w)
+        copies = (base + (rng.random(w.shape) < (w - base))).astype(np.int64)
+        out = self.select(np.repeat(np.arange(self.n), copies))
+        out.weight[:] = 1.0
+        return out

@@ -174,6 +174,81 @@ def build_waveforms(
     return wave
 
 
+@numba.njit(cache=True)
+def _fill_kept(
+    wave: np.ndarray,  # (n, ny, nx, ns) float32, filled in the kept cells
+    keep: np.ndarray,  # (n, ny, nx) bool
+    cells: np.ndarray,  # (n, ny, nx) GeV of the triggered particle (pulse starting at 0)
+    unit: np.ndarray,  # (ns,) calibrated samples of a unit in-time pulse
+    event: np.ndarray,  # (m,) event of each pile-up particle
+    pu_cells: np.ndarray,  # (m, ny, nx) GeV, calibrated
+    times: np.ndarray,  # (m,) ns
+    start: float,
+    dt: float,
+    tau: float,
+) -> None:
+    ns = wave.shape[3]
+    for i in range(wave.shape[0]):
+        for a in range(wave.shape[1]):
+            for b in range(wave.shape[2]):
+                if keep[i, a, b]:
+                    e = cells[i, a, b]
+                    for k in range(ns):
+                        wave[i, a, b, k] += e * unit[k]
+    for j in range(event.shape[0]):
+        i = event[j]
+        for a in range(wave.shape[1]):
+            for b in range(wave.shape[2]):
+                e = pu_cells[j, a, b]
+                if keep[i, a, b] and e != 0.0:
+                    for k in range(ns):
+                        wave[i, a, b, k] += e * _pulse_value(start + (k + 0.5) * dt - times[j], tau) * dt
+
+
+def kept_waveforms(
+    cells: np.ndarray,
+    keep: np.ndarray,
+    noise_sums: np.ndarray,
+    cfg: WaveformConfig,
+    rng: np.random.Generator,
+    pileup_event: np.ndarray,
+    pileup_cells: np.ndarray,
+    pileup_times: np.ndarray,
+    noise_per_sample: float,
+) -> np.ndarray:
+    """Waveforms (n, ny, nx, n_samples) [GeV/sample, float32] of the cells ``keep`` only (0 elsewhere).
+
+    Pulses: the triggered particle's ``cells`` (n, ny, nx) in time (start 0 ns) and the pile-up deposits
+    ``pileup_cells`` (m, ny, nx) at ``pileup_times`` (m,) of events ``pileup_event``. Noise: Gaussian
+    per sample of rms ``noise_per_sample`` [GeV] conditioned on the cell's noise sum ``noise_sums``
+    (n, ny, nx) already drawn (z − z̄ + S/n_samples for iid z: exact, the deviations from the mean of
+    iid Gaussians are independent of it), so that every kept waveform sums to its cell energy.
+    Random numbers: one normal per sample of each kept cell, in C order of the kept cells.
+    """
+    n = cells.shape[0]
+    wave = np.zeros((*cells.shape, cfg.n_samples), dtype=np.float64)
+    if n == 0:
+        return wave.astype(np.float32)
+    _fill_kept(
+        wave,
+        np.ascontiguousarray(keep, dtype=np.bool_),
+        np.ascontiguousarray(cells, dtype=np.float64),
+        pulse_samples(0.0, cfg),
+        np.ascontiguousarray(pileup_event, dtype=np.int64),
+        np.ascontiguousarray(pileup_cells, dtype=np.float64) * calibration(cfg),
+        np.ascontiguousarray(pileup_times, dtype=np.float64),
+        cfg.window_start_ns,
+        cfg.sample_ns,
+        cfg.pulse_rise_ns,
+    )
+    k = int(keep.sum())
+    if k:
+        z = noise_per_sample * rng.standard_normal((k, cfg.n_samples))
+        z += (noise_sums[keep] / cfg.n_samples - z.mean(axis=1))[:, None]
+        wave[keep] += z
+    return wave.astype(np.float32)
+
+
 def add_noise(wave: np.ndarray, cfg: WaveformConfig, rng: np.random.Generator) -> np.ndarray:
     """Add Gaussian electronic noise per sample (pedestal-subtracted) [GeV/sample]."""
     return wave + cfg.noise_per_sample_gev * rng.standard_normal(wave.shape)

@@ -42,6 +42,7 @@ class Process(IntEnum):
     ACCIDENTAL_SR = 8  # low-energy tail e- SR tag overlapping a beam hadron/muon
     BEAM_HADRON = 9  # beam hadron showering normally (rejected by SRD/shape)
     CALIBRATION = 10  # calibration-trigger e- (no ECAL threshold)
+    MUON_DECAY = 11  # dimuon event, one muon decaying in flight in the ECAL (forced, Table IV)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from darkmiss.analysis.background import SPEC_TABLE_IV
 from darkmiss.analysis.inputs import load_inputs
 from darkmiss.analysis.result import AnalysisResult
 from darkmiss.analysis.run import AnalysisOutput, run_analysis
+from darkmiss.analysis.table_iv import SPEC_TABLE_IV
 from darkmiss.cache import write_json_atomic, write_text_atomic
 from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import SetupGeometry
@@ -73,17 +73,25 @@ def text_tables(out: AnalysisOutput) -> str:
     for rb in out.background.runs.values():
         lines.append(f"  run {rb.run} (EOT {rb.eot:.3g}): total {rb.total.value:.4g} ± {rb.total.err:.2g}")
         for k, v in rb.components.items():
-            if v.value == 0.0 and v.err == 0.0 and k in rb.sensitivities:
-                lines.append(f"      {k:45s} < {rb.sensitivities[k]:.2g} (no MC event passes)")
+            est = rb.table_iv.get(k.replace(" [not summed]", ""))
+            if est is not None and est.value == 0.0 and est.upper is not None:
+                lines.append(f"      {k:45s} < {est.upper:.2g} (90% CL, no MC event passes)")
             else:
                 lines.append(f"      {k:45s} {v.value:.4g} ± {v.err:.2g}")
     summ = out.background.summary
-    lines.append(f"  all runs (EOT {summ.eot:.3g}), beside spec Table IV (4.3e10 EOT):")
-    for k, v in summ.components.items():
-        spec = SPEC_TABLE_IV.get(k)
-        spec_txt = f"{spec[0]:.3g} ± {spec[1]:.2g}" if spec else "-"
-        lines.append(f"      {k:45s} {v.value:.4g} ± {v.err:.2g}    spec: {spec_txt}")
-    lines.append(f"      {'total':45s} {summ.total.value:.4g} ± {summ.total.err:.2g}    spec: 0.12 ± 0.04")
+    lines.append(f"  Table IV from the MC, all runs ({summ.eot:.3g} EOT), beside the spec (4.3e10 EOT):")
+    for k, est in summ.table_iv.items():
+        val, err, up = SPEC_TABLE_IV.get(k, (None, None, None))
+        spec_txt = (
+            f"< {up:.3g}" if up is not None else f"{val:.3g} ± {err or 0:.2g}" if val is not None else "-"
+        )
+        ours = (
+            f"< {est.upper:.2g}"
+            if (est.value == 0 and est.upper is not None)
+            else f"{est.value:.4g} ± {est.err:.2g}"
+        )
+        lines.append(f"      {k:45s} {ours:>20s}    spec: {spec_txt}")
+    lines.append(f"  background of the limits (all runs): {summ.total.value:.4g} ± {summ.total.err:.2g}")
     return "\n".join(lines) + "\n"
 
 

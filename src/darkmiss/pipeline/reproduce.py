@@ -36,15 +36,22 @@ from darkmiss.config.schema import RunConfig, SetupGeometry, runs_from_preset
 from darkmiss.detsim.background_config import BeamFractions, HadronicConfig, KnockOnConfig, PhotonuclearConfig
 from darkmiss.detsim.digitize import DigitizerConfig
 from darkmiss.detsim.generate import ProductionConfig, simulate
-from darkmiss.detsim.processes import available_processes
+from darkmiss.detsim.spill import calibrate_dead_time
 from darkmiss.errors import require
 from darkmiss.interpret.darkmatter import InterpretConfig
 from darkmiss.interpret.limits import interpret_limits
 from darkmiss.pipeline.analysis import analyze, optimise, unblind
+from darkmiss.pipeline.comparison import (
+    build_comparison,
+    calibrated_table,
+    published_limits,
+    trigger_efficiency,
+)
 from darkmiss.pipeline.limits import write_outputs
 from darkmiss.pipeline.results import SCHEMA_VERSION as RESULTS_SCHEMA_VERSION
 from darkmiss.pipeline.results import Results, build_results
 from darkmiss.pipeline.stages import StageRecord, StageRunner, check_output_root, output_lock, write_marker
+from darkmiss.plots.detsim_figures import fig7_left
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.report.reproduce import build_report
 from darkmiss.shower.response import CalorimetrySettings
@@ -58,7 +65,17 @@ STAGES = ("yields", "data", "mc", "analysis", "optimise", "unblind", "limits", "
 #: Preset tables read by the stages that simulate (a stage's key holds only the tables it reads, so
 #: that e.g. a changed [stats] table re-runs the limits but not the simulation).
 PHYSICS_TABLES = ("setup", "beam", "shower", "calorimetry")
-SIMULATION_TABLES = (*PHYSICS_TABLES, "runs", "detector", "production", "backgrounds")
+SIMULATION_TABLES = (*PHYSICS_TABLES, "runs", "detector", "production", "backgrounds", "from_spec")
+#: The processes of the biased Table IV samples (spec Sec. VIII), in the order of its rows.
+TABLE_IV_PROCESSES = (
+    "punchthrough",
+    "hadronic",
+    "muon_decay",
+    "decays",
+    "upstream",
+    "hadron_target",
+    "accidental",
+)
 #: Layout version of the stage file ``yields.json`` (A′ yields on the plot mass grid).
 YIELDS_SCHEMA_VERSION = 1
 #: Layout versions of the files that stages write (part of every stage key).
@@ -100,6 +117,7 @@ class ReproduceConfig:
     calibration_eot: float
     signal_events: int
     dimuon_events: int
+    table_iv_events: dict[str, int]
     quick: bool
 
     @classmethod
@@ -127,6 +145,7 @@ class ReproduceConfig:
             calibration_eot=float(mode["calibration_eot"]),
             signal_events=int(mode["signal_events"]),
             dimuon_events=int(mode["dimuon_events"]),
+            table_iv_events={str(k): int(v) for k, v in mode["table_iv_events"].items()},
             quick=quick,
         )
 
@@ -165,10 +184,12 @@ class Context:
 
         return wrap
 
-    def simulate(self, run: str, mode: str, folder: Path, seed_offset: int, **kw: Any) -> Any:
-        """One `simulate` call of this reproduction (same preset, workers and scheduler)."""
+    def simulate(
+        self, run: str, mode: str, folder: Path, seed_offset: int, preset: Preset | None = None, **kw: Any
+    ) -> Any:
+        """One `simulate` call of this reproduction (same preset unless given, workers and scheduler)."""
         return simulate(
-            self.preset,
+            preset or self.preset,
             run,
             mode,
             folder,
@@ -235,10 +256,25 @@ def stage_data(ctx: Context, folder: Path) -> dict[str, Any]:
     return info
 
 
+def table_iv_options(preset: Preset) -> dict[str, Any]:
+    """Options of the biased Table IV samples: the process biasing, MC events kept only where their truth
+    may reach the box, upstream electrons generated below the box edge (plus the margin of
+    ``[production.fast_path] box_ecal_margin``; the weights carry the rest of the spectrum)."""
+    up = preset.section("backgrounds")["upstream"]
+    margin = float(preset.section("production")["fast_path"]["box_ecal_margin"])
+    return {
+        "bias": "table_iv",
+        "box_only": True,
+        "upstream_e_range": [float(up["e_min"]), float(up["box_e_max"]) + margin],
+    }
+
+
 def stage_mc(ctx: Context, folder: Path) -> dict[str, Any]:
-    """Monte Carlo of every run: signal per efficiency mass, calibration trigger, backgrounds."""
+    """Monte Carlo of every run: signal per efficiency mass, calibration trigger, dimuons (weighted
+    samples of fixed size), and the biased samples of the Table IV backgrounds at each run's full EOT
+    (fixed sizes ``table_iv_events``; forced interactions and decays, box-only storage)."""
     cfg = ctx.cfg
-    bkg = [p for p in available_processes() if p not in ("signal", "em")]
+    table_preset = ctx.preset.with_overrides({"production": {"weighted_events": dict(cfg.table_iv_events)}})
     for name, run in ctx.runs.items():
         mc_eot = run.eot * cfg.mc_eot_scale
         for m in cfg.efficiency_masses:
@@ -261,16 +297,19 @@ def stage_mc(ctx: Context, folder: Path) -> dict[str, Any]:
             processes=["em"],
             trigger="calibration",
         )
+        ctx.simulate(name, "mc", folder / "dimuon", 3, processes=["dimuon"], eot=mc_eot)
         ctx.simulate(
             name,
             "mc",
-            folder / "background",
-            3,
-            processes=bkg,
-            eot=mc_eot,
-            progress=ctx.progress(f"MC run {name}"),
+            folder / "table_iv",
+            5,
+            preset=table_preset,
+            processes=list(TABLE_IV_PROCESSES),
+            eot=run.eot,
+            options=table_iv_options(ctx.preset),
+            progress=ctx.progress(f"Table IV MC run {name}"),
         )
-    return {"masses": list(cfg.efficiency_masses), "background_processes": bkg}
+    return {"masses": list(cfg.efficiency_masses), "table_iv_processes": list(TABLE_IV_PROCESSES)}
 
 
 def stage_analysis(ctx: Context, data_dir: Path, mc_dir: Path, folder: Path) -> dict[str, Any]:
@@ -421,9 +460,12 @@ def _reproduce(
         ctx.tables(*PHYSICS_TABLES) | {"masses": cfg.plot_masses, "showers": cfg.yield_showers},
         stage_yields,
     )
+    # the summary path of the pseudo-data applies the track and SRD cuts of [analysis]
+    cuts = {k: pr.section("analysis").get(k) for k in ("tracking", "srd", "hcal_modules_in_ehcal")}
     stage(
         "data",
-        ctx.tables(*SIMULATION_TABLES) | {"scale": cfg.data_eot_scale, "cal": cfg.calibration_eot},
+        ctx.tables(*SIMULATION_TABLES)
+        | {"scale": cfg.data_eot_scale, "cal": cfg.calibration_eot, "summary_cuts": cuts},
         stage_data,
     )
     stage(
@@ -435,6 +477,8 @@ def _reproduce(
             "eps": cfg.signal_epsilon,
             "cal": cfg.calibration_eot,
             "n": (cfg.signal_events, cfg.dimuon_events),
+            "table_iv": cfg.table_iv_events,
+            "hcal_modules": pr.section("analysis").get("hcal_modules_in_ehcal"),
         },
         stage_mc,
     )
@@ -449,8 +493,9 @@ def _reproduce(
     reused = [r.name for r in runner.records if r.reused]
     if reused:
         _log(f"reused {len(reused)} finished stage(s) of an earlier run: {', '.join(reused)}", quiet)
+    unblinded = AnalysisResult.read(unblind_dir)
     results = build_results(
-        AnalysisResult.read(unblind_dir),
+        unblinded,
         _read_json(limits_dir / "limits.json"),
         read_yields(yields_dir),
         _read_json(opt_dir / "optimisation.json"),
@@ -458,6 +503,16 @@ def _reproduce(
         seed=seed,
         quick=cfg.quick,
     )
+    data_dir = runner.folder("data")
+    panels = fig7_left(data_dir / "physics", out / "figures")
+    results.calibrated = calibrated_table(pr)
+    results.comparison = build_comparison(
+        unblinded,
+        panels,
+        calibrate_dead_time(pr, list(ctx.runs.values())),
+        trigger_efficiency(data_dir / "physics"),
+    )
+    results.published_limits = published_limits([r.to_dict() for r in results.limits])
     results.write(out / "results.json")
     results.provenance = {
         "darkmiss_version": __version__,
@@ -481,10 +536,11 @@ def _reproduce(
         results.provenance,
         results.stages,
         yields_dir,
-        runner.folder("data"),
+        data_dir,
         opt_dir,
         unblind_dir,
         limits_dir,
+        out / "figures",
     )
     report = write_text_atomic(out / "report.html", html)
     results.write(out / "results.json")

@@ -15,7 +15,8 @@ from darkmiss.analysis.result import AnalysisResult
 from darkmiss.cache import write_json_atomic
 from darkmiss.errors import UserInputError
 
-#: The layout version of results.json (readers refuse others; 2: ``epsilon_etl_err`` per mass).
+#: The layout version of results.json (readers refuse others). 2: ``epsilon_etl_err`` per mass, and the
+#: ``calibrated``, ``comparison`` and ``published_limits`` tables.
 SCHEMA_VERSION = 2
 
 
@@ -90,6 +91,12 @@ class Results:
     limits_notes: list[str]
     seed: int
     quick: bool
+    #: Every number taken from the paper's measurements on data: name → {value, source (, err, unit)}.
+    calibrated: dict[str, Any] = field(default_factory=dict)
+    #: Reproduced quantities beside the spec (pipeline.comparison records).
+    comparison: list[dict[str, Any]] = field(default_factory=list)
+    #: The limits at the Table V masses beside the published ones (comparison only).
+    published_limits: list[dict[str, Any]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
     stages: list[dict[str, Any]] = field(default_factory=list)
 

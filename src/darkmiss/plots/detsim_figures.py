@@ -1,6 +1,9 @@
 """Fig. 7 left panels (spec Sec. IV): events in the (E_ECAL, E_HCAL) plane per run with only an
 SRD tag required; E_HCAL = HCAL1 + HCAL2.  Regions: I dimuons (E_HCAL ≈ 10 GeV, low E_ECAL),
 II hadronic (E_ECAL + E_HCAL ≈ 100 GeV), III pile-up (E_ECAL + E_HCAL > 100 GeV).  GeV.
+
+The panels hold the stored events and the events counted on the summary path of the pseudo-data
+(their histogram in 0.5 GeV bins, darkmiss.detsim.fastpath; regions by bin centre).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from matplotlib.colors import LogNorm
 
 from darkmiss.cache import atomic_write_path
 from darkmiss.config.schema import RUN_NAMES
+from darkmiss.detsim.fastpath import FIG7_ECAL_EDGES, FIG7_HCAL_EDGES, read_summaries
 from darkmiss.events.io import read_events
 from darkmiss.plots.style import hep_style
 
@@ -65,37 +69,70 @@ def regions(e_ecal: np.ndarray, e_hcal: np.ndarray) -> dict[str, np.ndarray]:
     return {"I": r1, "II": r2 & ~r1, "III": r3}
 
 
+#: Plot bins [GeV]: 2 GeV, four summary bins each.
+PLOT_REBIN = 4
+
+
+def _summary_regions(hist: np.ndarray) -> dict[str, float]:
+    """Region counts of a summary histogram (bins of FIG7_ECAL_EDGES × FIG7_HCAL_EDGES), by bin centre."""
+    ce = 0.5 * (FIG7_ECAL_EDGES[1:] + FIG7_ECAL_EDGES[:-1])
+    ch = 0.5 * (FIG7_HCAL_EDGES[1:] + FIG7_HCAL_EDGES[:-1])
+    ee, hh = np.meshgrid(ce, ch, indexing="ij")
+    return {k: float(hist[v].sum()) for k, v in regions(ee, hh).items()}
+
+
 @hep_style
 def fig7_left(events: str | Path, out_dir: str | Path) -> list[Fig7Panel]:
-    """Draw one (E_ECAL, E_HCAL) panel per run found in ``events``; returns the region counts."""
+    """Draw one (E_ECAL, E_HCAL) panel per run found in ``events`` (stored and summary-path events);
+    returns the region counts."""
     s = read_events(
         events, ["run", "ecal_energy", "hcal_module_energy", "srd_energy", "weight", "trigger_physics"]
     )
     a = s.arrays
-    tag = srd_tagged(a["srd_energy"])
+    summaries = read_summaries(events)
+    phys = a["trigger_physics"].astype(bool)
+    tag = srd_tagged(a["srd_energy"]) & phys
     e_e = a["ecal_energy"].astype(float)
     e_h = a["hcal_module_energy"][:, :2].sum(axis=1).astype(float)
     out = Path(out_dir)
     panels: list[Fig7Panel] = []
-    for idx in sorted(set(a["run"].tolist())):
-        name = RUN_NAMES[idx] if 0 <= idx < len(RUN_NAMES) else str(idx)
-        m = tag & (a["run"] == idx)
+    names = {RUN_NAMES[i] if 0 <= i < len(RUN_NAMES) else str(i): i for i in set(a["run"].tolist())}
+    for run in sorted(
+        set(names) | set(summaries),
+        key=lambda r: (r not in RUN_NAMES, RUN_NAMES.index(r) if r in RUN_NAMES else r),
+    ):
+        name = run
+        m = tag & (a["run"] == names[run]) if run in names else np.zeros(len(e_e), bool)
         w = a["weight"][m]
         reg = regions(e_e[m], e_h[m])
+        rw = {k: float(w[v].sum()) for k, v in reg.items()}
         tot = float(w.sum())
-        fig, ax = plt.subplots(figsize=(9, 8))
-        h = ax.hist2d(
-            e_e[m],
-            e_h[m],
-            bins=[np.linspace(0, 160, 81), np.linspace(0, 120, 61)],
+        hist, _, _ = np.histogram2d(
+            np.clip(e_e[m], 0.0, FIG7_ECAL_EDGES[-1] - 1e-6),
+            np.clip(e_h[m], 0.0, FIG7_HCAL_EDGES[-1] - 1e-6),
+            bins=[FIG7_ECAL_EDGES, FIG7_HCAL_EDGES],
             weights=w,
-            cmin=1e-9,
+        )
+        summ = summaries.get(run)
+        if summ is not None:
+            hist = hist + summ.fig7
+            tot += float(summ.fig7.sum())
+            rw = {k: rw[k] + v for k, v in _summary_regions(summ.fig7).items()}
+        coarse = hist.reshape(
+            hist.shape[0] // PLOT_REBIN, PLOT_REBIN, hist.shape[1] // PLOT_REBIN, PLOT_REBIN
+        )
+        coarse = coarse.sum(axis=(1, 3))
+        fig, ax = plt.subplots(figsize=(9, 8))
+        mesh = ax.pcolormesh(
+            FIG7_ECAL_EDGES[::PLOT_REBIN],
+            FIG7_HCAL_EDGES[::PLOT_REBIN],
+            np.where(coarse > 0, coarse, np.nan).T,
             norm=LogNorm(),
         )
-        fig.colorbar(h[3], ax=ax, label="events")
+        fig.colorbar(mesh, ax=ax, label="events per 2 GeV x 2 GeV")
         ax.set_xlabel(r"$E_{ECAL}$ [GeV]")
         ax.set_ylabel(r"$E_{HCAL}$ (HCAL1+2) [GeV]")
-        ax.set_title(f"run {name}: SRD-tagged events")
+        ax.set_title(f"run {name}: SRD-tagged events (physics trigger)")
         ax.plot([0, 100], [100, 0], "k--", lw=1)
         for label, (x, y) in {"I": (5, 16), "II": (40, 62), "III": (120, 62)}.items():
             ax.text(x, y, label, fontsize=18, color="red")
@@ -104,11 +141,10 @@ def fig7_left(events: str | Path, out_dir: str | Path) -> list[Fig7Panel]:
         with atomic_write_path(path) as tmp:
             fig.savefig(tmp, format="png", dpi=90)
         plt.close(fig)
-        rw = {k: float(w[v].sum()) for k, v in reg.items()}
         panels.append(
             Fig7Panel(
                 run=name,
-                n_events=int(m.sum()),
+                n_events=int(m.sum()) + (int(summ.fig7.sum()) if summ is not None else 0),
                 weighted=tot,
                 region_i=rw["I"],
                 region_ii=rw["II"],

@@ -16,6 +16,7 @@ from darkmiss.cache import atomic_write_path
 from darkmiss.interpret.bounds import load_bound
 from darkmiss.interpret.darkmatter import alpha_d_lower_bound, rescale_y
 from darkmiss.interpret.limits import InterpretedLimits
+from darkmiss.interpret.published import fig15_curve, table_v
 from darkmiss.physics.gminus2 import ae_excluded_epsilon, amu_favoured_band
 from darkmiss.plots.style import hep_style
 from darkmiss.stats.optimise import OptimisationResult
@@ -38,7 +39,8 @@ def _headline(result: InterpretedLimits) -> tuple[np.ndarray, str]:
 def plot_epsilon(
     result: InterpretedLimits, path: str | Path, *, nsigma_amu: float = 2.0, nsigma_ae: float = 2.0
 ) -> Path:
-    """ε vs m_A′ (Fig. 15): our limit (ETL, WW, exact), g−2 regions, BaBar and NA64-2017 curves."""
+    """ε vs m_A′ (Fig. 15): our limit (ETL, WW, exact), g−2 regions, BaBar and NA64-2017 curves, and the
+    spec's published result (Fig. 15 curve and Table V ETL points, for comparison only)."""
     fig, ax = plt.subplots(figsize=(9, 7))
     m = result.masses
     grid = np.geomspace(1e-3, 1.0, 200)
@@ -52,6 +54,12 @@ def plot_epsilon(
     for name, style in [("babar_eps", "--"), ("na64_2016prl_eps", ":")]:
         b = load_bound(name)
         ax.plot(b.mass, b.value, style, color="k", label=b.label)
+    pm, pe = fig15_curve()
+    ax.plot(pm, pe, "-", color="tab:red", lw=2, alpha=0.8, label="NA64 2016 published (Fig. 15, ETL)")
+    tv = table_v()
+    ax.plot(
+        tv.mass, tv.epsilon_etl, "s", color="tab:red", mfc="none", label="NA64 2016 published (Table V, ETL)"
+    )
     eps, label = _headline(result)
     ax.fill_between(m, eps, 1.0, color="tab:blue", alpha=0.25)
     ax.plot(m, eps, color="tab:blue", lw=2, label=label)

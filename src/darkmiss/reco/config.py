@@ -86,6 +86,7 @@ class AnalysisConfig:
     v2_threshold_variation: tuple[float, float]
     hcal_zero_threshold_variation: tuple[float, float]
     hcal_lateral_max: float
+    hcal_lateral_fraction_max: float
     hcal_cell_threshold: float
     hcal_time_spread_max_ns: float
     ecal_cut: float
@@ -185,6 +186,7 @@ class AnalysisConfig:
                 _t(hc, "zero_threshold_variation", "[analysis.hcal]"), "[analysis.hcal]"
             ),
             hcal_lateral_max=float(_t(hc, "lateral_max", "[analysis.hcal]")),
+            hcal_lateral_fraction_max=float(_t(hc, "lateral_fraction_max", "[analysis.hcal]")),
             hcal_cell_threshold=float(_t(hc, "cell_threshold", "[analysis.hcal]")),
             hcal_time_spread_max_ns=float(_t(hc, "time_spread_max_ns", "[analysis.hcal]")),
             ecal_cut=float(_t(rg, "ecal_cut", "[analysis.regions]")),

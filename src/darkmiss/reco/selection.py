@@ -2,7 +2,9 @@
 a cut-flow with weighted counts, and N−1 views.
 
 The standard cuts of the invisible search (spec Sec. IV and VIII) and their efficiency groups
-(Eq. 23) are :data:`CUTS` and :data:`CUT_GROUPS`.
+(Eq. 23) are :data:`CUTS` and :data:`CUT_GROUPS`. The V2 veto comes right after the beam-electron
+cuts: the electronuclear events counted without being stored (darkmiss.detsim.fastpath) all fire it,
+so every cut after it sees stored events only.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ CUTS: tuple[tuple[str, str], ...] = (
     ("trigger", "physics trigger Tr(A'), Eq. 14"),
     ("one_track", "exactly one incoming track, Sec. IV"),
     ("momentum", "P = 100 +- 2 GeV, Sec. IV"),
-    ("ke3_angle", "incoming angle < 5 mrad, Sec. VIII (Ke3) / Sec. IV"),
+    ("ke3_angle", "track angle < 5 mrad before and after the magnets, Sec. VIII (Ke3) / Sec. IV"),
     ("upstream_hits", "no multiple hits in MM1-2, Sec. VIII"),
     ("srd", "SR in all three SRD counters, in time, Sec. IV"),
+    ("v2", "no activity in V2, Sec. IV"),
     ("ecal_timing", "pile-up removal: cells > 1 GeV within +-2 ns, Sec. VI.A"),
     ("shower_shape", "lateral+longitudinal shower shape, Sec. IV"),
-    ("v2", "no activity in V2, Sec. IV"),
     ("hcal_lateral", "HCAL lateral energy, Sec. VIII"),
     ("hcal_time", "HCAL time spread, Sec. VIII"),
 )
@@ -42,7 +44,11 @@ CUT_GROUPS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class Cutflow:
-    """Weighted counts of a cut-flow: initial, each cut alone, sequential, and N−1 (all but one)."""
+    """Weighted counts of a cut-flow: initial, each cut alone, sequential, and N−1 (all but one).
+
+    ``counted`` (optional, per cut): the part of ``sequential`` (and of ``initial``, ``counted_initial``)
+    from events that were counted without being stored (darkmiss.detsim.fastpath); ``onecut`` and
+    ``minusone`` are of the stored events only."""
 
     names: list[str]
     initial: float
@@ -51,6 +57,26 @@ class Cutflow:
     minusone: list[float]
     all_cuts: float
     raw_sequential: list[int] = field(default_factory=list)
+    counted: list[int] = field(default_factory=list)
+    counted_initial: int = 0
+
+    def with_counted(self, initial: int, counts: dict[str, int]) -> Cutflow:
+        """This cut-flow with unit-weight events counted elsewhere added: ``initial`` of them before the
+        cuts and ``counts[cut]`` after each cut in sequence (0 for the cuts after the last given)."""
+        add = [int(counts.get(name, 0)) for name in self.names]
+        seq = [s + a for s, a in zip(self.sequential, add, strict=True)]
+        raw = [r + a for r, a in zip(self.raw_sequential, add, strict=True)] if self.raw_sequential else []
+        return Cutflow(
+            names=self.names,
+            initial=self.initial + initial,
+            onecut=self.onecut,
+            sequential=seq,
+            minusone=self.minusone,
+            all_cuts=seq[-1] if seq else self.initial + initial,
+            raw_sequential=raw,
+            counted=add,
+            counted_initial=int(initial),
+        )
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per cut: counts and the efficiency relative to the previous step."""
@@ -66,6 +92,7 @@ class Cutflow:
                     "relative_eff": seq / prev if prev > 0 else None,
                     "n_minus_one": self.minusone[i],
                     "raw": self.raw_sequential[i] if self.raw_sequential else None,
+                    **({"counted_not_stored": self.counted[i]} if self.counted else {}),
                 }
             )
             prev = seq

@@ -30,8 +30,9 @@ class TrackReco:
         return np.abs(self.momentum - cfg.momentum) <= cfg.momentum_window
 
     def angle_ok(self, cfg: TrackingConfig) -> np.ndarray:
-        """Incoming angle below 5 mrad (spec Sec. VIII Ke3 cut; Sec. IV 'small angle')."""
-        return np.abs(self.angle_in) < cfg.max_angle_in_mrad
+        """Track angle below 5 mrad upstream and downstream of the magnets (spec Sec. VIII Ke3 cut; Sec. IV
+        'small angle')."""
+        return np.maximum(np.abs(self.angle_in), np.abs(self.angle_out)) < cfg.max_angle_in_mrad
 
     def upstream_ok(self, cfg: TrackingConfig) -> np.ndarray:
         """No upstream station (MM1, MM2) with more hits than one track gives (spec Sec. VIII)."""

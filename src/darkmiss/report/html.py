@@ -21,13 +21,15 @@ main{padding:8px 32px 40px;max-width:1200px}
 section{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:12px 20px;margin:18px 0}
 h2{color:#12325b;font-size:20px;border-bottom:1px solid #dde3ea;padding-bottom:4px}
 h3{font-size:16px;margin-bottom:4px}
-table{border-collapse:collapse;font-size:13px;margin:6px 0 12px}
-th,td{border:1px solid #ccd4dd;padding:3px 8px;text-align:right}
+table{border-collapse:collapse;font-size:12px;margin:6px 0 4px;display:block;max-width:100%;overflow-x:auto}
+th,td{border:1px solid #ccd4dd;padding:3px 6px;text-align:right}
+td{max-width:420px;overflow-wrap:anywhere}
 th{background:#f0f3f7} td:first-child,th:first-child{text-align:left}
 figure{display:inline-block;margin:8px 12px 8px 0;vertical-align:top;max-width:560px}
 figure img{max-width:560px;width:100%;border:1px solid #e0e4e8}
 figcaption{font-size:12px;color:#444}
 .note{font-size:13px;color:#444} .warn{color:#8a4b00}
+.caption{font-size:12px;color:#444;margin:0 0 14px;max-width:1100px}
 code{background:#f0f3f7;padding:1px 4px;border-radius:3px}
 """
 
@@ -45,9 +47,8 @@ def _fmt(v: Any) -> str:
         a = abs(v)
         return f"{v:.4g}" if 1e-3 <= a < 1e5 else f"{v:.3e}"
     if isinstance(v, (list, tuple)):
-        if len(v) > 8:
-            return f"[{len(v)} values]"
-        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+        # long arrays belong in figures or folded details, never in a cell
+        return "[" + ", ".join(_fmt(x) for x in v[:8]) + (", …]" if len(v) > 8 else "]")
     return html.escape(str(v))
 
 
@@ -136,5 +137,5 @@ def _render_block(b: Block) -> str:
         parts.append("<tr>" + "".join(f"<td>{_fmt(r.get(c))}</td>" for c in cols) + "</tr>")
     parts.append("</table>")
     if b.caption:
-        parts.append(f"<p class='note'>{html.escape(b.caption)}</p>")
+        parts.append(f"<p class='caption'>{html.escape(b.caption)}</p>")
     return "".join(parts)

@@ -25,6 +25,7 @@ from darkmiss.config.models.base import Numbers, Pair, Table
 from darkmiss.config.models.beam import BeamTable, RunTable
 from darkmiss.config.models.calorimetry import CalorimetryTable
 from darkmiss.config.models.detector import DetectorTable
+from darkmiss.config.models.from_spec import FromSpecEntry
 from darkmiss.config.models.physics import PhysicsTable, ShowerTable
 from darkmiss.config.models.production import ProductionTable
 from darkmiss.config.models.projection import ExposureTable, MuonBeamTable, ProjectionTable
@@ -45,6 +46,7 @@ class PresetModel(Table):
     detector: DetectorTable
     production: ProductionTable
     backgrounds: BackgroundsTable
+    from_spec: dict[str, FromSpecEntry]
     analysis: AnalysisTable
     systematics: SystematicsTable
     stats: StatsTable

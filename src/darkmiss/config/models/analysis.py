@@ -67,6 +67,7 @@ class AnalysisHcalTable(Table):
 
     zero_threshold_variation: Pair
     lateral_max: float
+    lateral_fraction_max: float
     cell_threshold: float
     time_spread_max_ns: float
 

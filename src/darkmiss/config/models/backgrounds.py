@@ -91,9 +91,6 @@ class HadronTargetTable(Table):
 class UpstreamTable(Table):
     """``[backgrounds.upstream]``: the side-band-C calibration (run → value) and the upstream events."""
 
-    slope: dict[str, float]
-    box_events: dict[str, float]
-    box_events_err: dict[str, float]
     box_e_max: float
     e_min: float
     e_max: float

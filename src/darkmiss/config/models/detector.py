@@ -80,8 +80,6 @@ class HcalReadoutTable(Table):
 
     time_resolution_ns: float
     noise_gev: float
-    photoelectrons_per_mip: float
-    resolution_stochastic: float
 
 
 class V2ReadoutTable(Table):
@@ -100,11 +98,16 @@ class PileupTable(Table):
     mip_hcal_module_gev: float
 
 
+class SpillTable(Table):
+    """``[detector.spill]``: the SPS spill model (duty factor; spill-to-spill intensity model "uniform"/"none")."""
+
+    duty_factor: float
+    spill_to_spill: str
+
+
 class DetectorTable(Table):
     """``[detector]``: the detector response of the simulation (dead time, sub-detectors)."""
 
-    dead_time_per_trigger_ns: float
-    trigger_fraction: float
     beamline: BeamlineTable
     counters: CountersTable
     tracker: TrackerTable
@@ -113,3 +116,4 @@ class DetectorTable(Table):
     hcal: HcalReadoutTable
     v2: V2ReadoutTable
     pileup: PileupTable
+    spill: SpillTable

@@ -40,6 +40,17 @@ class PrefilterCutsTable(Table):
     rate_sample_events: int
 
 
+class FastPathTable(Table):
+    """``[production.fast_path]``: truth-level limits [GeV, MIP] of the fast and summary paths of the
+    electronuclear pseudo-data and of the biased Table IV samples (docs/backgrounds.md)."""
+
+    v2_certain_mip: float
+    box_hcal12_max: float
+    box_ecal_margin: float
+    dimuon_hcal_max: float
+    dimuon_ecal_max: float
+
+
 class ProductionTable(Table):
     """``[production]``: chunking, prescales (process → k), fixed-size weighted samples (process → N)."""
 
@@ -51,3 +62,4 @@ class ProductionTable(Table):
     waveforms: WaveformsTable
     prefilter_cuts: PrefilterCutsTable
     weighted_events: dict[str, int] | None = None
+    fast_path: FastPathTable

@@ -26,6 +26,7 @@ class ReproduceModeTable(Table):
     masses: Numbers | None = None
     fine_grid: FineGridTable | None = None
     efficiency_masses: Numbers | None = None
+    table_iv_events: dict[str, int]
 
 
 class ReproduceTable(Table):

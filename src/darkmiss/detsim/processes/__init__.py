@@ -14,6 +14,7 @@ from darkmiss.detsim.processes import (
     em,
     hadron_target,
     hadronic,
+    muon_decay,
     punchthrough,
     signal,
     upstream,
@@ -32,6 +33,7 @@ PROCESSES: dict[str, SimProcess] = {
     "hadron_target": hadron_target.PROCESS,
     "punchthrough": punchthrough.PROCESS,
     "accidental": accidental.PROCESS,
+    "muon_decay": muon_decay.PROCESS,
 }
 
 #: Processes added at run time (tests, plug-ins): name → process object.

@@ -16,6 +16,7 @@ import numpy as np
 
 from darkmiss.config.load import Preset
 from darkmiss.config.schema import RunConfig, SetupGeometry
+from darkmiss.detsim.fastpath import SummaryTruth
 from darkmiss.detsim.truth import TruthBatch
 
 
@@ -43,6 +44,17 @@ class RateEstimate:
     source: str
 
 
+@dataclass
+class SplitBatch:
+    """Pseudo-data events of a process split by what they can reach (``generate_split``): ``full`` for
+    the full chain (waveforms stored), ``fast`` for events stored without waveforms, ``summary`` for
+    events only counted (:func:`darkmiss.detsim.fastpath.summary_readout`)."""
+
+    full: TruthBatch
+    fast: TruthBatch
+    summary: SummaryTruth
+
+
 class SimProcess(Protocol):
     """A simulated process."""
 
@@ -54,4 +66,12 @@ class SimProcess(Protocol):
 
     def generate(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
         """``n`` events conditioned on the pre-filter."""
+        ...
+
+
+class SplitProcess(SimProcess, Protocol):
+    """A process whose pseudo-data takes the fast and summary paths (data mode)."""
+
+    def generate_split(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> SplitBatch:
+        """``n`` events conditioned on the pre-filter, split by path."""
         ...

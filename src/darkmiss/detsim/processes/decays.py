@@ -5,8 +5,11 @@ decay volume L (magnet exit → ECAL) × BR_c × P_tag (knock-on δ from the ves
 SRD counters, :func:`darkmiss.detsim.knockon.knockon_tag_probability`) × P(pre-filter: visible
 ECAL energy ∈ [E_PS threshold, prefilter_ecal_max]). Kinematics: two-body (eν), Michel (μ, unpolarised)
 and the V−A Dalitz density of Ke3 with constant form factor, π⁰ → γγ; each e/γ showers in the ECAL at
-its own transverse position. The measured track angle is the decay e⁻'s when the decay happens before
-the last downstream tracker station, the parent's otherwise (this is what makes the 5 mrad cut bite).
+its own transverse position. A decay before the last downstream tracker station is seen by the
+outgoing arm as a kink (the decay e⁻'s direction): it changes the measured momentum and the outgoing
+angle, so the P = 100 ± 2 GeV and 5 mrad cuts remove it; a decay after it ("in the downstream part of
+the setup", spec Sec. VIII) is measured as the 100 GeV parent, and only the shower energy (< 50 GeV)
+and the shower shape (one shower, not overlapping e/γ showers) are left to reject it.
 """
 
 from __future__ import annotations
@@ -264,9 +267,10 @@ def generate_decays(
             b.process[:] = int(process)
             b.beam_pdg[:] = pdg
             b.beam_energy[:] = ctx.beam_energy
-            parent_angle = np.abs(beam.angle_sigma_mrad * rng.standard_normal(nn))
-            e_angle = 1e3 * np.hypot(k.tx[ok, 0], k.ty[ok, 0])
-            b.angle_in_mrad[:] = np.where(z < dcfg.tracker_end_cm, e_angle, parent_angle)
+            b.angle_in_mrad[:] = np.abs(beam.angle_sigma_mrad * rng.standard_normal(nn))
+            early = z < dcfg.tracker_end_cm
+            b.kink_mrad[:, 0] = np.where(early, 1e3 * k.tx[ok, 0], 0.0)
+            b.kink_mrad[:, 1] = np.where(early, 1e3 * k.ty[ok, 0], 0.0)
             b.sr_energy[:] = sample_knockon_sr(nn, rng, kcfg)
             b.missing_energy[:] = k.missing[ok]
             out.append(b)

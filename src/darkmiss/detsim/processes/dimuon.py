@@ -28,7 +28,11 @@ class Dimuons:
 
     name = "dimuon"
 
-    def _draw(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
+    def draw_with_muons(
+        self, n: int, rng: np.random.Generator, ctx: ProcessContext
+    ) -> tuple[TruthBatch, np.ndarray]:
+        """``n`` forced showers (before the pre-filter) as truth with relative weights, and the muon
+        energies at production [GeV] (m, 2) of the m showers that hold a muon pair."""
         s = dimuon_sample(n, ctx.geometry, rng, energy=ctx.beam_energy)
         beam = sample_beam(n, rng, BeamConfig.from_preset(ctx.preset), electrons_only=True)
         ang = np.where(beam.tail, 0.0, beam.angle_mrad)
@@ -38,7 +42,11 @@ class Dimuons:
             s.response, Process.DIMUON, np.full(n, ctx.beam_energy), ang, rng, ctx, weight=w
         )
         # showers where no photon converted (weight 0) hold no muon pair: not dimuon events
-        return t.select(s.weight > 0)
+        keep = s.weight > 0
+        return t.select(keep), np.asarray(s.muon_energies)[keep]
+
+    def _draw(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
+        return self.draw_with_muons(n, rng, ctx)[0]
 
     def _info(self, ctx: ProcessContext) -> dict[str, float]:
         """Cached {yield per EOT after the pre-filter, n_pass, mean weight of passing events}."""

@@ -1,11 +1,12 @@
-"""e⁻ interactions in beam-line material (spec Sec. VIII): the only calibrated background input.
+"""e⁻ interactions in beam-line material (spec Sec. VIII): the calibrated background process.
 
 A 100 GeV e⁻ (momentum measured, SR emitted in the magnets) interacts in material downstream of
 its momentum measurement (windows, residual gas, counters) and reaches the ECAL as a lower-energy
 electron E_e, its secondaries partly outside the acceptance.
 
-Calibration (spec Sec. VIII, side band C, Fig. 13): the E_ECAL spectrum of the events surviving all
-cuts is dN/dE = A e^{sE}; the extrapolated count in the box (E < 50 GeV) is n_b per run, so
+Calibration (spec Sec. VIII, side band C, Fig. 13; ``[from_spec.upstream_slope]`` and
+``[from_spec.upstream_box_events]``): the E_ECAL spectrum of the events surviving all cuts is
+dN/dE = A e^{sE}; the extrapolated count in the box (E < 50 GeV) is n_b per run, so
 A = n_b s / (EOT (e^{50 s} − e^{s e_min})) and the clean rate per EOT over [e_min, e_max] is
 R_clean = (A/s)(e^{s e_max} − e^{s e_min}). "Dirty" events (secondaries seen: extra upstream
 hits, V2, HCAL activity with large time spread, large incoming angle) are added at
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from darkmiss.config.calibrated import calibrated
 from darkmiss.config.load import Preset
 from darkmiss.detsim.background_config import BeamFractions, background_table, table_number
 from darkmiss.detsim.em_deposits import em_response
@@ -31,7 +33,8 @@ from darkmiss.events.schema import Process
 
 @dataclass(frozen=True)
 class UpstreamConfig:
-    """Calibrated side-band-C parameters per run (``[backgrounds.upstream]``)."""
+    """Side-band-C calibration per run (``[from_spec.upstream_*]``) and the process settings
+    (``[backgrounds.upstream]``)."""
 
     slope: dict[str, float]  # 1/GeV
     box_events: dict[str, float]
@@ -49,11 +52,14 @@ class UpstreamConfig:
     def from_preset(cls, preset: Preset) -> UpstreamConfig:
         t = background_table(preset, "upstream")
 
-        def per_run(key: str) -> dict[str, float]:
-            v: Any = t.get(key)
+        def per_run(name: str, err: bool = False) -> dict[str, float]:
+            c = calibrated(preset, name)
+            v: Any = c.err if err else c.value
             if not isinstance(v, dict):
                 raise UserInputError(
-                    f"preset [backgrounds.upstream] {key}", v, "a table {I = .., II = .., III = ..}"
+                    f"preset [from_spec.{name}] {'err' if err else 'value'}",
+                    v,
+                    "a table {I = .., II = .., III = ..}",
                 )
             return {str(k): float(x) for k, x in v.items()}
 
@@ -71,9 +77,9 @@ class UpstreamConfig:
             )
         }
         cfg = cls(
-            slope=per_run("slope"),
-            box_events=per_run("box_events"),
-            box_events_err=per_run("box_events_err"),
+            slope=per_run("upstream_slope"),
+            box_events=per_run("upstream_box_events"),
+            box_events_err=per_run("upstream_box_events", err=True),
             **scal,
         )
         if not 0 < cfg.e_min < cfg.box_e_max < cfg.e_max:
@@ -85,13 +91,13 @@ class UpstreamConfig:
         return cfg
 
     def run_params(self, run: str) -> tuple[float, float, float]:
-        """(slope [1/GeV], n_b, σ(n_b)) of ``run``; a run needs all three in ``[backgrounds.upstream]``."""
+        """(slope [1/GeV], n_b, σ(n_b)) of ``run``; a run needs all three in ``[from_spec]``."""
         if run not in self.slope or run not in self.box_events or run not in self.box_events_err:
             raise UserInputError(
                 "run",
                 run,
-                f"one of {', '.join(self.slope)} (calibrated in [backgrounds.upstream]: slope, box_events,"
-                " box_events_err)",
+                f"one of {', '.join(self.slope)} (calibrated in [from_spec.upstream_slope] and"
+                " [from_spec.upstream_box_events])",
             )
         return self.slope[run], self.box_events[run], self.box_events_err[run]
 
