@@ -8,47 +8,14 @@ working folder with its relative ``--out`` and ``--quick`` appended, as a new us
 from __future__ import annotations
 
 import json
-import os
-import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from darkmiss.cli.main import main
-
-README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def readme_commands() -> list[str]:
-    """Every ``darkmiss …`` command line in the README's fenced code blocks, in order."""
-    blocks = re.findall(r"```(?:bash|sh|console)?\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    commands = []
-    for block in blocks:
-        for line in block.splitlines():
-            for part in line.split("&&"):
-                part = part.strip()
-                if part.startswith("darkmiss "):
-                    commands.append(part)
-    return commands
-
-
-def main_command() -> list[str]:
-    """The README's main command (the first ``darkmiss reproduce`` line), as argv."""
-    for cmd in readme_commands():
-        argv = shlex.split(cmd)
-        if argv[1] == "reproduce":
-            return argv
-    raise AssertionError("the README has no `darkmiss reproduce` command line")
-
-
-def console_script() -> str:
-    """The installed ``darkmiss`` console script of this Python environment."""
-    exe = Path(sys.executable).parent / "darkmiss"
-    assert exe.exists(), f"the console script {exe} is not installed (pip install .)"
-    return str(exe)
+from readme_commands import main_command, readme_commands
 
 
 def test_readme_has_the_main_command_with_a_relative_out():
@@ -70,16 +37,15 @@ def test_every_readme_command_exists(command, capsys):
 
 
 @pytest.mark.slow
-def test_readme_main_command_quick_from_a_fresh_folder(tmp_path):
-    """Issue: the main command crashed at the end with a relative --out. Run it as printed (+ --quick)."""
-    argv = [console_script(), *main_command()[1:], "--quick"]
+def test_readme_main_command_quick_from_a_fresh_folder(quick_reproduction, tmp_path):
+    """The main command, run as printed (+ --quick) from a fresh folder with its relative --out (the
+    session's one quick run, conftest.quick_reproduction)."""
+    argv, work, env, proc = (
+        quick_reproduction.argv, quick_reproduction.work, quick_reproduction.env, quick_reproduction.proc,
+    )  # fmt: skip
     out = Path(argv[argv.index("--out") + 1])
-    work = tmp_path / "fresh"
-    work.mkdir()
-    env = dict(os.environ, MPLBACKEND="Agg")
-    proc = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stderr[-4000:]
-    root = work / out
+    root = quick_reproduction.root
     res = json.loads((root / "results.json").read_text())
     html = (root / "report.html").read_text()
     assert "<img" in html and "data:image/png;base64," in html and "Provenance" in html

@@ -1,8 +1,16 @@
-"""The one cache module: derived data keyed by a hash of its inputs, and atomic file writes.
+"""The one cache module: derived data keyed by a hash of its inputs, atomic file writes, and the
+checks of output locations.
 
 The cache folder is ``$DARKMISS_CACHE`` or ``~/.cache/darkmiss``. Every file darkmiss writes goes
-through :func:`atomic_write_path` (temporary name, then rename), so an interrupted run never
-leaves a half-written file.
+through :func:`atomic_write_path` (temporary name ``.NAME.*.part``, then rename), so an interrupted run
+never leaves a half-written file under its final name; :func:`remove_partial_files` clears the
+temporary files a killed run left behind. :func:`check_output_folder` and :func:`check_output_file`
+check that a location can be written before any computing starts.
+
+Test hook: with ``DARKMISS_TEST_KILL_AT=SCOPE[:N]`` in the environment, the process sends itself SIGKILL
+in the middle of its N-th file write (default 1) inside the write scope ``SCOPE`` (a stage of ``darkmiss
+reproduce``, counting the files written into its folder, see :func:`write_scope`; ``main`` outside any
+stage, counting every file). The interrupted-run tests use it; it is read in :func:`kill_point` only.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +28,31 @@ from typing import Any
 
 import numpy as np
 
+from darkmiss.errors import UserInputError
 from darkmiss.util import to_json
+
+#: Environment variable of the interrupted-run test hook (:func:`kill_point`).
+KILL_ENV = "DARKMISS_TEST_KILL_AT"
+#: Suffix of the temporary files of :func:`atomic_write_path`.
+PARTIAL_SUFFIX = ".part"
+
+
+@dataclasses.dataclass
+class _Writes:
+    """The current write scope, the folder whose files it counts (None: every file) and the number of
+    file writes counted in it (for :func:`kill_point`)."""
+
+    scope: str = "main"
+    root: str | None = None
+    count: int = 0
+
+
+_WRITES = _Writes()
+
+#: The process's umask, read once at import: files written through a temporary name get the mode an
+#: ordinary ``open(path, "w")`` would give them (``tempfile.mkstemp`` makes them 0600).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def cache_dir() -> Path:
@@ -48,15 +81,49 @@ def hash_key(*parts: Any) -> str:
 
 
 @contextlib.contextmanager
+def write_scope(name: str, root: str | os.PathLike[str] | None = None) -> Iterator[None]:
+    """Count the writes of files under ``root`` inside this block as the scope ``name`` (for
+    :func:`kill_point`; files written elsewhere, e.g. into the cache, are not counted)."""
+    before = dataclasses.replace(_WRITES)
+    _WRITES.scope, _WRITES.count = name, 0
+    _WRITES.root = None if root is None else os.path.join(os.path.abspath(root), "")
+    try:
+        yield
+    finally:
+        _WRITES.scope, _WRITES.root, _WRITES.count = before.scope, before.root, before.count
+
+
+def kill_point(target: str | os.PathLike[str]) -> None:
+    """The interrupted-run test hook, called in the middle of writing the file ``target``: SIGKILL this
+    process at the write named by ``$DARKMISS_TEST_KILL_AT`` (``SCOPE[:N]``, see the module docstring)."""
+    if _WRITES.root is not None and not os.path.abspath(target).startswith(_WRITES.root):
+        return
+    _WRITES.count += 1
+    want = os.environ.get(KILL_ENV)
+    if not want:
+        return
+    scope, _, nth = want.partition(":")
+    if scope == _WRITES.scope and int(nth or 1) == _WRITES.count:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextlib.contextmanager
 def atomic_write_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success rename it to ``path``, else remove it."""
+    """Yield a temporary path beside ``path``; on success rename it to ``path``, else remove it.
+
+    The test hook :func:`kill_point` runs once per write: where the body does not call it, it runs
+    after the body wrote the temporary file and before the rename."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PARTIAL_SUFFIX, dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    tmp_path.chmod(0o666 & ~_UMASK)
+    count = _WRITES.count
     try:
         yield tmp_path
+        if _WRITES.count == count:
+            kill_point(target)
         os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -66,9 +133,62 @@ def atomic_write_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` to ``path`` atomically; return the path."""
-    with atomic_write_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    with atomic_write_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        half = len(text) // 2
+        fh.write(text[:half])
+        fh.flush()
+        kill_point(path)  # the test hook, half-way through the file
+        fh.write(text[half:])
     return Path(path)
+
+
+def remove_partial_files(root: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files (``.NAME.*.part``) that a killed writer left under ``root``; return
+    them. Only call it while no other process writes under ``root`` (e.g. holding its lock)."""
+    removed = []
+    for p in Path(root).rglob(f".*{PARTIAL_SUFFIX}"):
+        if p.is_file():
+            p.unlink()
+            removed.append(p)
+    return removed
+
+
+def _writable_ancestor(path: Path, parameter: str) -> Path:
+    """The nearest existing folder at or above ``path``, checked writable by creating a file in it."""
+    anc = path
+    while not anc.exists() and anc != anc.parent:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise UserInputError(parameter, str(path), f"a path inside a folder ({anc} is a file)")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".darkmiss-write-check.", dir=anc)
+    except OSError as exc:
+        raise UserInputError(
+            parameter, str(path), f"a location this user can write to ({anc}: {exc.strerror})"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+    return anc
+
+
+def check_output_folder(path: str | os.PathLike[str], parameter: str = "out") -> Path:
+    """Check, before any computing, that the folder ``path`` exists or can be created and written;
+    nothing is created. A file there, or a file or unwritable folder above it, is a user error."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise UserInputError(parameter, str(p), "a folder (this path is a file)")
+    _writable_ancestor(p, parameter)
+    return p
+
+
+def check_output_file(path: str | os.PathLike[str], parameter: str = "out") -> Path:
+    """Check, before any computing, that the file ``path`` can be written (its folder exists or can be
+    created and written; ``path`` is not a folder); nothing is created."""
+    p = Path(path)
+    if p.is_dir():
+        raise UserInputError(parameter, str(p), "a file name (this path is a folder)")
+    _writable_ancestor(p.parent, parameter)
+    return p
 
 
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> Path:

@@ -31,6 +31,7 @@ RUN_KEYS = [
     "efficiency_masses",
     "efficiency",
     "efficiency_err",
+    "efficiency_mc_err",
     "efficiency_components",
     "signal_ecal_edges",
     "signal_ecal_eff",
@@ -113,7 +114,7 @@ def test_analysis_json_round_trips():
 
 def test_analysis_json_layout():
     d = json.loads(to_json(_result().to_dict()))
-    assert list(d)[:2] == ["schema_version", "preset"] and d["schema_version"] == SCHEMA_VERSION == 1
+    assert list(d)[:2] == ["schema_version", "preset"] and d["schema_version"] == SCHEMA_VERSION == 2
     run = d["runs"][0]
     assert list(run) == RUN_KEYS
     assert run["background_components"]["loss of muons (dimuons)"] == [0.02, 0.004]
@@ -137,7 +138,7 @@ def test_sideband_fit_reads_as_a_record():
     assert RunAnalysis("I", 1e10, 1e6).to_dict()["sideband_fit"] == {}
 
 
-@pytest.mark.parametrize("version", [2, 0, None, "1"])
+@pytest.mark.parametrize("version", [1, 3, 0, None, "2"])
 def test_other_schema_versions_are_refused(tmp_path, version):
     d = _result().to_dict()
     if version is None:
@@ -146,6 +147,16 @@ def test_other_schema_versions_are_refused(tmp_path, version):
         d["schema_version"] = version
     (tmp_path / "analysis.json").write_text(json.dumps(d))
     with pytest.raises(UserInputError, match="schema_version") as err:
+        AnalysisResult.read(tmp_path)
+    assert str(tmp_path / "analysis.json") in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "content", ["{", "[1, 2]", '{"schema_version": 2, "preset": "x"}', '{"schema_version": 2, "runs": [{}]}']
+)
+def test_malformed_files_are_refused(tmp_path, content):
+    (tmp_path / "analysis.json").write_text(content)
+    with pytest.raises(UserInputError, match="analysis") as err:
         AnalysisResult.read(tmp_path)
     assert str(tmp_path / "analysis.json") in str(err.value)
 

@@ -137,6 +137,7 @@ def test_enums_match_the_library() -> None:
     from darkmiss.detsim.trigger import TRIGGERS
     from darkmiss.physics.aprime import LEPTON_MASSES, METHODS
     from darkmiss.physics.materials import ELEMENTS
+    from darkmiss.physics.models import BEAM_ALIASES, BEAMS, MEDIATORS, MODELS
     from darkmiss.physics.widths import CHI_KINDS
     from darkmiss.shower.response import MODES as SHOWER_MODES
     from darkmiss.stats.model import METHODS as LIMIT_METHODS
@@ -153,3 +154,6 @@ def test_enums_match_the_library() -> None:
     assert values(choices.LimitMethod) == list(LIMIT_METHODS)
     assert sorted(values(choices.ShowerMode)) == sorted(SHOWER_MODES)
     assert values(choices.Particle) == list(_PARTICLES)
+    assert values(choices.Mediator) == list(MEDIATORS)
+    assert values(choices.Model) == list(MODELS)
+    assert values(choices.Beam) == [*BEAMS, *BEAM_ALIASES]

@@ -24,7 +24,17 @@ def test_xsec_aprime_ww_json(capsys):
         capsys, ["xsec", "aprime", "--target", "Pb", "--energy", "100", "--mass", "0.0167,0.1,1.0", "--json"]
     )
     assert [r["mass"] for r in recs] == [0.0167, 0.1, 1.0]
-    assert set(recs[0]) == {"mass", "energy", "method", "epsilon", "sigma_pb", "sigma_err_pb"}
+    assert set(recs[0]) == {
+        "mass",
+        "energy",
+        "method",
+        "epsilon",
+        "sigma_pb",
+        "sigma_err_pb",
+        "mediator",
+        "model",
+        "beam",
+    }
     assert recs[1]["method"] == "ww" and recs[1]["sigma_err_pb"] == 0.0
     assert recs[1]["sigma_pb"] == pytest.approx(sigma_ww(0.1, 100.0), rel=1e-12)
 

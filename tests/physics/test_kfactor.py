@@ -113,8 +113,10 @@ def test_outside_table_is_computed_and_cached(tmp_path, monkeypatch):
     assert float(k2.k) == float(k1.k[1])
     cu = kfactor(0.1, 100.0, "Cu")  # other target: on demand
     assert cu.source[()] == "computed" and 1.0 < float(cu.k) < 3.0
-    mu = kfactor(0.5, 100.0, "Pb", lepton_mass=M_MU)  # muon beam: on demand
-    assert mu.source[()] == "computed" and np.isfinite(mu.k)
+    mu = kfactor(0.5, 100.0, "Pb", lepton_mass=M_MU)  # muon beam: the shipped muon table
+    assert mu.source[()] == "table" and np.isfinite(mu.k)
+    mu_out = kfactor(0.5, 300.0, "Pb", lepton_mass=M_MU)  # above the table's energies: on demand
+    assert mu_out.source[()] == "computed" and np.isfinite(mu_out.k)
 
 
 def test_kfactor_bad_input():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from darkmiss.pipeline.stages import StageRunner
 
 
@@ -60,3 +62,60 @@ def test_interrupted_stage_is_redone(tmp_path):
     StageRunner(tmp_path).run("a", {"x": 1}, _counting(calls, "a"))
     assert calls == ["a"]
     assert not (tmp_path / "stages" / "a" / "half.json").exists()  # the half-written stage was cleared
+
+
+def test_done_markers_of_another_layout_are_redone(tmp_path):
+    calls: list[str] = []
+    StageRunner(tmp_path).run("a", {"x": 1}, _counting(calls, "a"))
+    done = tmp_path / "stages" / "a" / "DONE.json"
+    meta = json.loads(done.read_text())
+    assert meta["schema_version"] == 1
+    done.write_text(json.dumps({k: v for k, v in meta.items() if k != "schema_version"}))
+    StageRunner(tmp_path).run("a", {"x": 1}, _counting(calls, "a"))
+    assert calls == ["a", "a"]
+
+
+def test_the_output_folder_of_a_reproduction(tmp_path):
+    """Only new, empty or darkmiss-written folders are used; the marker says whose it is."""
+    from darkmiss.errors import UserInputError
+    from darkmiss.pipeline.stages import LOCK_NAME, check_output_root, write_marker, written_by_reproduce
+
+    assert check_output_root(tmp_path / "new") == tmp_path / "new"
+    assert check_output_root(tmp_path) == tmp_path  # empty
+    (tmp_path / "thesis.tex").write_text("mine")
+    with pytest.raises(UserInputError, match="holds other files"):
+        check_output_root(tmp_path)
+    write_marker(tmp_path)
+    assert written_by_reproduce(tmp_path) and check_output_root(tmp_path) == tmp_path
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / LOCK_NAME).write_text("123\n")
+    (killed / ".results.json.abc.part").write_text("{")
+    assert written_by_reproduce(killed)  # only a lock and a half-written file: a run killed at its start
+
+
+def _hold_lock(folder: str, ready, release) -> None:
+    from darkmiss.pipeline.stages import output_lock
+
+    with output_lock(folder):
+        ready.set()
+        release.wait(60)
+
+
+def test_the_lock_refuses_a_second_writer_and_dies_with_its_process(tmp_path):
+    import multiprocessing
+
+    from darkmiss.errors import UserInputError
+    from darkmiss.pipeline.stages import output_lock
+
+    ctx = multiprocessing.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    holder.start()
+    assert ready.wait(60)
+    with pytest.raises(UserInputError, match="no other `darkmiss reproduce`"), output_lock(tmp_path):
+        pass
+    holder.kill()  # SIGKILL: the kernel drops its lock
+    holder.join(60)
+    with output_lock(tmp_path):
+        pass

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from darkmiss.config.load import load_preset
+from darkmiss.detsim import waveforms as wf
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.reco.pileup import fit_waveform, pulse_samples, remove_pileup
 
@@ -16,7 +17,6 @@ CFG = AnalysisConfig.from_preset(load_preset("na64-2016")).pileup
 
 def test_template_is_the_simulation_pulse():
     # the analysis template must be the detector simulation's pulse (detsim/waveforms.py)
-    wf = pytest.importorskip("darkmiss.detsim.waveforms")
     wcfg = wf.WaveformConfig.from_preset(load_preset("na64-2016"))
     times = np.array([-60.0, 0.0, 3.3, 120.0])
     ours = np.stack([pulse_samples(1.0, t, CFG) for t in times])

@@ -93,10 +93,7 @@ def test_signal_weights_match_yield(setup):
     from darkmiss.shower.response import signal_sample
     from darkmiss.shower.yields import aprime_yields
 
-    try:
-        ref = aprime_yields(load_preset("na64-2016"), [0.02], showers=2000, seed=1)[0]
-    except UserInputError as exc:  # pragma: no cover - until the [shower] preset table lands
-        pytest.skip(f"aprime_yields unavailable: {exc}")
+    ref = aprime_yields(load_preset("na64-2016"), [0.02], showers=2000, seed=1)[0]
     s = signal_sample(0.02, 400, setup, np.random.default_rng(9))
     w = s.weight
     err = np.hypot(w.std() / np.sqrt(w.size), ref.yield_etl_err)

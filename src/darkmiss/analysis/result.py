@@ -19,8 +19,9 @@ from darkmiss.analysis.background import Estimate, FitVariation, SidebandEstimat
 from darkmiss.errors import UserInputError
 from darkmiss.util import jsonable
 
-#: Layout version of ``analysis.json``; bumped when a field changes meaning or shape.
-SCHEMA_VERSION = 1
+#: Layout version of ``analysis.json``; bumped when a field changes meaning or shape
+#: (2: ``efficiency_mc_err`` per run, read by the limits' ``epsilon_etl_err``).
+SCHEMA_VERSION = 2
 
 
 def _num(x: Any) -> float:
@@ -123,7 +124,9 @@ class RunAnalysis:
     """Per-run results of the analysis.
 
     efficiency: ε_tot (Eq. 23) at the frozen cuts for each mass in ``efficiency_masses``, with the
-    denominator the A′ population the yield counts (E_A′ above the yield threshold).
+    denominator the A′ population the yield counts (E_A′ above the yield threshold); efficiency_err its
+    uncertainty (signal MC and dimuon f), efficiency_mc_err the signal MC's binomial part alone (empty
+    for efficiencies given by hand).
     signal_ecal_edges/signal_ecal_eff: per mass, the efficiency per E_ECAL bin with every cut
     applied except the E_ECAL cut (for the cut optimisation of Sec. IX, Fig. 14).
     background_components: Table IV rows, name → (value, err) [events]; rows whose name ends in
@@ -147,6 +150,7 @@ class RunAnalysis:
     efficiency_masses: list[float] = field(default_factory=list)
     efficiency: list[float] = field(default_factory=list)
     efficiency_err: list[float] = field(default_factory=list)
+    efficiency_mc_err: list[float] = field(default_factory=list)
     efficiency_components: EfficiencyComponents = field(default_factory=EfficiencyComponents)
     signal_ecal_edges: list[float] = field(default_factory=list)
     signal_ecal_eff: dict[str, list[float]] = field(default_factory=dict)  # str(mass) -> per bin
@@ -174,7 +178,13 @@ class RunAnalysis:
         d["background_components"] = {k: [v.value, v.err] for k, v in self.background_components.items()}
         d["sideband_fit"] = self.sideband_fit.to_dict() if self.sideband_fit is not None else {}
         d["efficiency_components"] = self.efficiency_components.to_dict()
-        for k in ("efficiency_masses", "efficiency", "efficiency_err", "signal_ecal_edges"):
+        for k in (
+            "efficiency_masses",
+            "efficiency",
+            "efficiency_err",
+            "efficiency_mc_err",
+            "signal_ecal_edges",
+        ):
             d[k] = list(d[k])
         d["signal_ecal_eff"] = {k: list(v) for k, v in self.signal_ecal_eff.items()}
         d["systematics"] = dict(self.systematics)
@@ -226,10 +236,24 @@ class AnalysisResult:
 
     @classmethod
     def read(cls, folder: str | Path) -> AnalysisResult:
-        """Read ``folder/analysis.json``."""
+        """Read ``folder/analysis.json``; a missing, unreadable or malformed file, or one of another
+        ``schema_version``, is a :class:`UserInputError` naming it."""
         p = Path(folder) / "analysis.json"
         if not p.is_file():
             raise UserInputError(
                 "analysis", str(folder), "a folder written by `darkmiss analyze` (with analysis.json)"
             )
-        return cls.from_dict(json.loads(p.read_text(encoding="utf-8")), str(p))
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UserInputError("analysis", str(p), f"a readable analysis.json ({exc})") from None
+        if not isinstance(data, dict):
+            raise UserInputError("analysis", str(p), "an analysis.json holding one JSON object")
+        try:
+            return cls.from_dict(data, str(p))
+        except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
+            if isinstance(exc, UserInputError):
+                raise
+            raise UserInputError(
+                "analysis", str(p), f"an analysis.json written by `darkmiss analyze` ({exc})"
+            ) from None

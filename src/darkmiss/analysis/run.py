@@ -102,6 +102,7 @@ def run_result(
         efficiency_masses=eff.masses,
         efficiency=eff.efficiency,
         efficiency_err=eff.efficiency_err,
+        efficiency_mc_err=eff.efficiency_mc_err,
         efficiency_components=eff.components,
         signal_ecal_edges=eff.signal_ecal_edges,
         signal_ecal_eff=eff.signal_ecal_eff,

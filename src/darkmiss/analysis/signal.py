@@ -122,13 +122,15 @@ class EfficiencyRow:
 
 @dataclass
 class RunEfficiency:
-    """ε_tot per mass of one run with its uncertainty (MC interval and f in quadrature), the
+    """ε_tot per mass of one run with its uncertainty (MC interval and f in quadrature) and the signal
+    MC's binomial part of it alone (half the Clopper–Pearson interval, ``efficiency_mc_err``), the
     corrected factors, the Table II rows, and the per-E_ECAL-bin efficiency for the cut optimisation."""
 
     run: str
     masses: list[float] = field(default_factory=list)
     efficiency: list[float] = field(default_factory=list)
     efficiency_err: list[float] = field(default_factory=list)
+    efficiency_mc_err: list[float] = field(default_factory=list)
     components: EfficiencyComponents = field(default_factory=EfficiencyComponents)
     rows: list[EfficiencyRow] = field(default_factory=list)
     signal_ecal_edges: list[float] = field(default_factory=list)
@@ -170,6 +172,7 @@ def run_efficiencies(
             lo, hi = me.total_interval
             mc_rel = (hi - lo) / 2 / me.total if me.total > 0 else 0.0
             out.efficiency_err.append(cf.total * float(np.hypot(mc_rel, f_err / f if f > 0 else 0.0)))
+            out.efficiency_mc_err.append(cf.total * mc_rel)
             centres = 0.5 * (np.array(me.ecal_edges[1:]) + np.array(me.ecal_edges[:-1]))
             rr_bins = rr_fn(centres) if rr_fn is not None else np.ones_like(centres)
             scale = f * cal.v2_correction * cal.hcal_correction

@@ -12,7 +12,9 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.common import emit, stderr_console
+from darkmiss.cli.common import at_least, emit, input_folder, output_folder, stderr_console
+from darkmiss.config.load import load_preset
+from darkmiss.errors import UserInputError
 
 
 def _summary(res: Any, out: Path) -> dict[str, Any]:
@@ -76,20 +78,28 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             ..., "--out", help="Output folder (analysis.json, tables, figures).", resolve_path=True
         ),
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
-        seed: int = typer.Option(0, "--seed", help="Seed of the uncertainty toys."),
-        workers: int = typer.Option(1, "--workers", help="Worker processes for the reconstruction."),
+        seed: int = typer.Option(
+            0, "--seed", callback=at_least(0, "seed"), help="Seed of the uncertainty toys."
+        ),
+        workers: int = typer.Option(
+            1, "--workers", callback=at_least(1, "workers"), help="Worker processes for the reconstruction."
+        ),
         figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (Figs. 7-13)."),
         as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
     ) -> None:
         """Reconstruct, select (blinded) and analyse events: cut-flows, regions, dimuons, efficiencies,
         background and systematics (spec Sec. IV-VIII)."""
-        from darkmiss.errors import UserInputError
+        from darkmiss.events.io import check_event_files
         from darkmiss.pipeline.analysis import analyze
 
-        if workers < 1:
-            raise UserInputError("workers", workers, "a positive integer")
-        if mc is not None and not mc.exists():
-            raise UserInputError("mc", str(mc), "an existing folder of MC event files")
+        # every input and the output folder are checked before anything is reconstructed
+        load_preset(preset)
+        files = check_event_files(events, "events")
+        if not any(meta.get("mode") == "data" for meta in files.values()):
+            raise UserInputError("events", str(events), "event files of data mode (pseudo-data) among them")
+        if mc is not None:
+            check_event_files(input_folder(mc, "mc", "of MC event files"), "mc")
+        output_folder(out, "out")
         if not as_json:
             stderr_console.print(f"analysing {events} (mc: {mc}) ...")
         res = analyze(events, mc, out, preset, workers=workers, seed=seed, figures=figures)
@@ -100,12 +110,22 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         analysis: Path = typer.Option(
             ..., "--analysis", help="Folder written by `darkmiss analyze`.", resolve_path=True
         ),
-        workers: int = typer.Option(1, "--workers", help="Worker processes for the reconstruction."),
+        workers: int = typer.Option(
+            1, "--workers", callback=at_least(1, "workers"), help="Worker processes for the reconstruction."
+        ),
         figures: bool = typer.Option(True, "--figures/--no-figures", help="Redraw the figures."),
         as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
     ) -> None:
         """Open the signal box at the frozen cuts (refused until `darkmiss optimise` froze the ECAL cut)."""
+        from darkmiss.analysis.result import AnalysisResult
+        from darkmiss.events.io import check_event_files
         from darkmiss.pipeline.analysis import unblind
 
+        # the analysis, its event folders and its folder's writability are checked before reconstructing
+        res = AnalysisResult.read(input_folder(analysis, "analysis", "written by `darkmiss analyze`"))
+        for key in ("events", "mc"):
+            if res.provenance.get(key):
+                check_event_files(Path(res.provenance[key]), f"analysis {key}")
+        output_folder(analysis, "analysis")
         res = unblind(analysis, workers=workers, figures=figures)
         _print_table(_summary(res, analysis), as_json)

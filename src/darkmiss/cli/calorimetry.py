@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from darkmiss.cli.choices import ShowerMode
-from darkmiss.cli.common import emit, parse_floats
+from darkmiss.cli.common import at_least, emit, output_file, parse_floats
 from darkmiss.config.load import load_preset
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.errors import UserInputError
@@ -23,7 +23,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         ),
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
         showers: int = typer.Option(2000, "--showers", help="Signal showers per mass."),
-        seed: int = typer.Option(0, "--seed", help="Master seed."),
+        seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master seed."),
         mode: ShowerMode = typer.Option(ShowerMode.fast, "--mode", help="Shower simulation mode."),
         out: Path = typer.Option(
             Path("fig6_signal_ecal.png"), "--out", help="Output figure file.", resolve_path=True
@@ -36,6 +36,12 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         masses = parse_floats(mass, "mass", positive=True)
         if showers <= 0:
             raise UserInputError("showers", showers, "a positive number")
-        setup = SetupGeometry.from_preset(load_preset(preset))
+        pr = load_preset(preset)
+        energy = float(pr.section("beam")["energy"])
+        for m in masses:
+            if m >= energy / 2:
+                raise UserInputError("mass", m, f"an A′ mass below half the beam energy ({energy / 2:g} GeV)")
+        setup = SetupGeometry.from_preset(pr)
+        output_file(out)
         res = signal_ecal_figure(setup, masses, out, showers=showers, seed=seed, mode=mode.value)
         emit({"figure": str(out), **res}, as_json)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import enum
 
+from darkmiss.errors import UserInputError
+
 
 class Target(str, enum.Enum):
     """Target element symbols with tabulated properties (``darkmiss.physics.materials.ELEMENTS``)."""
@@ -33,6 +35,35 @@ class Lepton(str, enum.Enum):
 
     e = "e"
     mu = "mu"
+
+
+class Beam(str, enum.Enum):
+    """Beam particle (``darkmiss.physics.models.BEAMS``, then the old lepton names ``BEAM_ALIASES``:
+    e = e-, mu = mu-)."""
+
+    e_minus = "e-"
+    e_plus = "e+"
+    mu_minus = "mu-"
+    mu_plus = "mu+"
+    e = "e"
+    mu = "mu"
+
+
+class Mediator(str, enum.Enum):
+    """Spin and parity of the new boson (``darkmiss.physics.models.MEDIATORS``)."""
+
+    vector = "vector"
+    scalar = "scalar"
+    pseudoscalar = "pseudoscalar"
+    axial = "axial"
+
+
+class Model(str, enum.Enum):
+    """Couplings of a vector boson (``darkmiss.physics.models.MODELS``)."""
+
+    dark_photon = "dark-photon"
+    b_minus_l = "B-L"
+    lmu_ltau = "Lmu-Ltau"
 
 
 class XsecMethod(str, enum.Enum):
@@ -92,3 +123,16 @@ class LimitMethod(str, enum.Enum):
 def value_of(choice: enum.Enum | None) -> str | None:
     """The plain string of an optional choice (None stays None)."""
     return None if choice is None else str(choice.value)
+
+
+def beam_of(beam: Beam | None, lepton: Lepton | None, default: str = "e-") -> str:
+    """The beam name from ``--beam`` and its older alias ``--lepton`` (e = e-, mu = mu-); ``default`` if
+    neither is given. Both given and different is a :class:`darkmiss.errors.UserInputError`."""
+    names = {"e": "e-", "mu": "mu-"}
+    b = None if beam is None else names.get(beam.value, beam.value)
+    old = None if lepton is None else names[lepton.value]
+    if b is not None and old is not None and b != old:
+        raise UserInputError(
+            "lepton", lepton.value if lepton else None, f"the same beam as --beam {b} (an alias)"
+        )
+    return b or old or default

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 # The chain's modules are imported inside each command, so that `--help` and argument errors answer
 # without loading numba, pyhf or matplotlib (the CLI's only in-function imports).
+from collections.abc import Iterable
 from typing import Any
 
 import typer
 
-from darkmiss.cli.choices import Lepton, Target
-from darkmiss.cli.common import emit, parse_floats, parse_names, progress
-from darkmiss.constants import M_E, M_MU
+from darkmiss.cli.choices import Beam, Lepton, Mediator, Target, beam_of
+from darkmiss.cli.common import at_least, emit, output_file, parse_floats, parse_names, progress
+from darkmiss.constants import M_E
 from darkmiss.errors import UserInputError
 from darkmiss.physics.materials import ELEMENTS
-
-_LEPTONS = {Lepton.e: M_E, Lepton.mu: M_MU}
+from darkmiss.physics.models import get_beam
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
@@ -27,10 +27,20 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         target: list[str] = typer.Option(
             None, "--target", help=f"Target elements, comma-separated: {', '.join(ELEMENTS)} (default Pb)."
         ),
-        lepton: Lepton = typer.Option(Lepton.e, "--lepton", help="Beam lepton."),
+        mediator: Mediator = typer.Option(
+            Mediator.vector, "--mediator", help="Spin and parity of the boson (coupling g_ℓ = εe)."
+        ),
+        beam: Beam = typer.Option(
+            None, "--beam", help="Beam particle (default e-; e± and μ± alike at tree level)."
+        ),
+        lepton: Lepton = typer.Option(None, "--lepton", help="Old name of --beam: e = e-, mu = mu-."),
         build: bool = typer.Option(False, "--build", help="Generate the k-factor table instead of a lookup."),
-        workers: int = typer.Option(2, "--workers", help="Worker processes for --build."),
-        seed: int = typer.Option(0, "--seed", help="Master seed of the vegas integrations."),
+        workers: int = typer.Option(
+            2, "--workers", callback=at_least(1, "workers"), help="Worker processes for --build."
+        ),
+        seed: int = typer.Option(
+            0, "--seed", callback=at_least(0, "seed"), help="Master seed of the vegas integrations."
+        ),
         out: str = typer.Option(None, "--out", help="--build: output .npz (default: the packaged table)."),
         no_table: bool = typer.Option(False, "--no-table", help="Compute every point (ignore the table)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
@@ -39,13 +49,13 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         from darkmiss.physics import kfactor as kf
 
         targets = parse_names(target, "target", ELEMENTS) or ["Pb"]
-        if workers < 1:
-            raise UserInputError("workers", workers, "a positive integer")
+        bm = get_beam(beam_of(beam, lepton))
         if build:
-            if lepton is not Lepton.e:
-                raise UserInputError("lepton", lepton.value, "e (the table is for electron beams)")
             masses = parse_floats(mass, "mass", positive=True) if mass else kf.TABLE_MASSES
             energies = parse_floats(energy, "energy", positive=True) if energy else kf.TABLE_ENERGIES
+            _check_kinematics(masses, energies, bm.mass)
+            if out is not None:
+                output_file(out)
             if target is None or not target:
                 targets = list(kf.TABLE_TARGETS)
 
@@ -53,29 +63,33 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
                 return progress(it, total=n, description="k-factor table")
 
             path = kf.build_table(
-                targets, masses, energies, workers=workers, seed=seed, out=out, progress=prog
-            )
+                targets, masses, energies, workers=workers, seed=seed, out=out, progress=prog,
+                mediator=mediator.value, lepton=bm.lepton,
+            )  # fmt: skip
             table = kf.load_table(path)
             assert table is not None
             rec = {
                 "path": str(path),
+                "mediator": table.mediator,
+                "lepton": bm.lepton,
                 "targets": list(table.targets),
                 "n_masses": len(table.masses),
                 "n_energies": len(table.energies),
-                "max_rel_err": float((table.k_err / table.k).max()),
+                "max_rel_err": float((table.sigma_etl_err_pb / table.sigma_etl_pb).max()),
             }
             emit(rec, as_json, title="k-factor table")
             return
         masses = parse_floats(mass, "mass", positive=True)
         energies = parse_floats(energy, "energy", positive=True)
-        ml = _LEPTONS[lepton]
+        _check_kinematics(masses, energies, bm.mass)
         records: list[dict[str, Any]] = []
         for t in targets:
             for e in energies:
                 res = kf.kfactor(
-                    masses, [e] * len(masses), target=t, lepton_mass=ml, seed=seed, use_table=not no_table
-                )
-                records.extend(res.records())
+                    masses, [e] * len(masses), target=t, lepton_mass=bm.mass, seed=seed, use_table=not no_table,
+                    mediator=mediator.value,
+                )  # fmt: skip
+                records.extend(r | {"beam": bm.name} for r in res.records())
         emit(records, as_json, title="k = σ_WW/σ_ETL")
 
     @plot_app.command("kfactor", short_help="Fig. 2: k = σ_WW/σ_ETL versus the beam energy.")
@@ -87,8 +101,25 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     ) -> None:
         """Spec Fig. 2: k = σ_WW/σ_ETL versus the beam energy E0 (10–200 GeV) for several A′ masses."""
         masses = parse_floats(mass, "mass", positive=True)
+        _check_kinematics(masses, [FIGURE_ENERGIES[0]], M_E)
+        output_file(out)
         rec = _kfactor_figure(masses, target.value, out)
         emit(rec, as_json, title=f"Fig. 2 -> {out}")
+
+
+def _check_kinematics(masses: Iterable[float], energies: Iterable[float], lepton_mass: float) -> None:
+    """Every A′ mass [GeV] below every beam energy minus the lepton mass (else no A′ can be made)."""
+    ms = [float(m) for m in masses]
+    for e in energies:
+        for m in ms:
+            if m >= e - lepton_mass:
+                raise UserInputError(
+                    "mass", m, f"an A′ mass below the beam energy minus the lepton mass ({e:g} GeV)"
+                )
+
+
+#: The beam energies [GeV] of Fig. 2 (spec Fig. 2: 10–200 GeV).
+FIGURE_ENERGIES = (10.0, 200.0)
 
 
 def _kfactor_figure(masses: list[float], target: str, out: str) -> list[dict[str, Any]]:
@@ -106,7 +137,7 @@ def _kfactor_figure(masses: list[float], target: str, out: str) -> list[dict[str
     from darkmiss.physics.kfactor import kfactor
 
     mplhep.style.use("ROOT")
-    energies = np.geomspace(10.0, 200.0, 25)
+    energies = np.geomspace(*FIGURE_ENERGIES, 25)
     fig, ax = plt.subplots()
     records: list[dict[str, Any]] = []
     for m in masses:

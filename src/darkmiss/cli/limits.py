@@ -14,17 +14,25 @@ from typing import Any
 import typer
 
 from darkmiss.cli.choices import LimitMethod, value_of
-from darkmiss.cli.common import emit, parse_floats, progress, stderr_console
+from darkmiss.cli.common import (
+    at_least,
+    below_threshold,
+    emit,
+    input_file,
+    input_folder,
+    output_folder,
+    parse_floats,
+    progress,
+    stderr_console,
+)
+from darkmiss.config.load import load_preset
 from darkmiss.errors import UserInputError
 
 
 def _read_yields(path: Path) -> list[Any]:
     from darkmiss.stats.limits import SimpleYield
 
-    if not path.is_file():
-        raise UserInputError(
-            "yields", str(path), "a JSON file of records {mass, yield_ww, yield_etl, yield_etl_direct}"
-        )
+    input_file(path, "yields", "JSON file of records {mass, yield_ww, yield_etl, yield_etl_direct}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(data, dict):
@@ -39,7 +47,7 @@ def _read_yields(path: Path) -> list[Any]:
             )
             for d in data
         ]
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise UserInputError(
             "yields", str(path), f"JSON records with mass and yield_ww/etl/etl_direct ({exc})"
         ) from None
@@ -70,23 +78,22 @@ def _summary(rec: Any) -> dict[str, Any]:
 
 def _limit_yields(
     an: Any,
-    mass: list[str] | None,
+    masses: list[float] | None,
     yields: Path | None,
     preset: str,
     showers: int | None,
     seed: int,
     workers: int,
 ) -> list[Any]:
-    """The A′ yields per EOT of the limits: read from ``yields`` (optionally only ``mass``), or simulated
-    at ``mass`` (default: the analysis's efficiency masses) [GeV]."""
-    masses = parse_floats(mass, "mass", positive=True) if mass else None
+    """The A′ yields per EOT of the limits: read from ``yields`` (optionally only ``masses``), or
+    simulated at ``masses`` (default: the analysis's efficiency masses) [GeV]."""
     if yields is not None:
         ys = _read_yields(yields)
         if masses is not None:
             want = set(round(m, 12) for m in masses)
             ys = [y for y in ys if round(y.mass, 12) in want]
             if not ys:
-                raise UserInputError("mass", mass, "masses present in the yields file")
+                raise UserInputError("mass", masses, "masses present in the yields file")
         return ys
     if masses is None:
         masses = sorted(set(an.runs[0].efficiency_masses)) if an.runs else []
@@ -113,8 +120,8 @@ def limits_cmd(
         None, "--method", help="exact (headline), asymptotic or simplified (default: the preset's)."
     ),
     showers: int = typer.Option(None, "--showers", help="Showers per mass for the yields."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the yield simulation."),
-    workers: int = typer.Option(1, "--workers", help="Worker processes."),
+    seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Seed of the yield simulation."),
+    workers: int = typer.Option(1, "--workers", callback=at_least(1, "workers"), help="Worker processes."),
     asymptotic: bool = typer.Option(
         True, "--asymptotic/--no-asymptotic", help="Also compute pyhf asymptotic CLs."
     ),
@@ -128,13 +135,18 @@ def limits_cmd(
     from darkmiss.pipeline.limits import write_outputs
     from darkmiss.stats.limits import compute_limits
 
-    an = AnalysisResult.read(analysis)
-    if workers < 1:
-        raise UserInputError("workers", workers, "an integer >= 1")
-    if showers is not None and showers < 1:
-        raise UserInputError("showers", showers, "an integer >= 1")
-    pname = preset or an.preset or "na64-2016"
-    ys = _limit_yields(an, mass, yields, pname, showers, seed, workers)
+    # every input and the output folder are checked before the yields or limits are computed
+    an = AnalysisResult.read(input_folder(analysis, "analysis", "written by `darkmiss analyze`"))
+    if showers is not None and showers < 2:
+        raise UserInputError("showers", showers, "an integer >= 2")
+    pname = preset or an.provenance.get("preset") or an.preset or "na64-2016"
+    masses = parse_floats(mass, "mass", positive=True) if mass else None
+    if yields is None:
+        below_threshold(masses or [], load_preset(pname))
+    else:
+        load_preset(pname)
+    output_folder(out)
+    ys = _limit_yields(an, masses, yields, pname, showers, seed, workers)
 
     def prog(it: Any, n: int) -> Any:
         return progress(it, total=n, description="limits", disable=as_json)
@@ -180,9 +192,13 @@ def optimise_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
 ) -> None:
     """Choose the ECAL cut from the average expected limit (Fig. 14) and freeze it before unblinding."""
+    from darkmiss.analysis.result import AnalysisResult
     from darkmiss.pipeline.analysis import optimise
 
     masses = parse_floats(mass, "mass", positive=True) if mass else None
+    an = AnalysisResult.read(input_folder(analysis, "analysis", "written by `darkmiss analyze`"))
+    load_preset(preset or an.provenance.get("preset") or an.preset or "na64-2016")
+    output_folder(analysis, "analysis")
     figure = analysis / "figures" / "ecal_cut_optimisation.png" if plots else None
     res = optimise(analysis, masses, preset=preset, freeze=freeze, figure=figure)
     payload = {
@@ -218,9 +234,8 @@ def plot_limits_cmd(
     from darkmiss.interpret.limits import InterpretedLimits
     from darkmiss.plots.limit_figures import plot_all
 
-    if not limits.is_file():
-        raise UserInputError("limits", str(limits), "a limits.json written by `darkmiss limits`")
-    res = InterpretedLimits.from_dict(json.loads(limits.read_text(encoding="utf-8")))
+    res = InterpretedLimits.read(input_file(limits, "limits", "limits.json written by `darkmiss limits`"))
+    output_folder(out)
     for p in plot_all(res, out):
         typer.echo(str(p))
 

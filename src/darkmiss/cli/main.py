@@ -55,6 +55,7 @@ COMMAND_MODULES = (
     "limits",
     "reproduce",
     "project",
+    "preset",
 )
 
 
@@ -68,14 +69,9 @@ def _root(
 
 
 def _register_all() -> None:
+    """Register every command module; a module that fails to import stops the program with its error."""
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"darkmiss.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"darkmiss.cli.{name}":
-                continue
-            raise
-        module.register(app, plot_app)
+        importlib.import_module(f"darkmiss.cli.{name}").register(app, plot_app)
 
 
 _register_all()
@@ -96,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         if _is_no_args_help(exc):
             sys.stderr.write(exc.format_message() + "\n")
             return 0
-        sys.stderr.write(f"darkmiss: error: {_one_line(exc)}\n")
+        sys.stderr.write(f"darkmiss: error: {_one_line(exc, args)}\n")
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)
@@ -118,9 +114,30 @@ def _is_no_args_help(exc: Any) -> bool:
     return exc.ctx is not None and exc.format_message() == exc.ctx.get_help()
 
 
-def _one_line(exc: Any) -> str:
-    """click's message on one line; the ``Value error, `` prefix of typer's enum coercion dropped."""
-    return " ".join(exc.format_message().split()).replace(": Value error, ", ": ")
+def _one_line(exc: Any, args: list[str] | None = None) -> str:
+    """click's message on one line; the ``Value error, `` prefix of typer's enum coercion dropped. A bad
+    value that the message does not show (typer's number parsing) is added from ``args``:
+    ``invalid --showers='abc': a valid integer, unable to parse string as an integer``."""
+    message = " ".join(exc.format_message().split()).replace(": Value error, ", ": ")
+    opts = list(getattr(getattr(exc, "param", None), "opts", None) or [])
+    value = _given_value(opts, args or [])
+    head = f"Invalid value for '{opts[0]}': " if opts else ""
+    if value is None or not head or not message.startswith(head) or repr(value) in message:
+        return message
+    allowed = message[len(head) :].removeprefix("Input should be ")
+    return f"invalid {opts[0]}={value!r}: {allowed}"
+
+
+def _given_value(opts: list[str], args: list[str]) -> str | None:
+    """The value given on the command line to the option named by ``opts`` (the last one given)."""
+    value = None
+    for i, arg in enumerate(args):
+        for opt in opts:
+            if arg == opt and i + 1 < len(args):
+                value = args[i + 1]
+            elif arg.startswith(f"{opt}="):
+                value = arg[len(opt) + 1 :]
+    return value
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,8 +11,8 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.choices import Target, value_of
-from darkmiss.cli.common import emit, parse_floats, progress
+from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Target, beam_of, value_of
+from darkmiss.cli.common import at_least, emit, output_file, parse_floats, progress
 from darkmiss.errors import UserInputError
 
 #: Columns of the human-readable table (the JSON output has every field).
@@ -25,6 +25,7 @@ _TABLE_COLUMNS = (
     "epsilon_etl",
     "epsilon_etl_lo",
     "epsilon_etl_hi",
+    "invisible_fraction",
     "y",
     "alpha_d",
 )
@@ -53,9 +54,21 @@ _EFFICIENCY = typer.Option(
 )
 _MASS = typer.Option(None, "--mass", help="A′ masses in GeV (comma-separated; default: the preset's grid).")
 _SHOWERS = typer.Option(None, "--showers", help="Showers for the yields (default: the preset's).")
-_SEED = typer.Option(0, "--seed", help="Seed of the yield showers.")
-_WORKERS = typer.Option(1, "--workers", help="Worker processes for the showers.")
+_SEED = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Seed of the yield showers.")
+_WORKERS = typer.Option(
+    1, "--workers", callback=at_least(1, "workers"), help="Worker processes for the showers."
+)
 _JSON = typer.Option(False, "--json", help="Print JSON only.")
+_MEDIATOR = typer.Option(Mediator.vector, "--mediator", help="Spin and parity of the boson.")
+_MODEL = typer.Option(None, "--model", help="Couplings of a vector (default dark-photon).")
+_BEAM = typer.Option(
+    None,
+    "--beam",
+    help="Beam particle (default e-; mu±: yields per muon on target, the [muon_beam] defaults).",
+)
+_LEPTON = typer.Option(None, "--lepton", help="Old name of --beam: e = e-, mu = mu-.")
+_MCHI = typer.Option(None, "--mchi", help="Dark-matter mass [GeV]: adds V → χχ̄ to the invisible fraction.")
+_ALPHA_D = typer.Option("0.5", "--alpha-d", help="Dark coupling α_D of V → χχ̄ (with --mchi).")
 
 
 def _run(
@@ -71,16 +84,23 @@ def _run(
     seed: int,
     workers: int,
     quiet: bool,
+    physics: dict[str, Any] | None = None,
+    out: str | None = None,
 ) -> list[Any]:
-    """Parse the CLI values and run :func:`darkmiss.interpret.projection.project`."""
+    """Parse the CLI values and run :func:`darkmiss.interpret.projection.project` (after checking every
+    input and, if given, the output figure ``out``; ``physics``: the mediator, model, beam and
+    dark-matter options, as keywords of ``project``)."""
     from darkmiss.interpret.projection import project
 
-    (n_eot,) = parse_floats([eot], "eot")
+    eots = parse_floats([eot], "eot", positive=True)
+    if len(eots) != 1:
+        raise UserInputError("eot", eot, "a single positive number of electrons on target")
+    n_eot = eots[0]
     masses = parse_floats(mass, "mass", positive=True) if mass else None
-    if workers < 1:
-        raise UserInputError("workers", workers, "a positive integer")
     if showers is not None and showers < 2:
         raise UserInputError("showers", showers, "at least 2")
+    if out is not None:
+        output_file(out)
 
     def prog(it: Any, n: int | None = None) -> Any:
         return progress(it, total=n, description="yield showers", disable=quiet)
@@ -98,14 +118,33 @@ def _run(
         seed=seed,
         workers=workers,
         progress=prog,
+        **(physics or {}),
     )
+
+
+def _physics(
+    mediator: Mediator,
+    model: Model | None,
+    beam: Beam | None,
+    lepton: Lepton | None,
+    mchi: str | None,
+    alpha_d: str,
+) -> dict[str, Any]:
+    """The boson and beam keywords of ``project`` from the CLI options."""
+    return {
+        "mediator": mediator.value,
+        "model": value_of(model),
+        "beam": beam_of(beam, lepton),
+        "mchi": _one_float(mchi, "mchi"),
+        "alpha_d": _one_float(alpha_d, "alpha-d"),
+    }
 
 
 def _title(points: list[Any]) -> str:
     s = points[0].setup
     return (
-        f"Expected 90% CL sensitivity: {s.eot:.3g} EOT, {s.energy:g} GeV e- on {s.target}, "
-        f"eff {s.efficiency:g}, b = {s.background:.3g} ± {s.background_err:.2g}"
+        f"Expected 90% CL sensitivity ({s.mediator}, {s.model}): {s.eot:.3g} particles on target, "
+        f"{s.energy:g} GeV {s.beam} on {s.target}, eff {s.efficiency:g}, b = {s.background:.3g} ± {s.background_err:.2g}"
     )
 
 
@@ -125,6 +164,12 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         showers: int = _SHOWERS,
         seed: int = _SEED,
         workers: int = _WORKERS,
+        mediator: Mediator = _MEDIATOR,
+        model: Model = _MODEL,
+        beam: Beam = _BEAM,
+        lepton: Lepton = _LEPTON,
+        mchi: str = _MCHI,
+        alpha_d: str = _ALPHA_D,
         as_json: bool = _JSON,
     ) -> None:
         """Expected 90% C.L. sensitivity (median, ±1σ) in ε, y (α_D = 0.5, 0.005) and α_D (pseudo-Dirac)."""
@@ -141,6 +186,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             seed,
             workers,
             as_json,
+            _physics(mediator, model, beam, lepton, mchi, alpha_d),
         )
         records = [p.record() for p in points]
         if as_json:
@@ -178,6 +224,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             seed,
             workers,
             as_json,
+            out=out,
         )
         from darkmiss.plots.projection_figures import projection_figure
 

@@ -12,7 +12,7 @@ import numpy as np
 import typer
 
 from darkmiss.cli.choices import Particle, ShowerMode, Target, value_of
-from darkmiss.cli.common import emit
+from darkmiss.cli.common import at_least, emit
 from darkmiss.errors import UserInputError
 
 _PARTICLES = {"e-": 11, "e+": -11, "gamma": 22}
@@ -103,7 +103,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         target: Target = typer.Option(
             None, "--target", help="ECAL absorber element (default: the preset's)."
         ),
-        seed: int = typer.Option(0, "--seed", help="Master seed."),
+        seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master seed."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """Showers in the ECAL+HCAL: longitudinal profile, t_max, containment, track length, resolution."""

@@ -10,7 +10,71 @@ from typing import Any
 import typer
 
 from darkmiss.cli.choices import EventMode, Trigger
-from darkmiss.cli.common import emit, parse_floats, parse_names, progress
+from darkmiss.cli.common import (
+    at_least,
+    below_threshold,
+    emit,
+    output_folder,
+    parse_floats,
+    parse_names,
+    progress,
+)
+from darkmiss.config.load import load_preset
+from darkmiss.config.schema import select_runs
+from darkmiss.errors import UserInputError
+
+#: What a folder written by ``darkmiss simulate`` holds (besides temporary ``*.part`` files).
+_SUMMARY = "simulation.json"
+_CHUNKS = "*/*/chunk_*.root"
+
+
+def _one(value: str | None, parameter: str) -> float | None:
+    """One positive number from an option value (None: not given)."""
+    if value is None:
+        return None
+    values = parse_floats(value, parameter, positive=True)
+    if len(values) != 1:
+        raise UserInputError(parameter, value, "a single positive number")
+    return values[0]
+
+
+def _check_inputs(
+    preset: str,
+    run: str,
+    process: list[str] | None,
+    eot: str | None,
+    mass: str | None,
+    epsilon: str | None,
+    out: Path,
+) -> tuple[list[str] | None, float | None, float | None, float | None]:
+    """Every input of ``simulate`` and its output folder, checked before any event is simulated: the
+    processes, the EOT, the A′ mass [GeV] and ε."""
+    from darkmiss.detsim.processes import available_processes
+
+    pr = load_preset(preset)
+    select_runs(pr, run)
+    procs = parse_names(process, "process", available_processes()) if process else None
+    eot_v, mass_v, eps_v = _one(eot, "eot"), _one(mass, "mass"), _one(epsilon, "epsilon")
+    if mass_v is not None:
+        below_threshold([mass_v], pr)
+    if eps_v is not None and eps_v >= 1:
+        raise UserInputError("epsilon", eps_v, "a mixing strength 0 < ε < 1")
+    check_simulation_folder(out)
+    return procs, eot_v, mass_v, eps_v
+
+
+def check_simulation_folder(out: Path) -> Path:
+    """The output folder of ``simulate``, checked before any computing: writable, not a file, and new,
+    empty or written by ``darkmiss simulate`` (a summary or chunk files in it), never another's."""
+    if out.is_dir():
+        entries = [p for p in out.iterdir() if not p.name.endswith(".part")]
+        if entries and not ((out / _SUMMARY).is_file() or any(out.glob(_CHUNKS))):
+            raise UserInputError(
+                "out",
+                str(out),
+                "a new or empty folder, or one written by `darkmiss simulate` (this one holds other files)",
+            )
+    return output_folder(out)
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
@@ -38,8 +102,10 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             Trigger.physics, "--trigger", help="physics (Eq. 14) or calibration (no ECAL threshold)."
         ),
         out: Path = typer.Option(..., "--out", help="Output folder for the event files.", resolve_path=True),
-        workers: int = typer.Option(1, "--workers", help="Local worker processes."),
-        seed: int = typer.Option(0, "--seed", help="Master random seed."),
+        workers: int = typer.Option(
+            1, "--workers", callback=at_least(1, "workers"), help="Local worker processes."
+        ),
+        seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master random seed."),
         scheduler: str = typer.Option(
             None, "--scheduler", help="dask.distributed scheduler address (tcp://host:8786)."
         ),
@@ -47,12 +113,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     ) -> None:
         """Simulate NA64 2016 events (pseudo-data or MC) into chunked ROOT files; reruns resume."""
         from darkmiss.detsim.generate import simulate
-        from darkmiss.detsim.processes import available_processes
 
-        procs = parse_names(process, "process", available_processes()) if process else None
-        eot_v = parse_floats(eot, "eot", positive=True)[0] if eot is not None else None
-        mass_v = parse_floats(mass, "mass", positive=True)[0] if mass is not None else None
-        eps_v = parse_floats(epsilon, "epsilon", positive=True)[0] if epsilon is not None else None
+        procs, eot_v, mass_v, eps_v = _check_inputs(preset, run, process, eot, mass, epsilon, out)
 
         def bar(it: Any, total: int) -> Any:
             return progress(it, total, description="chunks")
@@ -111,7 +173,10 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """Fig. 7 left panels: E_ECAL vs E_HCAL (HCAL1+HCAL2) per run, SRD-tagged events."""
+        from darkmiss.events.io import check_event_files
         from darkmiss.plots.detsim_figures import fig7_left
 
+        check_event_files(events, "events")
+        output_folder(out)
         res = fig7_left(events, out)
         emit([r.to_record() for r in res], as_json, title="Fig. 7 (left): regions I-III per run")

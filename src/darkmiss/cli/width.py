@@ -1,4 +1,5 @@
-"""``darkmiss width``: A′ partial widths, branching ratios and decay length (spec Eqs. 3–4).
+"""``darkmiss width``: partial widths, branching ratios and decay length of the new boson (spec Eqs. 3–4 for
+the dark photon; :mod:`darkmiss.physics.mediator_widths` for every mediator and model).
 
 Masses in GeV, widths in GeV, cτ in cm.
 """
@@ -7,26 +8,30 @@ from __future__ import annotations
 
 import typer
 
-from darkmiss.cli.choices import ChiKind
+from darkmiss.cli.choices import ChiKind, Mediator, Model, value_of
 from darkmiss.cli.common import emit, parse_floats
 from darkmiss.cli.xsec import parse_one_float
 from darkmiss.errors import UserInputError
-from darkmiss.physics.widths import decay_widths
+from darkmiss.physics.mediator_widths import model_widths
 
 
 def width(
-    mass: list[str] = typer.Option(..., "--mass", help="A′ masses [GeV], comma-separated."),
-    mchi: str = typer.Option(..., "--mchi", help="Dark-matter mass m_χ [GeV] (m_χ ≥ m/2 closes A′ → χχ)."),
+    mass: list[str] = typer.Option(..., "--mass", help="Boson masses [GeV], comma-separated."),
+    mchi: str = typer.Option(
+        None, "--mchi", help="Dark-matter mass m_χ [GeV] (none: no χχ̄ channel; m_χ ≥ m/2 closes it)."
+    ),
     alpha_d: str = typer.Option("0.5", "--alpha-d", help="Dark coupling α_D."),
-    epsilon: str = typer.Option("1e-4", "--epsilon", help="Kinetic mixing ε."),
+    epsilon: str = typer.Option("1e-4", "--epsilon", help="Coupling g = εe (kinetic mixing ε)."),
     kind: ChiKind = typer.Option(ChiKind.fermion, "--kind", help="χ kind: fermion (Eq. 4) or scalar."),
-    energy: str = typer.Option("", "--energy", help="Optional A′ energy [GeV] for the lab decay length."),
+    mediator: Mediator = typer.Option(Mediator.vector, "--mediator", help="Spin and parity of the boson."),
+    model: Model = typer.Option(None, "--model", help="Couplings of a vector (default dark-photon)."),
+    energy: str = typer.Option("", "--energy", help="Optional boson energy [GeV] for the lab decay length."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
 ) -> None:
-    """Widths [GeV], branching ratios and cτ [cm] of A′ → e⁺e⁻, μ⁺μ⁻, χχ̄."""
+    """Widths [GeV], branching ratios and cτ [cm] to e⁺e⁻, μ⁺μ⁻, τ⁺τ⁻, γγ, νν̄, χχ̄."""
     masses = parse_floats(mass, "mass", positive=True)
-    mchi_ = parse_one_float(mchi, "mchi")
-    if mchi_ < 0:
+    mchi_ = None if mchi is None else parse_one_float(mchi, "mchi")
+    if mchi_ is not None and mchi_ < 0:
         raise UserInputError("mchi", mchi_, "a mass >= 0 (GeV)")
     alpha_d_ = parse_one_float(alpha_d, "alpha-d")
     if alpha_d_ < 0:
@@ -37,13 +42,21 @@ def width(
         raise UserInputError("energy", energy, "one energy in GeV")
     records = []
     for m in masses:
-        w = decay_widths(m, eps, alpha_d_, mchi_, kind.value)
-        rec: dict[str, float | str] = dict(w.as_record())
+        w = model_widths(
+            value_of(model),
+            m,
+            eps,
+            mediator=mediator.value,
+            alpha_d=alpha_d_,
+            mchi=mchi_,
+            chi_kind=kind.value,
+        )
+        rec = dict(w.as_record())
         if energies:
             if energies[0] < m:
-                raise UserInputError("energy", energies[0], f">= the A′ mass {m:g} GeV")
+                raise UserInputError("energy", energies[0], f">= the boson mass {m:g} GeV")
             rec["energy"] = energies[0]
-            rec["decay_length_cm"] = float(w.decay_length_cm(energies[0]))
+            rec["decay_length_cm"] = (energies[0] ** 2 - m * m) ** 0.5 / m * w.ctau_cm
         records.append(rec)
     if as_json:
         emit(records, True)
@@ -54,10 +67,10 @@ def width(
         for key in records[0]
         if key != "mass"
     ]
-    emit(rows, False, title="A′ decay widths [GeV], branching ratios, cτ [cm]")
+    emit(rows, False, title="Decay widths [GeV], branching ratios, cτ [cm]")
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     """Add the ``width`` command to the darkmiss app."""
     del plot_app
-    app.command("width", short_help="A′ widths [GeV], branching ratios and cτ [cm].")(width)
+    app.command("width", short_help="Widths [GeV], branching ratios and cτ [cm] of the boson.")(width)

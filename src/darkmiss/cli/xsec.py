@@ -8,10 +8,11 @@ from __future__ import annotations
 import numpy as np
 import typer
 
-from darkmiss.cli.choices import Lepton, Target, XsecMethod
+from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Target, XsecMethod, beam_of, value_of
 from darkmiss.cli.common import emit, parse_floats
 from darkmiss.errors import UserInputError
-from darkmiss.physics.aprime import lepton_mass_of, resolve_target
+from darkmiss.physics.aprime import resolve_target
+from darkmiss.physics.models import get_beam, get_model
 from darkmiss.physics.muonpair import THRESHOLD_GEV, sigma_total
 from darkmiss.physics.production import cross_section
 
@@ -30,7 +31,7 @@ xsec_app = typer.Typer(
 )
 
 
-@xsec_app.command("aprime", short_help="σ(ℓZ → ℓZA′) [pb]: WW, IWW or exact tree level.")
+@xsec_app.command("aprime", short_help="σ(ℓZ → ℓZV) [pb]: WW, IWW or exact tree level, any mediator.")
 def aprime(
     mass: list[str] = typer.Option(..., "--mass", help="A′ masses [GeV], comma-separated."),
     energy: list[str] = typer.Option(["100"], "--energy", help="Beam energies [GeV], comma-separated."),
@@ -40,14 +41,20 @@ def aprime(
         "--method",
         help="ww (spec Eq. 9), iww (Bjorken et al. App. A) or etl (exact tree level).",
     ),
-    epsilon: str = typer.Option("1.0", "--epsilon", help="Kinetic mixing ε (σ ∝ ε²)."),
-    lepton: Lepton = typer.Option(Lepton.e, "--lepton", help="Beam lepton."),
+    epsilon: str = typer.Option("1.0", "--epsilon", help="Coupling g = εe (kinetic mixing ε; σ ∝ ε²)."),
+    mediator: Mediator = typer.Option(
+        Mediator.vector, "--mediator", help="Spin and parity of the boson V (vertex γ^μ, 1, iγ5, γ^μγ5)."
+    ),
+    model: Model = typer.Option(None, "--model", help="Couplings of a vector (default dark-photon)."),
+    beam: Beam = typer.Option(None, "--beam", help="Beam particle (default e-)."),
+    lepton: Lepton = typer.Option(None, "--lepton", help="Old name of --beam: e = e-, mu = mu-."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
 ) -> None:
-    """σ(ℓZ → ℓZA′) [pb] for every mass × energy."""
+    """σ(ℓZ → ℓZV) [pb] for every mass × energy."""
     method_ = method.value
-    lepton_ = lepton.value
-    ml = lepton_mass_of(lepton_)
+    bm = get_beam(beam_of(beam, lepton))
+    mod = get_model(value_of(model), mediator.value)
+    ml = bm.mass
     el = resolve_target(target.value)
     masses = parse_floats(mass, "mass", positive=True)
     energies = parse_floats(energy, "energy", positive=True)
@@ -59,7 +66,7 @@ def aprime(
     records = []
     for e in energies:
         for m in masses:
-            xs = cross_section(method_, m, e, target=el, epsilon=eps, lepton=lepton_)
+            xs = cross_section(method_, m, e, target=el, epsilon=eps, lepton=bm.name, model=mod)
             records.append(
                 {
                     "mass": xs.mass,
@@ -68,9 +75,13 @@ def aprime(
                     "epsilon": xs.epsilon,
                     "sigma_pb": xs.sigma_pb,
                     "sigma_err_pb": xs.sigma_err_pb,
+                    "mediator": xs.mediator,
+                    "model": xs.model,
+                    "beam": xs.beam,
                 }
             )
-    emit(records, as_json, title=f"A′ production on {el.symbol} ({method_}, {lepton_} beam) [pb]")
+    title = f"{mod.mediator.name} ({mod.name}) production on {el.symbol} ({method_}, {bm.name} beam) [pb]"
+    emit(records, as_json, title=title)
 
 
 @xsec_app.command("dimuon", short_help="σ(γZ → μ⁺μ⁻Z) [μb], Bethe–Heitler (spec Eq. 22).")

@@ -10,16 +10,15 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.choices import Target, value_of
-from darkmiss.cli.common import emit, parse_floats, progress
+from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Target, beam_of, value_of
+from darkmiss.cli.common import at_least, below_threshold, emit, output_folder, parse_floats, progress
+from darkmiss.config.load import load_preset
 from darkmiss.errors import UserInputError
 
 
-def _check_stats(showers: int | None, workers: int) -> None:
+def _check_stats(showers: int | None) -> None:
     if showers is not None and showers < 2:
         raise UserInputError("showers", showers, "an integer >= 2")
-    if workers < 1:
-        raise UserInputError("workers", workers, "a positive integer")
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
@@ -27,7 +26,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     yield_app = typer.Typer(help="Yields per electron on target (EOT).", no_args_is_help=True)
     app.add_typer(yield_app, name="yield", short_help="A′ and dimuon yields per electron on target.")
 
-    @yield_app.command("aprime", short_help="A′ per EOT at ε = 1 above the energy threshold.")
+    @yield_app.command("aprime", short_help="Bosons per particle on target at ε = 1 above the threshold.")
     def aprime_cmd(
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
         mass: list[str] = typer.Option(None, "--mass", help="A′ masses in GeV (comma-separated)."),
@@ -37,20 +36,33 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         showers: int = typer.Option(
             None, "--showers", help="Showers (default: preset [shower] yield_showers)."
         ),
-        seed: int = typer.Option(0, "--seed", help="Master seed."),
-        workers: int = typer.Option(1, "--workers", help="Worker processes."),
+        seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master seed."),
+        workers: int = typer.Option(
+            1, "--workers", callback=at_least(1, "workers"), help="Worker processes."
+        ),
         energy: float = typer.Option(None, "--energy", help="Beam energy [GeV] (default: the preset's)."),
         target: Target = typer.Option(
             None, "--target", help="ECAL absorber element (default: the preset's)."
         ),
         no_direct: bool = typer.Option(False, "--no-direct", help="Skip yield_etl_direct (vegas tables)."),
+        mediator: Mediator = typer.Option(
+            Mediator.vector, "--mediator", help="Spin and parity of the boson."
+        ),
+        model: Model = typer.Option(None, "--model", help="Couplings of a vector (default dark-photon)."),
+        beam: Beam = typer.Option(
+            None,
+            "--beam",
+            help="Beam particle (default e-; mu±: 160 GeV, E_μ' < 80 GeV, per muon on target).",
+        ),
+        lepton: Lepton = typer.Option(None, "--lepton", help="Old name of --beam: e = e-, mu = mu-."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """A′ per EOT at ε = 1 with E_A′ > threshold: WW (Eq. 8/9), ETL via k-factor (Eq. 13), direct ETL."""
         from darkmiss.shower.yields import aprime_yields
 
         masses = parse_floats(mass, "mass", positive=True)
-        _check_stats(showers, workers)
+        _check_stats(showers)
+        below_threshold(masses, load_preset(preset), energy, threshold)
         kinds = ("ww", "etl") if no_direct else ("ww", "etl", "etl_direct")
 
         def prog(it: Any, n: int) -> Any:
@@ -58,23 +70,29 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
 
         res = aprime_yields(
             preset, masses, threshold=threshold, showers=showers, seed=seed, workers=workers, energy=energy,
-            target=value_of(target), kinds=kinds, progress=prog,
+            target=value_of(target), kinds=kinds, progress=prog, mediator=mediator.value, model=value_of(model),
+            beam=beam_of(beam, lepton),
         )  # fmt: skip
-        emit([r.record() for r in res], as_json, title="A′ yield per EOT at ε = 1")
+        emit(
+            [r.record() for r in res],
+            as_json,
+            title=f"{mediator.value} yield per particle on target at ε = 1",
+        )
 
     @yield_app.command("dimuon", short_help="Raw γ → μ⁺μ⁻ yield per EOT (spec Sec. V).")
     def dimuon_cmd(
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
         showers: int = typer.Option(None, "--showers", help="Forced showers."),
-        seed: int = typer.Option(0, "--seed", help="Master seed."),
-        workers: int = typer.Option(1, "--workers", help="Worker processes."),
+        seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master seed."),
+        workers: int = typer.Option(
+            1, "--workers", callback=at_least(1, "workers"), help="Worker processes."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """Raw γ → μ⁺μ⁻ yield per EOT with E_ECAL < 60 GeV (spec Sec. V)."""
-        from darkmiss.config.load import load_preset
         from darkmiss.shower.dimuon import dimuon_yield
 
-        _check_stats(showers, workers)
+        _check_stats(showers)
         res = dimuon_yield(load_preset(preset), showers=showers, seed=seed, workers=workers)
         emit({"per_eot": res.per_eot, "per_eot_err": res.per_eot_err}, as_json, title="dimuon yield per EOT")
 
@@ -84,7 +102,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         out: str = typer.Option("figures", "--out", help="Output folder."),
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
         showers: int = typer.Option(20000, "--showers", help="Showers for the thick-target spectra."),
-        seed: int = typer.Option(0, "--seed", help="Master seed."),
+        seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master seed."),
         energies: list[str] = typer.Option(
             ["20,50,80,100"], "--energies", help="Fig. 3 electron energies [GeV]."
         ),
@@ -93,7 +111,9 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         """Fig. 3 (thin-target dσ/dx vs x for several E) and Fig. 4 (thick-target WW vs ETL spectra)."""
         masses = parse_floats(mass, "mass", positive=True)
         es = parse_floats(energies, "energies", positive=True)
-        _check_stats(showers, 1)
+        _check_stats(showers)
+        below_threshold(masses, load_preset(preset))
+        output_folder(out)
         files = _plot_spectra(masses, Path(out), preset=preset, showers=showers, seed=seed, energies=es)
         emit({"files": [str(f) for f in files]}, as_json, title="figures")
 

@@ -127,12 +127,12 @@ def runs_from_preset(preset: Preset) -> dict[str, RunConfig]:
 
 
 def select_runs(preset: Preset, run: str) -> list[RunConfig]:
-    """Runs named by ``run`` (a run name, a comma list, or ``all``)."""
+    """Runs named by ``run`` (a run name, a comma list without empty items, or ``all``)."""
     runs = runs_from_preset(preset)
     if run == "all":
         return list(runs.values())
-    names = [r.strip() for r in run.split(",") if r.strip()]
+    names = [r.strip() for r in run.split(",")]
     bad = [n for n in names if n not in runs]
     if bad or not names:
-        raise UserInputError("run", run, f"one of {', '.join(runs)} or 'all'")
+        raise UserInputError("run", run, f"a comma list of {', '.join(runs)} (no empty items), or 'all'")
     return [runs[n] for n in names]

@@ -41,6 +41,8 @@ from darkmiss.events.io import read_metadata, write_events
 from darkmiss.parallel import chunk_seeds, map_chunks
 
 SUMMARY_FILE = "simulation.json"
+#: Layout version of ``simulation.json``.
+SUMMARY_SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ class SimulationSummary:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {"schema_version": SUMMARY_SCHEMA_VERSION, **asdict(self)}
         d["out_dir"] = str(self.out_dir)
         d["files"] = [str(f) for f in self.files]
         return d

@@ -9,17 +9,20 @@ a_μ favoured ε band and the ε above which a_e excludes the A′ (Pospelov 200
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from darkmiss.config.load import Preset, load_preset
+from darkmiss.errors import UserInputError
 from darkmiss.interpret.bounds import interpolate_bound, load_bound
 from darkmiss.interpret.darkmatter import InterpretConfig, alpha_d_lower_bound, y_limit
 from darkmiss.physics.gminus2 import ae_excluded_epsilon, amu_favoured_band
-from darkmiss.stats.limits import LimitsResult, MassLimit
+from darkmiss.stats.limits import LimitsResult, MassLimit, check_schema_version
 
 
 @dataclass
@@ -47,10 +50,31 @@ class InterpretedLimits(LimitsResult):
     interpret: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> InterpretedLimits:
-        d = dict(d)
+    def from_dict(cls, d: dict[str, Any], source: str = "limits.json") -> InterpretedLimits:
+        """Read :meth:`to_dict`'s layout; another ``schema_version`` is a user error naming ``source``."""
+        d = check_schema_version(d, source)
         d["records"] = [InterpretedLimit(**r) for r in d.get("records", [])]
         return cls(**d)
+
+    @classmethod
+    def read(cls, path: str | Path) -> InterpretedLimits:
+        """Read a ``limits.json`` written by ``darkmiss limits``; a missing, unreadable or malformed file,
+        or one of another ``schema_version``, is a :class:`UserInputError` naming it."""
+        p = Path(path)
+        if not p.is_file():
+            raise UserInputError("limits", str(p), "a limits.json written by `darkmiss limits`")
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UserInputError("limits", str(p), f"a readable limits.json ({exc})") from None
+        try:
+            return cls.from_dict(data, str(p))
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            if isinstance(exc, UserInputError):
+                raise
+            raise UserInputError(
+                "limits", str(p), f"a limits.json written by `darkmiss limits` ({exc})"
+            ) from None
 
 
 def _finite_or_none(x: float) -> float | None:

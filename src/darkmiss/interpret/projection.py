@@ -12,6 +12,16 @@ uncertainties of spec Table III and the yield's MC error integrated) gives
 
 The ±1σ band is that of the expected-limit distribution (quantiles 0.159 and 0.841). Masses and
 energies in GeV, counts in events, yields per EOT at ε = 1; ε, y and α_D dimensionless.
+
+Other mediators, models and beams (``mediator``, ``model``, ``beam``; :mod:`darkmiss.physics.models`):
+the yields are those of that boson and beam (muon beams: per muon on target, the preset's ``[muon_beam]``
+energy and outgoing-muon cut), already multiplied by the beam lepton's squared coupling. The signal is
+S(ε) = ε² f_inv(ε) S₁ with f_inv = B_inv + B_vis ⟨exp(−L/λ(E))⟩ the invisible fraction of
+:class:`darkmiss.physics.mediator_widths.ModelWidths` (decays beyond the HCAL, L = the setup's length from
+the ECAL front face, λ averaged over the V spectrum of the yield); the limit ε_90 is the smallest ε with
+S(ε) = N90 (a boson that decays visibly too fast is not excluded: NaN). The dark photon without a dark-matter
+mass keeps the spec's invisible branching ratio 1. ``coupling`` = ε_90 e and ``epsilon_equivalent`` =
+ε_90 |g_ℓ/(εe)| (the coupling to the beam lepton in units of e) are recorded with each point.
 """
 
 from __future__ import annotations
@@ -22,14 +32,17 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+from scipy import optimize
 
 from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.errors import UserInputError, require
 from darkmiss.interpret.darkmatter import InterpretConfig, alpha_d_lower_bound, y_limit
 from darkmiss.physics.materials import ELEMENTS, get_element
+from darkmiss.physics.mediator_widths import model_widths
+from darkmiss.physics.models import coupling_from_epsilon, get_beam, get_model
 from darkmiss.shower import yields as yields_mod
-from darkmiss.shower.yields import ShowerSettings
+from darkmiss.shower.yields import MuonBeamSettings, ShowerSettings, setup_geometry
 from darkmiss.stats.cls import ExpectedLimits, expected_limits
 from darkmiss.stats.epsilon import epsilon_limit
 from darkmiss.stats.model import Channel, CountingModel, StatsConfig
@@ -48,6 +61,13 @@ class YieldLike(Protocol):
     yield_ww: float
     yield_etl: float
     yield_etl_err: float
+
+
+class SpectrumYieldLike(YieldLike, Protocol):
+    """A yield with its V energy spectrum dN/dE [1/GeV] on ``spectrum_edges`` [GeV] (for decays in flight)."""
+
+    spectrum_edges: np.ndarray
+    spectrum_etl: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -127,6 +147,12 @@ class Projection:
     background: float
     background_err: float
     signal_syst: dict[str, float] = field(default_factory=dict)
+    mediator: str = "vector"
+    model: str = "dark-photon"
+    beam: str = "e-"
+    decay_length_cm: float = 0.0
+    alpha_d: float = 0.5
+    mchi: float | None = None
 
     def counting_model(self, yield_rel_err: float = 0.0) -> CountingModel:
         """One-channel model with signal 1 (so μ counts signal events) and the projected background."""
@@ -146,7 +172,15 @@ class Projection:
             "efficiency": self.efficiency,
             "background": self.background,
             "background_err": self.background_err,
+            "mediator": self.mediator,
+            "model": self.model,
+            "beam": self.beam,
         }
+
+    @property
+    def spec_invisible(self) -> bool:
+        """True for the spec's case: a dark photon with invisible branching ratio 1 (no dark-matter mass)."""
+        return self.model == "dark-photon" and self.mchi is None
 
 
 def resolve_projection(
@@ -159,14 +193,25 @@ def resolve_projection(
     threshold: float | None = None,
     background: float | None = None,
     efficiency: float | None = None,
+    mediator: str = "vector",
+    model: str | None = None,
+    beam: str = "e-",
+    alpha_d: float = 0.5,
+    mchi: float | None = None,
 ) -> tuple[Projection, list[float]]:
     """Validate the inputs and fill the defaults from the preset; returns (setup, masses [GeV]).
 
     Bad values raise :class:`UserInputError`: eot ≤ 0, efficiency outside (0, 1], a negative
-    background, an unknown target element, a beam energy not above every mass.
+    background, an unknown target element, a beam energy not above every mass, a mass above the
+    model's range (B−L: below m_π⁰; the default grid is cut there).
     """
     p = load_preset(preset) if isinstance(preset, str) else preset
     cfg = ProjectionConfig.from_preset(p)
+    bm = get_beam(beam)
+    mod = get_model(model, mediator)
+    if mchi is not None:
+        require(math.isfinite(mchi) and mchi >= 0, "mchi", mchi, "a dark-matter mass >= 0 [GeV]")
+        require(math.isfinite(alpha_d) and alpha_d > 0, "alpha_d", alpha_d, "a dark coupling α_D > 0")
     eot_f = _finite(eot, "eot")
     require(eot_f > 0, "eot", eot, "a positive number of electrons on target")
     eff = cfg.efficiency if efficiency is None else _finite(efficiency, "efficiency")
@@ -176,17 +221,33 @@ def resolve_projection(
     else:
         b = _finite(background, "background")
         require(b >= 0, "background", background, "a number of background events >= 0")
-    ms = [float(m) for m in (cfg.masses if masses is None else masses)]
+    if masses is None:
+        ms = [float(m) for m in cfg.masses if m < mod.max_mass]
+    else:
+        ms = [float(m) for m in masses]
     require(len(ms) > 0, "mass", ms, "at least one A′ mass [GeV]")
     for m in ms:
         require(math.isfinite(m) and m > 0, "mass", m, "a positive A′ mass [GeV]")
-    beam = p.section("beam")
-    e0 = float(beam["energy"]) if energy is None else _finite(energy, "energy")
+        mod.check_mass(m)
+    if bm.is_muon:
+        mcfg = MuonBeamSettings.from_preset(p)
+        default_energy = mcfg.energy
+    else:
+        default_energy = float(p.section("beam")["energy"])
+    e0 = default_energy if energy is None else _finite(energy, "energy")
     require(e0 > 0, "energy", energy, "a positive beam energy [GeV]")
     require(e0 > max(ms), "energy", e0, f"a beam energy above every A′ mass (largest {max(ms):g} GeV)")
     if threshold is not None:
         th = _finite(threshold, "threshold")
         require(0 < th < e0, "threshold", threshold, f"an E_A′ threshold in (0, {e0:g}) GeV")
+    elif bm.is_muon:  # the outgoing-muon cut of [muon_beam]
+        th = e0 - mcfg.max_outgoing_energy
+        require(
+            th > 0,
+            "energy",
+            e0,
+            f"a muon energy above the outgoing-muon cut {mcfg.max_outgoing_energy:g} GeV",
+        )
     else:  # the yields' default: the [shower] threshold fraction (one half) of the beam energy
         th = ShowerSettings.from_preset(p).threshold_fraction * e0
     require(max(ms) < th, "mass", max(ms), f"A′ masses below the E_A′ threshold {th:g} GeV")
@@ -204,6 +265,12 @@ def resolve_projection(
         background=float(b),
         background_err=float(b) * cfg.background_rel_err,
         signal_syst=dict(cfg.signal_syst),
+        mediator=mod.mediator.name,
+        model=mod.name,
+        beam=bm.name,
+        decay_length_cm=setup_geometry(p, tgt).length_cm,
+        alpha_d=float(alpha_d),
+        mchi=None if mchi is None else float(mchi),
     )
     return setup, ms
 
@@ -225,7 +292,8 @@ class ProjectionPoint:
     [events at ε = 1]; ``n90_expected`` the median expected N90 [events] and ``n90_expected_bands``
     its −2σ…+2σ quantiles; every ``*_band`` is the (low, high) value of the quantity over the ±1σ
     band of the expected limit; ``m_chi`` = m_A′/3 [GeV] (spec Sec. X). ``y`` is at the first α_D benchmark (0.5), ``y_by_alpha_d`` at each;
-    ``alpha_d`` is the relic lower bound for pseudo-Dirac DM (f = 0.25, spec Eq. 5).
+    ``alpha_d`` is the relic lower bound for pseudo-Dirac DM (f = 0.25, spec Eq. 5). ``lepton_coupling``
+    |g_ℓ/(εe)| of the beam lepton and ``invisible_fraction`` f_inv at the median limit (module docstring).
     """
 
     setup: Projection
@@ -248,6 +316,8 @@ class ProjectionPoint:
     y_by_alpha_d: dict[str, float]
     alpha_d: float
     alpha_d_band: tuple[float, float]
+    lepton_coupling: float = 1.0
+    invisible_fraction: float = 1.0
 
     def record(self) -> dict[str, Any]:
         """Flat JSON record (setup fields included)."""
@@ -280,6 +350,9 @@ class ProjectionPoint:
                 "signal_per_eps2": self.signal_per_eps2,
                 "signal_per_eps2_ww": self.signal_per_eps2_ww,
                 "threshold": self.threshold,
+                "coupling": coupling_from_epsilon(self.epsilon_etl),
+                "epsilon_equivalent": self.epsilon_etl * self.lepton_coupling,
+                "invisible_fraction": self.invisible_fraction,
             }
         )
         rec.update(self.setup.record())
@@ -301,13 +374,57 @@ def expected_n90(
     )
 
 
+def invisible_fraction_function(setup: Projection, y: SpectrumYieldLike) -> Callable[[float], float] | None:
+    """f_inv(ε) of the setup's model at the yield's mass, averaged over its V spectrum (module docstring);
+    None for the spec's dark photon (invisible branching ratio 1)."""
+    if setup.spec_invisible:
+        return None
+    edges = np.asarray(y.spectrum_edges, dtype=float)
+    weights = np.asarray(y.spectrum_etl, dtype=float) * np.diff(edges)
+    centers = 0.5 * (edges[1:] + edges[:-1])
+    if not np.any(weights > 0):
+        weights = np.ones_like(centers)
+
+    def f_inv(eps: float) -> float:
+        w = model_widths(
+            setup.model, float(y.mass), eps, mediator=setup.mediator, alpha_d=setup.alpha_d, mchi=setup.mchi
+        )
+        return w.invisible_fraction(centers, setup.decay_length_cm, weights)
+
+    return f_inv
+
+
+def epsilon_with_decays(n90: float, signal_per_eps2: float, f_inv: Callable[[float], float]) -> float:
+    """The smallest ε with ε² f_inv(ε) S₁ = N90 (S₁ = ``signal_per_eps2`` [events at ε = 1], spec Eq. 26 with
+    the invisible fraction); NaN if the signal never reaches N90 for ε ≤ 1 (decays too prompt)."""
+    if not (signal_per_eps2 > 0 and n90 > 0):
+        return math.inf
+    lo = math.sqrt(n90 / signal_per_eps2)  # f_inv ≤ 1: the limit is at least the invisible one
+
+    def excess(log_eps: float) -> float:
+        e = math.exp(log_eps)
+        return 2.0 * log_eps + math.log(max(f_inv(e), 1e-300)) + math.log(signal_per_eps2 / n90)
+
+    if excess(math.log(lo)) >= 0.0:
+        return lo
+    below, hi = lo, lo
+    while excess(math.log(hi)) < 0.0:
+        below, hi = hi, hi * 1.15  # fine enough not to step over a narrow excluded band near the peak of S(ε)
+        if hi > 1.0:
+            return math.nan
+    # bracket the first crossing only: every earlier step had S(ε) < N90
+    return float(math.exp(optimize.brentq(excess, math.log(below), math.log(hi), xtol=1e-10)))
+
+
 def sensitivity_point(
     setup: Projection,
     y: YieldLike,
     limits: ExpectedLimits,
     interpret: InterpretConfig | None = None,
+    f_inv: Callable[[float], float] | None = None,
 ) -> ProjectionPoint:
-    """Turn the expected N90 ``limits`` and a yield record into ε, y and α_D (spec Eqs. 26, 6, 5)."""
+    """Turn the expected N90 ``limits`` and a yield record into ε, y and α_D (spec Eqs. 26, 6, 5); with
+    ``f_inv`` (:func:`invisible_fraction_function`) the signal is ε² f_inv(ε) S₁."""
     icfg = interpret or InterpretConfig.from_preset(setup.preset)
     mass = float(y.mass)
     s_etl = setup.eot * setup.efficiency * float(y.yield_etl)  # spec Eq. 26, one run
@@ -315,6 +432,8 @@ def sensitivity_point(
     bands = tuple(float(b) for b in limits.bands)
 
     def eps(n: float, s: float) -> float:
+        if f_inv is not None:
+            return epsilon_with_decays(n, s, f_inv)
         return float(epsilon_limit(n, s))
 
     e_med = eps(bands[_MEDIAN], s_etl)
@@ -350,6 +469,10 @@ def sensitivity_point(
         y_by_alpha_d={f"{a:g}": y_at(e_med, a) for a in icfg.alpha_d},
         alpha_d=ad(e_med),
         alpha_d_band=(ad(e_hi), ad(e_lo)),  # α_D bound ∝ 1/ε²: the weaker ε limit gives the lower α_D
+        lepton_coupling=abs(
+            get_model(setup.model, setup.mediator).lepton_coupling(get_beam(setup.beam).lepton, mass)
+        ),
+        invisible_fraction=1.0 if f_inv is None or not math.isfinite(e_med) else f_inv(e_med),
     )
 
 
@@ -367,6 +490,11 @@ def project(
     seed: int = 0,
     workers: int = 1,
     progress: Callable[..., Any] | None = None,
+    mediator: str = "vector",
+    model: str | None = None,
+    beam: str = "e-",
+    alpha_d: float = 0.5,
+    mchi: float | None = None,
 ) -> list[ProjectionPoint]:
     """Expected 90% C.L. sensitivity (median, ±1σ) in ε, y and α_D for ``eot`` EOT, per A′ mass [GeV].
 
@@ -374,6 +502,8 @@ def project(
     (:func:`darkmiss.shower.yields.aprime_yields`, ``showers``/``seed``/``workers``); the E_A′
     threshold defaults to half the beam energy. ``efficiency`` (default: preset, 0.5) and
     ``background`` [events] (default: 0.12 per 4.3e10 EOT, scaled) as in :class:`ProjectionConfig`.
+    ``mediator``, ``model``, ``beam`` and a dark-matter channel (``mchi`` [GeV], ``alpha_d``): see the
+    module docstring (``eot`` counts muons on target for a muon beam).
     """
     p = load_preset(preset) if isinstance(preset, str) else preset
     setup, ms = resolve_projection(
@@ -385,6 +515,11 @@ def project(
         threshold=threshold,
         background=background,
         efficiency=efficiency,
+        mediator=mediator,
+        model=model,
+        beam=beam,
+        alpha_d=alpha_d,
+        mchi=mchi,
     )
     ylds = yields_mod.aprime_yields(
         p,
@@ -397,6 +532,9 @@ def project(
         target=setup.target,
         kinds=("ww", "etl"),
         progress=progress,
+        mediator=setup.mediator,
+        beam=setup.beam,
+        model=setup.model,
     )
     stats = StatsConfig.from_preset(p)
     icfg = InterpretConfig.from_preset(p)
@@ -409,5 +547,5 @@ def project(
         key = round(rel, 4)  # N90 depends on the yield only through its MC error (rounded to 1e-4)
         if key not in cache:
             cache[key] = expected_n90(setup, key, stats)
-        out.append(sensitivity_point(setup, y, cache[key], icfg))
+        out.append(sensitivity_point(setup, y, cache[key], icfg, invisible_fraction_function(setup, y)))
     return out

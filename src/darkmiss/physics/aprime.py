@@ -273,8 +273,8 @@ def sigma_iww(
 
 @dataclass(frozen=True)
 class CrossSection:
-    """One A′ production cross-section: method (ww, iww, etl), mass and energy [GeV], target symbol,
-    ε, σ and its numerical uncertainty [pb] (0 for the closed-form ww)."""
+    """One production cross-section: method (ww, iww, etl), mass and energy [GeV], target symbol,
+    ε, σ and its numerical uncertainty [pb] (0 for the closed-form ww); the mediator, model and beam."""
 
     method: str
     mass: float
@@ -283,6 +283,9 @@ class CrossSection:
     epsilon: float
     sigma_pb: float
     sigma_err_pb: float
+    mediator: str = "vector"
+    model: str = "dark-photon"
+    beam: str = "e-"
 
     def as_record(self) -> dict[str, Any]:
         """The CLI/JSON record of this cross-section."""
@@ -294,6 +297,9 @@ class CrossSection:
             "epsilon": self.epsilon,
             "sigma_pb": self.sigma_pb,
             "sigma_err_pb": self.sigma_err_pb,
+            "mediator": self.mediator,
+            "model": self.model,
+            "beam": self.beam,
         }
 
 

@@ -15,6 +15,9 @@ The t limits t± solve cosθ_q = ±1 in closed form (numerically stable product 
 Integration variables (all uniform on [0, 1] for ``vegas``, Jacobians in docs/physics.md):
 ``s = ln(1−x)``, ``v = ln[(1−cosθ)/ω_c(x)]`` with ω_c = θ_c²/2, θ_c² = [m²(1−x)/x² + m_ℓ²]/E² the
 characteristic A′ angle, and ``ln t`` between t₋ and t₊. Units: GeV, pb (cross-sections), rad.
+
+The scalar, pseudoscalar and axial mediators use the same phase space and integration with their own Φ
+(:mod:`darkmiss.physics.etl_amplitudes`; ``mediator=`` on every function here).
 """
 
 from __future__ import annotations
@@ -34,7 +37,16 @@ from darkmiss.constants import ALPHA, GEV2_TO_PB, M_E
 from darkmiss.errors import UserInputError, require
 from darkmiss.physics import formfactors
 from darkmiss.physics.aprime import resolve_target
+from darkmiss.physics.etl_amplitudes import (
+    CODE_AXIAL,
+    CODE_PSEUDOSCALAR,
+    CODE_VECTOR,
+    phi_axial,
+    phi_spin0,
+    phi_y_w,
+)
 from darkmiss.physics.materials import Element
+from darkmiss.physics.models import Mediator, get_mediator
 
 #: Lower edge of the scaled angular variable: (1−cosθ) ≥ OMC_FLOOR·ω_c(x) (the neglected cone holds a
 #: fraction ~1e-7 of the cross-section, where dσ/dcosθ is flat).
@@ -43,7 +55,7 @@ OMC_FLOOR: float = 1.0e-7
 
 @dataclass(frozen=True)
 class EtlResult:
-    """σ_ETL of e⁻Z → e⁻ZA′ for one (mass, energy, target) [pb] with its vegas statistical error [pb]."""
+    """σ_ETL of ℓZ → ℓZV for one (mass, energy, target, mediator) [pb] with its vegas statistical error [pb]."""
 
     mass: float
     energy: float
@@ -55,6 +67,7 @@ class EtlResult:
     n_eval: int
     x_min: float
     x_max: float
+    mediator: str = "vector"
 
     @property
     def rel_err(self) -> float:
@@ -113,25 +126,12 @@ def _phi_avg(
     ml: float,
     big_m: float,
 ) -> float:
-    """Φ(x, θ, t) [dimensionless]: the φ_q-averaged |M|²/(e⁶ G₂/t²), divided by 8M².
+    """Φ(x, θ, t) [dimensionless] of the vector: the φ_q-averaged |M|²/(e⁶ G₂/t²), divided by 8M².
 
     Liu & Miller, arXiv:1705.01633, appendix (dark photon): A₀, A₁, A₋₁, A₋₂ with W = Y² − Z².
     """
     e = energy
-    q0 = -t / (2.0 * big_m)
-    q = math.sqrt(t + t * t / (4.0 * big_m * big_m))
-    ep = (1.0 - x) * e
-    # cosθ_q from the on-shell condition of the outgoing lepton
-    cq = (u_t - t + 2.0 * ep * q0) / (2.0 * v * q)
-    if cq > 1.0:
-        cq = 1.0
-    elif cq < -1.0:
-        cq = -1.0
-    sq2 = 1.0 - cq * cq
-    sin2 = omc * (2.0 - omc)
-    y = -t + 2.0 * q0 * e - 2.0 * q * p * ((p - k) + k * omc) * cq / v
-    zabs = 2.0 * q * p * k * math.sqrt(sin2 * sq2) / v
-    w = (y - zabs) * (y + zabs)
+    y, w = phi_y_w(x, omc, t, u_t, k, p, v, e, big_m)
     if w <= 0.0 or y <= 0.0:
         return 0.0
     m2 = mass * mass
@@ -160,6 +160,33 @@ def _phi_avg(
 
 
 @numba.njit(cache=True)
+def _phi_mediator(
+    code: int,
+    x: float,
+    omc: float,
+    t: float,
+    u_t: float,
+    k: float,
+    p: float,
+    v: float,
+    mass: float,
+    energy: float,
+    ml: float,
+    big_m: float,
+) -> float:
+    """Φ(x, θ, t) [dimensionless] of the mediator ``code`` (0 vector, 1 scalar, 2 pseudoscalar, 3 axial;
+    :mod:`darkmiss.physics.etl_amplitudes`)."""
+    if code == CODE_VECTOR:
+        return _phi_avg(x, omc, t, u_t, k, p, v, mass, energy, ml, big_m)
+    y, w = phi_y_w(x, omc, t, u_t, k, p, v, energy, big_m)
+    if w <= 0.0 or y <= 0.0:
+        return 0.0
+    if code == CODE_AXIAL:
+        return phi_axial(x, t, u_t, y, w, mass, energy, ml, big_m)
+    return phi_spin0(x, t, u_t, y, w, mass, energy, ml, big_m, code == CODE_PSEUDOSCALAR)
+
+
+@numba.njit(cache=True)
 def _kernel(
     xs: np.ndarray,
     jx: np.ndarray,
@@ -171,8 +198,10 @@ def _kernel(
     big_m: np.ndarray,
     out_w: np.ndarray,
     out_t: np.ndarray,
+    code: int = CODE_VECTOR,
 ) -> None:
-    """Fill ``out_w[i, j]`` (GeV⁻² per unit G₂) and ``out_t[i, j]`` (GeV²) for points i and targets j.
+    """Fill ``out_w[i, j]`` (GeV⁻² per unit G₂) and ``out_t[i, j]`` (GeV²) for points i and targets j,
+    for the mediator ``code`` (:func:`_phi_mediator`).
 
     ``xs``/``jx``: A′ energy fraction and its Jacobian; ``u1``, ``u2`` ∈ [0, 1] map to the scaled angle and
     ln t. out_w = jac · α³ |k| E/(|p| V) · Φ / t², so that dσ = out_w · G₂(out_t).
@@ -200,7 +229,7 @@ def _kernel(
                 continue
             lr = math.log(tp / tm)
             t = tm * math.exp(u2[i] * lr)
-            phi = _phi_avg(x, omc, t, u_t, k, p, v, mass, energy, ml, big_m[j])
+            phi = _phi_mediator(code, x, omc, t, u_t, k, p, v, mass, energy, ml, big_m[j])
             if phi <= 0.0:
                 continue
             pref = ALPHA**3 * k * energy / (p * v)
@@ -238,8 +267,10 @@ class _Integrand:
         x_lo: float,
         x_hi: float,
         x_fixed: float | None = None,
+        code: int = CODE_VECTOR,
     ) -> None:
         self.mass, self.energy, self.ml = mass, energy, ml
+        self.code = code
         self.targets = list(targets)
         self.big_m = np.array([el.nuclear_mass_gev for el in self.targets])
         self.s_lo = math.log1p(-x_hi)
@@ -272,6 +303,7 @@ class _Integrand:
             self.big_m,
             w,
             t,
+            self.code,
         )
         for j, el in enumerate(self.targets):
             w[:, j] *= _g2_total(t[:, j], el)
@@ -340,12 +372,15 @@ def etl_integrate(
     x_max: float = 1.0,
     rel_precision: float = 0.005,
     seed: int = 0,
+    mediator: str | Mediator = "vector",
 ) -> tuple[Any, int]:
     """σ_ETL/ε² [pb] for several targets from ONE vegas run (common random numbers and map).
 
     Returns a ``gvar`` array (one entry per target, with their covariance, so ratios and differences
-    between targets carry correlated errors) and the number of evaluations.
+    between targets carry correlated errors) and the number of evaluations. ``mediator``: the spin and
+    parity of the produced boson (:mod:`darkmiss.physics.models`), coupled with g_ℓ = εe.
     """
+    code = get_mediator(mediator).code
     mass, energy, ml = float(mass), float(energy), float(lepton_mass)
     _check(mass, energy, ml)
     require(0.0 <= x_min < x_max <= 1.0, "x_min/x_max", (x_min, x_max), "0 ≤ x_min < x_max ≤ 1")
@@ -354,7 +389,7 @@ def etl_integrate(
     x_lo, x_hi = _x_range(mass, energy, ml, x_min, x_max)
     if x_hi <= x_lo:
         return np.array([gvar.gvar(0.0, 0.0) for _ in els]), 0
-    f = _Integrand(mass, energy, ml, els, x_lo, x_hi)
+    f = _Integrand(mass, energy, ml, els, x_lo, x_hi, code=code)
     res, n = _run_vegas(f, 3, rel_precision, seed)
     return np.atleast_1d(res), n
 
@@ -370,16 +405,21 @@ def sigma_etl(
     x_max: float = 1.0,
     rel_precision: float = 0.005,
     seed: int = 0,
+    mediator: str | Mediator = "vector",
 ) -> EtlResult:
     """Total exact-tree-level cross-section σ(ℓ⁻Z → ℓ⁻ZA′) [pb] for A′ mass ``mass`` [GeV], beam ``energy`` [GeV].
 
     Integrated over x ∈ [x_min, x_max] (A′ energy fraction), all angles and the physical t range
-    (Liu & Miller 2017; spec Sec. II, Eq. 12). Scales as ε²; statistical error from vegas.
+    (Liu & Miller 2017; spec Sec. II, Eq. 12). Scales as ε²; statistical error from vegas. ``mediator``:
+    vector (default), scalar, pseudoscalar or axial, each coupled to the lepton with g_ℓ = εe
+    (:mod:`darkmiss.physics.etl_amplitudes`).
     """
     el = resolve_target(target)
+    med = get_mediator(mediator)
     res, n = etl_integrate(
-        mass, energy, (el,), lepton_mass, x_min=x_min, x_max=x_max, rel_precision=rel_precision, seed=seed
-    )
+        mass, energy, (el,), lepton_mass, x_min=x_min, x_max=x_max, rel_precision=rel_precision, seed=seed,
+        mediator=med,
+    )  # fmt: skip
     e2 = float(epsilon) ** 2
     return EtlResult(
         mass=float(mass),
@@ -392,6 +432,7 @@ def sigma_etl(
         n_eval=int(n),
         x_min=float(x_min),
         x_max=float(x_max),
+        mediator=med.name,
     )
 
 
@@ -405,8 +446,11 @@ def dsigma_dx_etl(
     *,
     rel_precision: float = 0.005,
     seed: int = 0,
+    mediator: str | Mediator = "vector",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """dσ_ETL/dx [pb] at A′ energy fractions ``x`` and its vegas error [pb] (2-D integral over θ and t)."""
+    """dσ_ETL/dx [pb] at A′ energy fractions ``x`` and its vegas error [pb] (2-D integral over θ and t)
+    for the ``mediator`` (vector, scalar, pseudoscalar, axial)."""
+    code = get_mediator(mediator).code
     mass, energy, ml = float(mass), float(energy), float(lepton_mass)
     _check(mass, energy, ml)
     el = resolve_target(target)
@@ -419,7 +463,7 @@ def dsigma_dx_etl(
             raise UserInputError("x", xi, "an A′ energy fraction in [0, 1]")
         if xi <= x_lo or xi >= x_hi:
             continue
-        f = _Integrand(mass, energy, ml, [el], x_lo, x_hi, x_fixed=float(xi))
+        f = _Integrand(mass, energy, ml, [el], x_lo, x_hi, x_fixed=float(xi), code=code)
         res, _ = _run_vegas(f, 2, rel_precision, seed + i)
         r = np.atleast_1d(res)[0]
         vals[i], errs[i] = float(r.mean), float(r.sdev)
@@ -437,11 +481,14 @@ def d2sigma_dx_dcos_etl(
     lepton_mass: float = M_E,
     *,
     n_t: int = 256,
+    mediator: str | Mediator = "vector",
 ) -> np.ndarray:
     """d²σ_ETL/(dx dcosθ) [pb] at (x, cosθ) (broadcast), by Gauss–Legendre quadrature in ln t over [t₋, t₊].
 
-    Deterministic (``n_t`` nodes); Liu & Miller 2017 integrand with the azimuth φ_q integrated analytically.
+    Deterministic (``n_t`` nodes); Liu & Miller 2017 integrand with the azimuth φ_q integrated analytically,
+    for the ``mediator`` (vector, scalar, pseudoscalar, axial).
     """
+    code = get_mediator(mediator).code
     mass, energy, ml = float(mass), float(energy), float(lepton_mass)
     _check(mass, energy, ml)
     el = resolve_target(target)
@@ -461,7 +508,9 @@ def d2sigma_dx_dcos_etl(
             continue
         lr = math.log(tp / tm)
         ts = tm * np.exp(u * lr)
-        phis = np.array([_phi_avg(xi, omc, float(tt), u_t, k, p, v, mass, energy, ml, big_m) for tt in ts])
+        phis = np.array(
+            [_phi_mediator(code, xi, omc, float(tt), u_t, k, p, v, mass, energy, ml, big_m) for tt in ts]
+        )
         g2 = _g2_total(ts, el)
         pref = ALPHA**3 * k * energy / (p * v)
         out[idx] = float(np.sum(wq * lr * ts * pref * phis * g2 / ts**2))

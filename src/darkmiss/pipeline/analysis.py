@@ -23,6 +23,10 @@ from darkmiss.reco.config import AnalysisConfig
 from darkmiss.stats.optimise import OptimisationResult, optimise_cut
 from darkmiss.util import to_json
 
+#: Layout versions of ``tables.json`` and ``optimisation.json``.
+TABLES_SCHEMA_VERSION = 1
+OPTIMISATION_SCHEMA_VERSION = 1
+
 
 def text_tables(out: AnalysisOutput) -> str:
     """Readable text version of the tables (cut-flows, regions, Tables I-IV)."""
@@ -88,7 +92,9 @@ def write_outputs(out: AnalysisOutput, out_dir: str | Path, *, figures: bool = T
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out_dir / "analysis.json", to_json(out.result.to_dict()))
-    write_text_atomic(out_dir / "tables.json", to_json(out.tables()))
+    write_text_atomic(
+        out_dir / "tables.json", to_json({"schema_version": TABLES_SCHEMA_VERSION, **out.tables()})
+    )
     write_text_atomic(out_dir / "tables.txt", text_tables(out))
     if figures:
         make_figures(out, out_dir / "figures")
@@ -112,10 +118,7 @@ def analyze(
     """Run the analysis on event files and write ``out_dir`` (the reproduce command's API)."""
     p = preset if isinstance(preset, Preset) else load_preset(preset)
     cfg = AnalysisConfig.from_preset(p).with_cuts(ecal_cut=ecal_cut)
-    try:
-        geometry: SetupGeometry | None = SetupGeometry.from_preset(p)
-    except UserInputError:
-        geometry = None
+    geometry = SetupGeometry.from_preset(p)  # a bad [setup] table stops the analysis with its error
     inputs = load_inputs(events_dir, mc_dir, cfg, geometry, workers=workers, blinded=blinded)
     out = run_analysis(inputs, cfg, p, blinded=blinded, cut_frozen=cut_frozen, seed=seed)
     out.result.provenance.update(
@@ -123,7 +126,7 @@ def analyze(
             "events": str(Path(events_dir).resolve()),
             "mc": str(Path(mc_dir).resolve()) if mc_dir else None,
             "workers": int(workers),
-            "preset": p.name,
+            "preset": p.origin or p.name,
         }
     )
     if extra:
@@ -202,8 +205,10 @@ def optimise(
     Masses in GeV."""
     folder = Path(analysis_dir)
     an = AnalysisResult.read(folder)
-    res = optimise_cut(an, masses, preset=preset or an.preset or "na64-2016")
-    write_json_atomic(folder / "optimisation.json", res.to_dict())
+    res = optimise_cut(an, masses, preset=preset or an.provenance.get("preset") or an.preset or "na64-2016")
+    write_json_atomic(
+        folder / "optimisation.json", {"schema_version": OPTIMISATION_SCHEMA_VERSION, **res.to_dict()}
+    )
     if figure is not None:
         plot_optimisation(res, figure)
     if freeze:

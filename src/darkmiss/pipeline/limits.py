@@ -15,6 +15,10 @@ from darkmiss.stats.limits import build_model
 from darkmiss.stats.model import StatsConfig
 from darkmiss.stats.workspace import to_workspace_spec, workspace_settings
 
+#: Layout version of the ``workspace_mA*.settings.json`` files (the workspaces are pyhf's format, with
+#: pyhf's own ``version``).
+SETTINGS_SCHEMA_VERSION = 1
+
 
 def write_outputs(
     result: InterpretedLimits, analysis: AnalysisResult, out: Path, *, plots: bool = True
@@ -35,7 +39,10 @@ def write_outputs(
         spec = to_workspace_spec(model, measurement=f"NA64_invisible_mA{rec.mass:.6g}GeV")
         name = f"workspace_mA{rec.mass:.6g}.json"
         ws_files.append(str(write_json_atomic(out / "workspaces" / name, spec)))
-        settings = workspace_settings(model, config.pyhf_interpcode)
+        settings = {
+            "schema_version": SETTINGS_SCHEMA_VERSION,
+            **workspace_settings(model, config.pyhf_interpcode),
+        }
         settings["poi_meaning"] = (
             "mu = total expected signal events (signal samples are the runs' fractions n_EOT,i eps_tot,i / sum); "
             "epsilon^2 = mu / signal_per_eps2_etl (spec Eq. 26); kept O(1) so that the fits converge"

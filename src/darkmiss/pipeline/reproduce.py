@@ -6,8 +6,11 @@ ECAL-cut optimisation (frozen) → unblinding → limits and interpretation → 
 
 Every stage lives in ``OUT/stages/<name>`` and is keyed by a hash of its inputs
 (:class:`~darkmiss.pipeline.stages.StageRunner`): a rerun with nothing changed reuses every stage,
-a change re-runs only what depends on it. Each stage is a module-level function of a
-:class:`Context` and its output folder. Masses in GeV.
+a change re-runs only what depends on it, and a run that was killed resumes: its finished stages are
+reused (and logged), its unfinished one is redone, the temporary files it left are removed. Each stage
+is a module-level function of a :class:`Context` and its output folder. Every input (the preset, the
+masses, the output folder) is checked before any computing; ``OUT`` is locked while a reproduction
+writes it. Masses in GeV.
 """
 
 from __future__ import annotations
@@ -27,21 +30,27 @@ import numpy as np
 from darkmiss import __version__
 from darkmiss.analysis.result import SCHEMA_VERSION as ANALYSIS_SCHEMA_VERSION
 from darkmiss.analysis.result import AnalysisResult
-from darkmiss.cache import write_json_atomic, write_text_atomic
+from darkmiss.cache import remove_partial_files, write_json_atomic, write_text_atomic
 from darkmiss.config.load import Preset, load_preset
-from darkmiss.config.schema import RunConfig, runs_from_preset
-from darkmiss.detsim.generate import simulate
+from darkmiss.config.schema import RunConfig, SetupGeometry, runs_from_preset
+from darkmiss.detsim.background_config import BeamFractions, HadronicConfig, KnockOnConfig, PhotonuclearConfig
+from darkmiss.detsim.digitize import DigitizerConfig
+from darkmiss.detsim.generate import ProductionConfig, simulate
 from darkmiss.detsim.processes import available_processes
 from darkmiss.errors import require
+from darkmiss.interpret.darkmatter import InterpretConfig
 from darkmiss.interpret.limits import interpret_limits
 from darkmiss.pipeline.analysis import analyze, optimise, unblind
 from darkmiss.pipeline.limits import write_outputs
 from darkmiss.pipeline.results import SCHEMA_VERSION as RESULTS_SCHEMA_VERSION
 from darkmiss.pipeline.results import Results, build_results
-from darkmiss.pipeline.stages import StageRecord, StageRunner
+from darkmiss.pipeline.stages import StageRecord, StageRunner, check_output_root, output_lock, write_marker
+from darkmiss.reco.config import AnalysisConfig
 from darkmiss.report.reproduce import build_report
-from darkmiss.shower.yields import aprime_yields
+from darkmiss.shower.response import CalorimetrySettings
+from darkmiss.shower.yields import ShowerSettings, aprime_yields
 from darkmiss.stats.limits import SimpleYield, compute_limits
+from darkmiss.stats.model import StatsConfig
 from darkmiss.util import progress, stderr_console
 
 STAGES = ("yields", "data", "mc", "analysis", "optimise", "unblind", "limits", "report")
@@ -50,8 +59,30 @@ STAGES = ("yields", "data", "mc", "analysis", "optimise", "unblind", "limits", "
 #: that e.g. a changed [stats] table re-runs the limits but not the simulation).
 PHYSICS_TABLES = ("setup", "beam", "shower", "calorimetry")
 SIMULATION_TABLES = (*PHYSICS_TABLES, "runs", "detector", "production", "backgrounds")
+#: Layout version of the stage file ``yields.json`` (A′ yields on the plot mass grid).
+YIELDS_SCHEMA_VERSION = 1
 #: Layout versions of the files that stages write (part of every stage key).
-OUTPUT_FORMATS = {"analysis.json": ANALYSIS_SCHEMA_VERSION, "results.json": RESULTS_SCHEMA_VERSION}
+OUTPUT_FORMATS = {
+    "analysis.json": ANALYSIS_SCHEMA_VERSION,
+    "results.json": RESULTS_SCHEMA_VERSION,
+    "yields.json": YIELDS_SCHEMA_VERSION,
+}
+#: The stages' configuration readers: :func:`check_preset` runs them all before any stage computes.
+PRESET_READERS: tuple[Callable[[Preset], Any], ...] = (
+    runs_from_preset,
+    SetupGeometry.from_preset,
+    ShowerSettings.from_preset,
+    CalorimetrySettings.from_preset,
+    DigitizerConfig.from_preset,
+    ProductionConfig.from_preset,
+    PhotonuclearConfig.from_preset,
+    HadronicConfig.from_preset,
+    BeamFractions.from_preset,
+    KnockOnConfig.from_preset,
+    AnalysisConfig.from_preset,
+    StatsConfig.from_preset,
+    InterpretConfig.from_preset,
+)
 
 
 @dataclass(frozen=True)
@@ -173,7 +204,9 @@ def stage_yields(ctx: Context, folder: Path) -> dict[str, Any]:
         workers=ctx.workers,
         scheduler=ctx.scheduler,
     )
-    write_json_atomic(folder / "yields.json", _yield_records(list(ys)))
+    write_json_atomic(
+        folder / "yields.json", {"schema_version": YIELDS_SCHEMA_VERSION, "records": _yield_records(list(ys))}
+    )
     return {"n_masses": len(ys)}
 
 
@@ -261,14 +294,14 @@ def stage_optimise(ctx: Context, analysis_dir: Path, folder: Path) -> dict[str, 
 def stage_unblind(ctx: Context, opt_dir: Path, folder: Path) -> dict[str, Any]:
     """The box opened at the frozen cut, in a copy of the optimised analysis."""
     shutil.copytree(opt_dir, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("DONE.json"))
-    res = unblind(folder, workers=ctx.workers)
+    res = unblind(folder, workers=ctx.workers, preset=ctx.preset)
     return {"observed": [r.observed for r in res.runs]}
 
 
 def stage_limits(ctx: Context, yields_dir: Path, unblind_dir: Path, folder: Path) -> dict[str, Any]:
     """Limits and their interpretation → ``limits.json``, workspaces, HEPData, figures."""
     analysis = AnalysisResult.read(unblind_dir)
-    recs = json.loads((yields_dir / "yields.json").read_text(encoding="utf-8"))
+    recs = read_yields(yields_dir)
     ys = [
         SimpleYield(
             r["mass"], r["yield_ww"], r["yield_etl"], r["yield_etl_direct"], r.get("yield_etl_err", 0.0)
@@ -280,6 +313,12 @@ def stage_limits(ctx: Context, yields_dir: Path, unblind_dir: Path, folder: Path
     return {"n_masses": len(lim.records)}
 
 
+def _log(line: str, quiet: bool = False) -> None:
+    """One line of the reproduction's log on stderr (none with ``quiet``)."""
+    if not quiet:
+        stderr_console.print(f"[bold]darkmiss reproduce[/bold] · {line}", highlight=False, soft_wrap=True)
+
+
 def _announce(name: str, quiet: bool) -> None:
     if not quiet:
         stderr_console.print(
@@ -289,6 +328,25 @@ def _announce(name: str, quiet: bool) -> None:
 
 def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_yields(folder: Path) -> list[dict[str, Any]]:
+    """The yield records of the stage file ``folder/yields.json`` (of layout :data:`YIELDS_SCHEMA_VERSION`)."""
+    d = _read_json(folder / "yields.json")
+    require(
+        isinstance(d, dict) and d.get("schema_version") == YIELDS_SCHEMA_VERSION,
+        "yields",
+        str(folder / "yields.json"),
+        f"a yields.json with schema_version {YIELDS_SCHEMA_VERSION}",
+    )
+    return list(d["records"])
+
+
+def check_preset(pr: Preset) -> None:
+    """Read every stage's configuration of ``pr`` (:data:`PRESET_READERS`; each refuses a bad value with a
+    user error naming its table and key), so that a bad preset stops a reproduction before it computes."""
+    for read in PRESET_READERS:
+        read(pr)
 
 
 def reproduce(
@@ -303,20 +361,53 @@ def reproduce(
     force: bool = False,
     quiet: bool = False,
 ) -> ReproduceResult:
-    """Run the whole chain into ``out`` and return the results (see module docstring)."""
+    """Run the whole chain into ``out`` and return the results (see module docstring).
+
+    Before any computing: the masses, workers and seed, the preset (every stage's configuration) and
+    ``out`` (writable, not another program's folder) are checked; then ``out`` is locked (a second
+    reproduction there is refused), marked, and cleared of the temporary files of a killed run."""
     check_masses(masses or [])
+    require(workers >= 1, "workers", workers, "a positive number of worker processes")
+    require(seed >= 0, "seed", seed, "a non-negative integer")
+    pr = preset if isinstance(preset, Preset) else load_preset(preset)
+    ReproduceConfig.from_preset(pr, quick=quick, masses=masses)
+    check_preset(pr)
+    out = check_output_root(Path(out))
+    with output_lock(out):
+        write_marker(out)
+        removed = remove_partial_files(out)
+        if removed and not quiet:
+            stderr_console.print(
+                f"removed {len(removed)} half-written file(s) of an interrupted run in {out}"
+            )
+        return _reproduce(
+            pr, out, masses=masses, quick=quick, workers=workers, scheduler=scheduler, seed=seed,
+            force=force, quiet=quiet,
+        )  # fmt: skip
+
+
+def _reproduce(
+    preset: str | Preset,
+    out: str | Path,
+    *,
+    masses: list[float] | None = None,
+    quick: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    seed: int = 0,
+    force: bool = False,
+    quiet: bool = False,
+) -> ReproduceResult:
+    """Run the stages into the checked and locked folder ``out`` (see :func:`reproduce`)."""
     pr = preset if isinstance(preset, Preset) else load_preset(preset)
     cfg = ReproduceConfig.from_preset(pr, quick=quick, masses=masses)
     # The MC sample sizes of the weighted processes are statistics settings of the reproduction.
     pr = pr.with_overrides(
         {"production": {"weighted_events": {"signal": cfg.signal_events, "dimuon": cfg.dimuon_events}}}
     )
-    require(workers >= 1, "workers", workers, "a positive number of worker processes")
-    require(seed >= 0, "seed", seed, "a non-negative integer")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     ctx = Context(pr, cfg, runs_from_preset(pr), seed, workers, scheduler, quiet)
-    runner = StageRunner(out, force=force, formats=OUTPUT_FORMATS)
+    runner = StageRunner(out, force=force, formats=OUTPUT_FORMATS, log=None if quiet else _log)
     common = {"seed": seed}
     t_start = time.perf_counter()
 
@@ -355,10 +446,13 @@ def reproduce(
     limits_dir = stage("limits", ctx.tables("stats"), stage_limits, "yields", "unblind")
 
     _announce("report", quiet)
+    reused = [r.name for r in runner.records if r.reused]
+    if reused:
+        _log(f"reused {len(reused)} finished stage(s) of an earlier run: {', '.join(reused)}", quiet)
     results = build_results(
         AnalysisResult.read(unblind_dir),
         _read_json(limits_dir / "limits.json"),
-        _read_json(yields_dir / "yields.json"),
+        read_yields(yields_dir),
         _read_json(opt_dir / "optimisation.json"),
         default_masses=cfg.masses,
         seed=seed,
@@ -403,4 +497,20 @@ def check_masses(masses: list[float]) -> None:
         require(0 < m < 10.0, "mass", m, "A' masses in GeV, 0 < m < 10")
 
 
-__all__ = ["STAGES", "Context", "ReproduceConfig", "ReproduceResult", "Results", "reproduce"]
+__all__ = [
+    "STAGES",
+    "Context",
+    "ReproduceConfig",
+    "ReproduceResult",
+    "Results",
+    "check_preset",
+    "read_yields",
+    "reproduce",
+    "stage_analysis",
+    "stage_data",
+    "stage_limits",
+    "stage_mc",
+    "stage_optimise",
+    "stage_unblind",
+    "stage_yields",
+]

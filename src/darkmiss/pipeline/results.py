@@ -15,8 +15,8 @@ from darkmiss.analysis.result import AnalysisResult
 from darkmiss.cache import write_json_atomic
 from darkmiss.errors import UserInputError
 
-#: The layout version of results.json (readers refuse others).
-SCHEMA_VERSION = 1
+#: The layout version of results.json (readers refuse others; 2: ``epsilon_etl_err`` per mass).
+SCHEMA_VERSION = 2
 
 
 def finite_or_none(v: Any) -> float | None:
@@ -29,11 +29,14 @@ def finite_or_none(v: Any) -> float | None:
 
 @dataclass
 class LimitRow:
-    """The limits and yields at one A′ mass [GeV] (yields per EOT at ε = 1)."""
+    """The limits and yields at one A′ mass [GeV] (yields per EOT at ε = 1). ``epsilon_etl_err``: the
+    error of the headline ``epsilon_etl`` from the Monte-Carlo statistics of the yield and the signal
+    efficiency (``darkmiss.stats.limits.epsilon_mc_error``)."""
 
     mass: float
     epsilon_ww: float | None
     epsilon_etl: float | None
+    epsilon_etl_err: float | None
     epsilon_etl_direct: float | None
     epsilon_etl_expected: float | None
     epsilon_etl_expected_bands: list[float]
@@ -104,8 +107,13 @@ class Results:
                 "results", source, f"a results.json with schema_version {SCHEMA_VERSION} (found {version!r})"
             )
         d = {k: v for k, v in d.items() if k != "schema_version"}
-        d["limits"] = [LimitRow.from_dict(r) for r in d["limits"]]
-        return cls(**d)
+        try:
+            d["limits"] = [LimitRow.from_dict(r) for r in d["limits"]]
+            return cls(**d)
+        except (TypeError, KeyError, AttributeError) as exc:
+            raise UserInputError(
+                "results", source, f"a results.json written by `darkmiss reproduce` ({exc})"
+            ) from None
 
     def write(self, path: str | Path) -> Path:
         """Write results.json atomically."""
@@ -116,8 +124,10 @@ class Results:
         p = Path(path)
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise UserInputError("results", str(p), f"a readable results.json ({exc})") from None
+        if not isinstance(data, dict):
+            raise UserInputError("results", str(p), "a results.json holding one JSON object")
         return cls.from_dict(data, str(p))
 
 
@@ -134,6 +144,7 @@ def limit_rows(
                 mass=r["mass"],
                 epsilon_ww=finite_or_none(r["epsilon_ww"]),
                 epsilon_etl=finite_or_none(r["epsilon_etl"]),
+                epsilon_etl_err=finite_or_none(r["epsilon_etl_err"]),
                 epsilon_etl_direct=finite_or_none(r["epsilon_etl_direct"]),
                 epsilon_etl_expected=finite_or_none(r["epsilon_etl_expected"]),
                 epsilon_etl_expected_bands=r["epsilon_etl_expected_bands"],

@@ -3,20 +3,37 @@
 A stage is re-run only when its key (its own parameters plus the keys of the stages it depends
 on) changes; a finished stage leaves ``DONE.json`` (written atomically, last), so an interrupted
 stage is redone and a finished one is reused.
+
+The output folder of a reproduction carries a marker (:data:`MARKER_NAME`), so that darkmiss never
+resumes in, or clears stages of, a folder it did not write (:func:`check_output_root`), and a lock
+(:func:`output_lock`, ``fcntl.flock`` on :data:`LOCK_NAME`): a second reproduction into a folder in
+use is refused, and the lock of a killed run goes with its process, so it never blocks the rerun.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from darkmiss import __version__
-from darkmiss.cache import hash_key, write_json_atomic
+from darkmiss.cache import PARTIAL_SUFFIX, check_output_folder, hash_key, write_json_atomic, write_scope
+from darkmiss.errors import UserInputError
+
+#: The marker of a folder written by ``darkmiss reproduce``, and the layout version of its JSON files.
+MARKER_NAME = ".darkmiss-out.json"
+MARKER_SCHEMA_VERSION = 1
+#: The lock file of a reproduction's output folder.
+LOCK_NAME = ".darkmiss.lock"
+#: Layout version of ``DONE.json`` (a stage marked in another layout is redone).
+DONE_SCHEMA_VERSION = 1
 
 
 @dataclass
@@ -31,18 +48,36 @@ class StageRecord:
 
 
 class StageRunner:
-    """Runs named stages under ``root/stages/<name>``, reusing those whose key did not change."""
+    """Runs named stages under ``root/stages/<name>``, reusing those whose key did not change.
 
-    def __init__(self, root: str | Path, force: bool = False, formats: dict[str, int] | None = None) -> None:
+    ``log`` (if given) receives one line per stage that is reused or redone after an interruption."""
+
+    def __init__(
+        self,
+        root: str | Path,
+        force: bool = False,
+        formats: dict[str, int] | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         self.root = Path(root)
         self.force = force
         # the layout versions of the files the stages write: a stage written in another layout is redone
         self.formats = dict(formats or {})
         self.records: list[StageRecord] = []
         self.keys: dict[str, str] = {}
+        self.log = log
 
     def folder(self, name: str) -> Path:
         return self.root / "stages" / name
+
+    def _done(self, folder: Path) -> dict[str, Any]:
+        """The content of the stage's DONE.json (empty if absent, unreadable or of another layout)."""
+        try:
+            meta = json.loads((folder / "DONE.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return {}
+        ok = isinstance(meta, dict) and meta.get("schema_version") == DONE_SCHEMA_VERSION
+        return meta if ok else {}
 
     def run(
         self,
@@ -55,23 +90,109 @@ class StageRunner:
         key = hash_key(name, params, [self.keys[d] for d in depends], __version__, self.formats)
         self.keys[name] = key
         folder = self.folder(name)
-        done = folder / "DONE.json"
-        if not self.force and done.is_file():
-            try:
-                meta = json.loads(done.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                meta = {}
-            if meta.get("key") == key:
-                self.records.append(StageRecord(name, key, True, 0.0, meta.get("info", {})))
-                return folder
+        meta = {} if self.force else self._done(folder)
+        if meta.get("key") == key:
+            self.records.append(StageRecord(name, key, True, 0.0, meta.get("info", {})))
+            if self.log is not None:
+                self.log(f"stage {name}: reused (finished earlier with the same inputs, key {key})")
+            return folder
         if folder.exists():
+            if self.log is not None and not (folder / "DONE.json").exists():
+                self.log(
+                    f"stage {name}: left unfinished by an earlier run (interrupted or failed): redone from the start"
+                )
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
         t0 = time.perf_counter()
-        info = fn(folder) or {}
-        seconds = time.perf_counter() - t0
-        write_json_atomic(
-            done, {"key": key, "params": params, "depends": list(depends), "seconds": seconds, "info": info}
-        )
+        with write_scope(name, folder):
+            info = fn(folder) or {}
+            seconds = time.perf_counter() - t0
+            write_json_atomic(
+                folder / "DONE.json",
+                {
+                    "schema_version": DONE_SCHEMA_VERSION,
+                    "key": key,
+                    "params": params,
+                    "depends": list(depends),
+                    "seconds": seconds,
+                    "info": info,
+                },
+            )
         self.records.append(StageRecord(name, key, False, seconds, info))
         return folder
+
+
+def _is_darkmiss_json(path: Path, **expected: Any) -> bool:
+    """Whether ``path`` is a JSON object with a ``schema_version`` (and the ``expected`` items)."""
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(d, dict) and "schema_version" in d and all(d.get(k) == v for k, v in expected.items())
+
+
+def written_by_reproduce(root: Path) -> bool:
+    """Whether the folder ``root`` was written by ``darkmiss reproduce``, judged from its content: the
+    marker, or (folders of earlier versions) a ``results.json`` or stage ``DONE.json`` with a
+    ``schema_version``. A folder holding only a lock and the temporary files of a killed writer counts
+    as empty, i.e. as darkmiss's."""
+    if _is_darkmiss_json(root / MARKER_NAME, written_by="darkmiss reproduce"):
+        return True
+    if _is_darkmiss_json(root / "results.json"):
+        return True
+    if any(_is_darkmiss_json(p) for p in root.glob("stages/*/DONE.json")):
+        return True
+    return all(p.name == LOCK_NAME or p.name.endswith(PARTIAL_SUFFIX) for p in root.iterdir())
+
+
+def check_output_root(root: str | Path, parameter: str = "out") -> Path:
+    """Check, before any computing, the output folder of a reproduction: writable (or creatable), not a
+    file, and either absent, empty or written by ``darkmiss reproduce`` (never another program's)."""
+    p = Path(root)
+    if p.is_dir() and not written_by_reproduce(p):
+        raise UserInputError(
+            parameter,
+            str(p),
+            "a new or empty folder, or one written by `darkmiss reproduce` (this one holds other files)",
+        )
+    return check_output_folder(p, parameter)
+
+
+def write_marker(root: Path) -> Path:
+    """Mark ``root`` as written by ``darkmiss reproduce``."""
+    return write_json_atomic(
+        root / MARKER_NAME,
+        {
+            "schema_version": MARKER_SCHEMA_VERSION,
+            "written_by": "darkmiss reproduce",
+            "darkmiss_version": __version__,
+        },
+    )
+
+
+@contextlib.contextmanager
+def output_lock(root: str | Path, parameter: str = "out") -> Iterator[Path]:
+    """Hold the lock of the output folder ``root`` (created if needed) for the block.
+
+    ``fcntl.flock`` on :data:`LOCK_NAME`: held by another process, it is a user error; the kernel
+    releases it when its process ends, however it ends (a killed run never blocks the rerun)."""
+    folder = Path(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise UserInputError(
+            parameter,
+            str(folder),
+            "a folder no other `darkmiss reproduce` is using (one is running there now: "
+            "wait for it to finish, or choose another --out)",
+        ) from None
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield folder
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

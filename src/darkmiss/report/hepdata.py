@@ -55,6 +55,8 @@ def _create_files(sub: object, outdir: Path, workdir: Path) -> None:
 
 def write_hepdata(result: InterpretedLimits, outdir: str | Path) -> Path:
     """Write ``outdir`` (submission.yaml + one YAML per table, and hepdata_lib's archive); return it."""
+    # hepdata_lib is heavy to import (it loads its YAML schemas and validators): imported only when a record
+    # is written, so the other commands start without it.
     from hepdata_lib import Submission, Table, Variable
 
     target = Path(outdir)

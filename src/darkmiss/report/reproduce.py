@@ -111,7 +111,7 @@ def _summary_section(rep: Report, results: dict[str, Any], limits_dir: Path) -> 
 def _production_section(rep: Report, yields_dir: Path) -> None:
     """A′ per EOT at ε = 1 (WW, ETL, direct ETL; spec Eqs. 8, 13) per mass [GeV], and their spectra (Fig. 4)."""
     s = rep.section("A' production and yields")
-    yields = json.loads((yields_dir / "yields.json").read_text(encoding="utf-8"))
+    yields = json.loads((yields_dir / "yields.json").read_text(encoding="utf-8"))["records"]
     rep.table(
         s,
         [

@@ -8,8 +8,8 @@ calibration showers, as the experiment calibrates) + electronic noise. The ECAL 
 *result* of this chain (tests fit it), never a smear added on top. V2 is in MIP.
 
 Fast mode: the explicit cascade of :mod:`darkmiss.shower.cascade` above its split energy and a
-parametrised shower for every handed-off particle; where that module is not available, every primary
-is handed to the parametrisation directly. Detailed mode: the explicit cascade's visible energy only.
+parametrised shower for every handed-off particle. Detailed mode: the explicit cascade's visible energy
+only.
 Units: GeV, cm.
 """
 

@@ -8,6 +8,9 @@ A′ channels, all for A′ energy above a threshold E_th (x > E_th/E):
   σ_ww(E; x > x_th) = σ_Eq9(E) · σ_iww(E; x > x_th)/σ_iww(E) — the paper's WW simulation;
 - ``etl``: the same divided by the k-factor at each energy, Eq. 13 (k = σ_WW/σ_ETL, Eq. 12);
 - ``etl_direct``: σ_ETL(E; x > x_th) integrated directly (Liu & Miller 2017; no k-factor).
+
+Every table takes a ``mediator`` (vector, scalar, pseudoscalar, axial; :mod:`darkmiss.physics.models`):
+the IWW shape and σ_WW of :mod:`darkmiss.physics.ww_mediators`, its k-factor table and its ETL amplitude.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from darkmiss.cache import cached_json, hash_key, store_json
 from darkmiss.constants import M_E, M_MU, PB_TO_CM2, UB_TO_PB
 from darkmiss.errors import UserInputError
 from darkmiss.physics import muonpair
-from darkmiss.physics.aprime import dsigma_dx_iww, sigma_iww, sigma_ww
+from darkmiss.physics.aprime import sigma_iww, sigma_ww
 from darkmiss.physics.etl import sigma_etl
 from darkmiss.physics.kfactor import kfactor
+from darkmiss.physics.models import get_mediator
+from darkmiss.physics.ww_mediators import dsigma_dx_iww_mediator, iww_integral, sigma_ww_mediator
 
 APRIME_KINDS = ("ww", "etl", "etl_direct")
 #: Version of the table recipes (part of every cache key).
@@ -65,9 +70,29 @@ def _check_mass(mass: float, threshold: float, emax: float) -> None:
         raise UserInputError("threshold", threshold, f"an A′ energy threshold in (0, {emax}) GeV")
 
 
-def ww_sigma_above(mass: float, energies: np.ndarray, threshold: float, target: str) -> np.ndarray:
-    """σ_WW(E; E_A′ > threshold) [pb]: IWW shape normalised to the Eq. 9 total (see module doc)."""
+def ww_sigma_above(
+    mass: float,
+    energies: np.ndarray,
+    threshold: float,
+    target: str,
+    mediator: str = "vector",
+    lepton_mass: float = M_E,
+) -> np.ndarray:
+    """σ_WW(E; E_A′ > threshold) [pb]: IWW shape normalised to the Eq. 9 total (see module doc); 0 where
+    σ_WW is undefined (m ≤ m_ℓ)."""
+    med = get_mediator(mediator)
     out = np.zeros(energies.size)
+    if med.name != "vector" or lepton_mass != M_E:
+        ok = (energies > threshold) & (energies > mass + lepton_mass)
+        if not mass > lepton_mass or not np.any(ok):
+            return out
+        e_ok = energies[ok]
+        x_top = 1.0 - lepton_mass / e_ok
+        tot_v = iww_integral(mass, lepton_mass, med, mass / e_ok, x_top)
+        part_v = iww_integral(mass, lepton_mass, med, np.maximum(threshold / e_ok, mass / e_ok), x_top)
+        ww = np.asarray(sigma_ww_mediator(mass, e_ok, target, 1.0, lepton_mass, med), dtype=float)
+        out[ok] = np.where(tot_v > 0, ww * part_v / np.where(tot_v > 0, tot_v, 1.0), 0.0)
+        return out
     for i, e in enumerate(energies):
         if e <= threshold or e <= mass:
             continue
@@ -79,27 +104,41 @@ def ww_sigma_above(mass: float, energies: np.ndarray, threshold: float, target: 
     return out
 
 
-def kfactor_values(mass: float, energies: np.ndarray, target: str) -> np.ndarray:
+def kfactor_values(mass: float, energies: np.ndarray, target: str, mediator: str = "vector") -> np.ndarray:
     """k(m, E) = σ_WW/σ_ETL (spec Eq. 12) from ``darkmiss.physics.kfactor``."""
-    return np.asarray(kfactor(mass, np.asarray(energies, dtype=float), target).k, dtype=float).reshape(-1)
+    k = kfactor(mass, np.asarray(energies, dtype=float), target, mediator=mediator).k
+    return np.asarray(k, dtype=float).reshape(-1)
 
 
 def etl_sigma_above(
-    mass: float, energies: np.ndarray, threshold: float, target: str
+    mass: float,
+    energies: np.ndarray,
+    threshold: float,
+    target: str,
+    mediator: str = "vector",
+    lepton_mass: float = M_E,
 ) -> tuple[np.ndarray, np.ndarray]:
     """σ_ETL(E; E_A′ > threshold) and its vegas error [pb] (``darkmiss.physics.etl.sigma_etl``)."""
     val = np.zeros(energies.size)
     err = np.zeros(energies.size)
     for i, e in enumerate(energies):
-        if e <= threshold or e <= mass:
+        if e <= threshold or e <= mass + lepton_mass:
             continue
-        r = sigma_etl(mass, float(e), target, x_min=min(threshold / e, 1.0), seed=i)
+        r = sigma_etl(
+            mass,
+            float(e),
+            target,
+            x_min=min(threshold / e, 1.0),
+            seed=i,
+            mediator=mediator,
+            lepton_mass=lepton_mass,
+        )
         val[i], err[i] = r.sigma_pb, r.sigma_err_pb
     return val, err
 
 
 def iww_inverse_cdf(
-    mass: float, energies: np.ndarray, threshold: float, target: str, n_u: int = 257
+    mass: float, energies: np.ndarray, threshold: float, target: str, n_u: int = 257, mediator: str = "vector"
 ) -> np.ndarray:
     """Inverse CDF of x = E_A′/E over [threshold/E, 1 − m_e/E] from the IWW dσ/dx (Bjorken et al. A14).
 
@@ -116,7 +155,7 @@ def iww_inverse_cdf(
         # dense near x → 1 where the spectrum peaks: uniform in w = -ln(1 - x)
         w = np.linspace(-math.log(1.0 - lo), -math.log(1.0 - hi), 4001)
         x = 1.0 - np.exp(-w)
-        f = np.asarray(dsigma_dx_iww(x, mass, e, target)) * (1.0 - x)  # dσ/dw
+        f = np.asarray(dsigma_dx_iww_mediator(x, mass, e, target, mediator=mediator)) * (1.0 - x)  # dσ/dw
         cdf = np.concatenate([[0.0], np.cumsum(0.5 * (f[1:] + f[:-1]) * np.diff(w))])
         if cdf[-1] <= 0:
             continue
@@ -135,18 +174,24 @@ def aprime_tables(
     *,
     n_grid: int = 48,
     n_etl: int = 10,
+    mediator: str = "vector",
 ) -> tuple[SigmaTable, dict[str, np.ndarray]]:
-    """Tables of σ(E; E_A′ > threshold) per atom [cm²] for ``kinds`` on a ln-E grid [threshold, emax].
+    """Tables of σ(E; E_A′ > threshold) per atom [cm²] for ``kinds`` on a ln-E grid [threshold, emax],
+    for the ``mediator`` (electron and positron beams).
 
     ``etl_direct`` is integrated with vegas on ``n_etl`` energies and interpolated in ln E (spline-free,
     linear in ln σ); its relative vegas errors are returned in the extras under ``etl_direct_relerr``.
-    Cached (``darkmiss.cache``) by (mass, threshold, emax, target, kinds, grid, version).
+    Cached (``darkmiss.cache``) by (mass, threshold, emax, target, kinds, grid, mediator, version).
     """
     _check_mass(mass, threshold, emax)
+    med = get_mediator(mediator).name
     for k in kinds:
         if k not in APRIME_KINDS:
             raise UserInputError("xsec kind", k, f"one of {', '.join(APRIME_KINDS)}")
-    key = hash_key("aprime-table", TABLE_VERSION, mass, threshold, emax, target, list(kinds), n_grid, n_etl)
+    extra_key = [] if med == "vector" else [med]
+    key = hash_key(
+        "aprime-table", TABLE_VERSION, mass, threshold, emax, target, list(kinds), n_grid, n_etl, *extra_key
+    )
     hit = cached_json("xsec_tables", key)
     grid, lo, d = energy_grid(threshold, emax * 1.0001, n_grid)
     if hit is not None:
@@ -157,19 +202,19 @@ def aprime_tables(
         extras = {}
         ww = None
         if "ww" in kinds or "etl" in kinds:
-            ww = ww_sigma_above(mass, grid, threshold, target)
+            ww = ww_sigma_above(mass, grid, threshold, target, med)
         for kind in kinds:
             if kind == "ww":
                 assert ww is not None
                 rows.append(ww * PB_TO_CM2)
             elif kind == "etl":
                 assert ww is not None
-                kf = kfactor_values(mass, grid, target)
+                kf = kfactor_values(mass, grid, target, med)
                 extras["kfactor"] = kf
                 rows.append(np.where(kf > 0, ww / np.where(kf > 0, kf, 1.0), 0.0) * PB_TO_CM2)
             else:
                 coarse, _, _ = energy_grid(threshold, emax * 1.0001, n_etl)
-                val, err = etl_sigma_above(mass, coarse, threshold, target)
+                val, err = etl_sigma_above(mass, coarse, threshold, target, med)
                 good = val > 0
                 row = np.zeros(grid.size)
                 if good.sum() >= 2:
@@ -189,12 +234,15 @@ def aprime_tables(
     return table, extras
 
 
-def aprime_force_table(mass: float, threshold: float, emax: float, target: str, kind: str) -> SigmaTable:
+def aprime_force_table(
+    mass: float, threshold: float, emax: float, target: str, kind: str, mediator: str = "vector"
+) -> SigmaTable:
     """One-channel table for forcing an A′ emission (``kind`` in ww|etl|etl_direct) with the IWW x
-    distribution as inverse CDF (the x shape of all three channels; Eq. 13 rescales only the rate)."""
-    tab, _ = aprime_tables(mass, threshold, emax, target, (kind,))
+    distribution of the ``mediator`` as inverse CDF (the x shape of all three channels; Eq. 13 rescales
+    only the rate)."""
+    tab, _ = aprime_tables(mass, threshold, emax, target, (kind,), mediator=mediator)
     grid = np.exp(tab.logemin + tab.dloge * np.arange(tab.sigma.shape[1]))
-    xinv = iww_inverse_cdf(mass, grid, threshold, target)
+    xinv = iww_inverse_cdf(mass, grid, threshold, target, mediator=mediator)
     if threshold <= mass:
         raise UserInputError("threshold", threshold, f"above the A′ mass {mass} GeV")
     return SigmaTable(tab.logemin, tab.dloge, tab.sigma, tab.emin, xinv, (kind,), x_a=threshold, x_b=M_E)

@@ -1,4 +1,5 @@
-"""A′ yields per electron on target (EOT) at ε = 1 from the shower's track length (spec Eqs. 8, 13).
+"""A′ yields per electron on target (EOT) at ε = 1 from the shower's track length (spec Eqs. 8, 13);
+the same for every mediator and for positron beams, and for muon beams (:mod:`darkmiss.shower.muon_beam`).
 
 Units: GeV, cm; yields are A′ per EOT with E_A′ above ``threshold`` at ε = 1 (they scale as ε²).
 
@@ -7,6 +8,12 @@ Every charged step of a shower in the *target* material — the Pb plates of the
 atom and it would add < 0.3%) — contributes n_Pb σ(E) Δs, with E the e± total energy at the start
 of the step and σ(E) the cross-section for E_A′ > threshold (``darkmiss.shower.xsec_tables``).
 The per-shower sums are averaged over showers; errors are their standard error.
+
+``mediator`` selects the cross-section tables (:mod:`darkmiss.shower.xsec_tables`); ``beam`` e+ starts the
+showers with positrons; μ± beams do not shower: their yield is the muon's own V bremsstrahlung in the
+target (:func:`darkmiss.shower.muon_beam.muon_yields`) at the preset's ``[muon_beam]`` energy (160 GeV)
+and outgoing-muon cut (E_μ′ < 80 GeV, assumed). ``model`` multiplies the yields by the beam lepton's
+squared coupling |g_ℓ/(εe)|² (:meth:`darkmiss.physics.models.Model.production_factor`).
 """
 
 from __future__ import annotations
@@ -23,9 +30,11 @@ from darkmiss.config.schema import SetupGeometry
 from darkmiss.constants import M_E, PB_TO_CM2
 from darkmiss.errors import UserInputError
 from darkmiss.parallel import chunk_seeds, map_chunks
-from darkmiss.physics.aprime import dsigma_dx_iww, sigma_ww
+from darkmiss.physics.models import Model, get_beam, get_model
+from darkmiss.physics.ww_mediators import dsigma_dx_iww_mediator, sigma_ww_mediator
 from darkmiss.shower.cascade import Primaries, SigmaTable, run_cascade
 from darkmiss.shower.geometry import Geometry, build_geometry
+from darkmiss.shower.muon_beam import muon_yields
 from darkmiss.shower.tally import TrackLengthTally, log_edges
 from darkmiss.shower.xsec_tables import APRIME_KINDS, aprime_tables, energy_grid
 
@@ -95,6 +104,9 @@ class AprimeYield:
     showers: int = 0
     energy: float = 0.0
     target: str = "Pb"
+    mediator: str = "vector"
+    beam: str = "e-"
+    model: str = "dark-photon"
 
     def scaled(self, epsilon: float) -> dict[str, float]:
         """Yields at mixing ``epsilon`` (× ε², spec Eq. 9)."""
@@ -116,6 +128,9 @@ class AprimeYield:
             "yield_etl_err": self.yield_etl_err,
             "yield_ww_err": self.yield_ww_err,
             "yield_etl_direct_err": self.yield_etl_direct_err,
+            "mediator": self.mediator,
+            "model": self.model,
+            "beam": self.beam,
         }
 
 
@@ -144,14 +159,35 @@ def _yield_chunk(
     table: SigmaTable,
     kc: float,
     edges: np.ndarray,
+    pid: int = 11,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     out = run_cascade(
-        Primaries.beam(n, energy), geom, mode="yield", seed=ss, ecut=kc, kc=kc, yield_table=table,
+        Primaries.beam(n, energy, pid), geom, mode="yield", seed=ss, ecut=kc, kc=kc, yield_table=table,
         yield_emin=table.emin, tally_edges=edges,
     )  # fmt: skip
     assert out.tally is not None
     tgt = geom.materials.index(geom.target)
     return out.yields.sum(axis=0), (out.yields**2).sum(axis=0), out.tally.charged[tgt], np.array([n])
+
+
+@dataclass(frozen=True)
+class MuonBeamSettings:
+    """The ``[muon_beam]`` preset table: beam ``energy`` [GeV] and the largest outgoing-muon energy
+    ``max_outgoing_energy`` [GeV] of the missing-energy signature (assumed)."""
+
+    energy: float
+    max_outgoing_energy: float
+
+    @classmethod
+    def from_preset(cls, preset: Preset) -> MuonBeamSettings:
+        t = preset.section("muon_beam")
+        try:
+            s = cls(energy=float(t["energy"]), max_outgoing_energy=float(t["max_outgoing_energy"]))
+        except KeyError as exc:
+            raise UserInputError("preset [muon_beam]", "(missing)", f"a value for {exc}") from None
+        if not 0 < s.max_outgoing_energy < s.energy:
+            raise UserInputError("preset [muon_beam]", t, "0 < max_outgoing_energy < energy [GeV]")
+        return s
 
 
 def aprime_yields(
@@ -167,13 +203,120 @@ def aprime_yields(
     target: str | None = None,
     kinds: tuple[str, ...] = APRIME_KINDS,
     progress: Any = None,
+    mediator: str = "vector",
+    beam: str = "e-",
+    model: str | Model | None = None,
 ) -> list[AprimeYield]:
     """A′ yields per EOT at ε = 1 for ``masses`` [GeV] (spec Eqs. 8, 13), E_A′ > ``threshold`` [GeV]
     (default ``threshold_fraction`` × beam energy). One set of yield-mode showers serves all masses.
     ``energy``/``target``: another beam energy / ECAL absorber (new showers, not a rescaling).
     ``kinds`` may drop ``etl_direct`` (its table costs vegas integrations); dropped yields are NaN.
+    ``mediator``, ``beam`` (e-, e+, mu-, mu+) and ``model``: see the module docstring; for muon beams the
+    defaults of ``energy`` and ``threshold`` come from ``[muon_beam]`` and ``yield_etl`` is σ_ETL folded
+    directly (= ``yield_etl_direct``), with the vegas error.
     """
     pre = _resolve(preset)
+    bm = get_beam(beam)
+    mod = get_model(model, mediator)
+    ms = [float(m) for m in np.atleast_1d(masses)]
+    if not ms:
+        raise UserInputError("mass", masses, "at least one mass")
+    if bm.is_muon:
+        out = _muon_aprime_yields(
+            pre, ms, threshold, energy, target, mod.mediator.name, seed, workers, progress
+        )
+    else:
+        out = _electron_yields(
+            pre, ms, threshold, showers, seed, workers, scheduler, energy, target, kinds, progress,
+            mod.mediator.name, bm.pdg,
+        )  # fmt: skip
+    for y in out:
+        y.mediator, y.beam, y.model = mod.mediator.name, bm.name, mod.name
+        factor = mod.production_factor(bm, y.mass)
+        if factor != 1.0:
+            _scale(y, factor)
+    return out
+
+
+def _scale(y: AprimeYield, factor: float) -> None:
+    """Multiply the yields, their errors and the spectra of ``y`` by ``factor`` (a model's coupling²)."""
+    for name in (
+        "yield_ww", "yield_etl", "yield_etl_direct", "yield_ww_err", "yield_etl_err", "yield_etl_direct_err",
+    ):  # fmt: skip
+        setattr(y, name, getattr(y, name) * factor)
+    y.spectrum_ww = y.spectrum_ww * factor
+    y.spectrum_etl = y.spectrum_etl * factor
+
+
+def _muon_aprime_yields(
+    pre: Preset,
+    ms: list[float],
+    threshold: float | None,
+    energy: float | None,
+    target: str | None,
+    mediator: str,
+    seed: int,
+    workers: int,
+    progress: Any,
+) -> list[AprimeYield]:
+    """Yields per muon on target (:func:`darkmiss.shower.muon_beam.muon_yields`), as AprimeYield records."""
+    mcfg = MuonBeamSettings.from_preset(pre)
+    cfg = ShowerSettings.from_preset(pre)
+    e0 = float(energy) if energy is not None else mcfg.energy
+    if not e0 > 1.0:
+        raise UserInputError("energy", e0, "a muon beam energy above 1 GeV")
+    th = float(threshold) if threshold is not None else e0 - mcfg.max_outgoing_energy
+    if not 0 < th < e0:
+        raise UserInputError("threshold", th, f"an E_V threshold in (0, {e0}) GeV")
+    geom = setup_geometry(pre, target)
+    res = muon_yields(
+        geom,
+        e0,
+        ms,
+        th,
+        mediator=mediator,
+        nbins=cfg.spectrum_bins,
+        seed=seed,
+        workers=workers,
+        progress=progress,
+    )
+    return [
+        AprimeYield(
+            mass=r.mass,
+            threshold=th,
+            yield_ww=r.yield_ww,
+            yield_etl=r.yield_etl,
+            yield_etl_direct=r.yield_etl,
+            yield_etl_err=r.yield_etl_err,
+            yield_ww_err=0.0,
+            yield_etl_direct_err=r.yield_etl_err,
+            spectrum_edges=r.spectrum_edges,
+            spectrum_ww=r.spectrum_ww,
+            spectrum_etl=r.spectrum_etl,
+            showers=0,
+            energy=e0,
+            target=geom.target,
+        )
+        for r in res
+    ]
+
+
+def _electron_yields(
+    pre: Preset,
+    ms: list[float],
+    threshold: float | None,
+    showers: int | None,
+    seed: int,
+    workers: int,
+    scheduler: str | None,
+    energy: float | None,
+    target: str | None,
+    kinds: tuple[str, ...],
+    progress: Any,
+    mediator: str,
+    pid: int,
+) -> list[AprimeYield]:
+    """Yields per EOT of e∓ showers (the cascade's yield mode folded with the mediator's tables)."""
     cfg = ShowerSettings.from_preset(pre)
     e0 = beam_energy(pre, energy)
     th = float(threshold) if threshold is not None else cfg.threshold_fraction * e0
@@ -182,17 +325,25 @@ def aprime_yields(
     n_sh = int(showers) if showers is not None else cfg.yield_showers
     if n_sh < 2:
         raise UserInputError("showers", n_sh, "at least 2")
-    ms = [float(m) for m in np.atleast_1d(masses)]
-    if not ms:
-        raise UserInputError("mass", masses, "at least one mass")
     geom = setup_geometry(pre, target)
     tables: list[tuple[SigmaTable, dict[str, np.ndarray]]] = []
     for m in ms:
         if not m < th:
             raise UserInputError("mass", m, f"below the threshold {th} GeV")
-        tables.append(aprime_tables(m, th, e0, geom.target, kinds))
+        tables.append(aprime_tables(m, th, e0, geom.target, kinds, mediator=mediator))
+    extra_key = [] if (mediator, pid) == ("vector", 11) else [mediator, pid]
     key = hash_key(
-        "aprime-yields", CODE_VERSION, geom.key(), e0, th, ms, list(kinds), n_sh, seed, cfg.yield_kc
+        "aprime-yields",
+        CODE_VERSION,
+        geom.key(),
+        e0,
+        th,
+        ms,
+        list(kinds),
+        n_sh,
+        seed,
+        cfg.yield_kc,
+        *extra_key,
     )
     hit = cached_json("aprime_yields", key)
     if hit is not None:
@@ -203,7 +354,7 @@ def aprime_yields(
     n_chunks = max(1, math.ceil(n_sh / cfg.chunk_size))
     sizes = [n_sh // n_chunks + (1 if i < n_sh % n_chunks else 0) for i in range(n_chunks)]
     seeds = chunk_seeds(seed, n_chunks)
-    tasks = [(geom, e0, sizes[i], seeds[i], stacked, cfg.yield_kc, edges) for i in range(n_chunks)]
+    tasks = [(geom, e0, sizes[i], seeds[i], stacked, cfg.yield_kc, edges, pid) for i in range(n_chunks)]
     res = map_chunks(_yield_chunk, tasks, workers=workers, scheduler=scheduler, progress=progress)
     s1 = np.sum([r[0] for r in res], axis=0)
     s2 = np.sum([r[1] for r in res], axis=0)
@@ -222,7 +373,7 @@ def aprime_yields(
             rel = float(np.max(extras["etl_direct_relerr"])) if extras["etl_direct_relerr"].size else 0.0
             derr = math.hypot(derr, rel * dval)
         sp_edges, sp_ww, sp_etl = _spectra(
-            m, th, e0, geom.target, edges, tl, n_atoms, cfg.spectrum_bins, extras
+            m, th, e0, geom.target, edges, tl, n_atoms, cfg.spectrum_bins, extras, mediator
         )
         out.append(
             AprimeYield(
@@ -256,6 +407,7 @@ def _spectra(
     n_atoms: float,
     nbins: int,
     extras: dict[str, np.ndarray],
+    mediator: str = "vector",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """dN/dE_A′ per EOT [1/GeV] from the target track length ``tl`` per energy bin (Fig. 4):
     n Σ_i L_i dσ/dE_A′(E_i) with the IWW shape normalised to Eq. 9 (WW) and divided by k(E_i) (ETL)."""
@@ -275,11 +427,11 @@ def _spectra(
         lo, hi = mass / e, 1.0 - M_E / e
         w = np.linspace(-math.log(1.0 - lo), -math.log(1.0 - hi), 4001)
         x = 1.0 - np.exp(-w)
-        f = np.asarray(dsigma_dx_iww(x, mass, e, target)) * (1.0 - x)
+        f = np.asarray(dsigma_dx_iww_mediator(x, mass, e, target, mediator=mediator)) * (1.0 - x)
         cum = np.concatenate([[0.0], np.cumsum(0.5 * (f[1:] + f[:-1]) * np.diff(w))])
         if cum[-1] <= 0:
             continue
-        cum *= float(sigma_ww(mass, e, target)) * PB_TO_CM2 / cum[-1]
+        cum *= float(sigma_ww_mediator(mass, e, target, mediator=mediator)) * PB_TO_CM2 / cum[-1]
         cb = np.interp(np.clip(sp_edges / e, lo, hi), x, cum)
         per_bin = np.diff(cb) / np.diff(sp_edges)  # cm²/GeV
         ww += n_atoms * tl[i] * per_bin

@@ -29,6 +29,8 @@ from darkmiss.stats.workspace import asymptotic_limits
 
 #: Name of the nuisance for the Monte-Carlo statistical error of the yield (shared by all runs).
 YIELD_MC_SOURCE = "yield_mc"
+#: Layout version of ``limits.json`` (readers refuse others).
+SCHEMA_VERSION = 1
 _BACKGROUND_KEYS = ("background", "bkg")
 
 
@@ -62,7 +64,9 @@ class SimpleYield:
 class MassLimit:
     """The 90% C.L. results at one A′ mass [GeV]. ε limits dimensionless; n90 in signal events.
 
-    Observed quantities are None while the analysis is blinded.
+    Observed quantities are None while the analysis is blinded. ``epsilon_etl_err``: the error of
+    ``epsilon_etl`` propagated from the Monte-Carlo statistics of the yield and of the signal
+    efficiency (:func:`epsilon_mc_error`).
     """
 
     mass: float
@@ -85,6 +89,53 @@ class MassLimit:
     efficiency: list[float]
     efficiency_extrapolated: bool
     yield_etl_rel_err: float = 0.0
+    efficiency_mc_rel_err: float = 0.0
+    epsilon_etl_err: float | None = None
+
+
+def epsilon_mc_error(epsilon: float | None, yield_rel_err: float, efficiency_rel_err: float) -> float | None:
+    """The Monte-Carlo error of an ε limit: ε² = N90 / (Σ_i n_EOT,i ε_tot,i · n_A′) (spec Eq. 26), so
+    δε/ε = ½ √((δn_A′/n_A′)² + (δε_tot/ε_tot)²) with the relative errors of the yield and of the
+    EOT-weighted signal efficiency. None when there is no limit (blinded)."""
+    if epsilon is None:
+        return None
+    return float(0.5 * epsilon * math.hypot(yield_rel_err, efficiency_rel_err))
+
+
+def efficiency_rel_err(analysis: AnalysisResult, mass: float) -> float:
+    """Relative binomial Monte-Carlo error of Σ_i n_EOT,i ε_tot,i at ``mass`` [GeV]: the runs' signal
+    MC samples are independent, δ = √(Σ_i (n_EOT,i δε_tot,i)²), with δε_tot,i (``efficiency_mc_err``)
+    interpolated in log m like the efficiency. A run without ``efficiency_mc_err`` (an efficiency given
+    by hand, not from signal MC) contributes no error; one with a different number of values than
+    masses is a user error."""
+    num, den = 0.0, 0.0
+    for run in analysis.runs:
+        e, _ = interpolate_efficiency(run.efficiency_masses, run.efficiency, mass)
+        den += run.eot * e
+        if not run.efficiency_mc_err:
+            continue
+        require(
+            len(run.efficiency_mc_err) == len(run.efficiency_masses),
+            "analysis",
+            f"run {run.run}",
+            "an analysis with efficiency_mc_err for every efficiency mass",
+        )
+        de, _ = interpolate_efficiency(run.efficiency_masses, run.efficiency_mc_err, mass)
+        num += (run.eot * de) ** 2
+    return math.sqrt(num) / den if den > 0 else 0.0
+
+
+def check_schema_version(d: dict[str, Any], source: str) -> dict[str, Any]:
+    """``d`` (the content of ``limits.json``) without its ``schema_version``; another version, or a
+    content that is not a JSON object, is a :class:`UserInputError` naming ``source``."""
+    if not isinstance(d, dict):
+        raise UserInputError("limits", source, "a limits.json holding one JSON object")
+    version = d.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise UserInputError(
+            "limits", source, f"a limits.json with schema_version {SCHEMA_VERSION} (found {version!r})"
+        )
+    return {k: v for k, v in d.items() if k != "schema_version"}
 
 
 @dataclass
@@ -102,7 +153,8 @@ class LimitsResult:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The ``limits.json`` content: ``schema_version``, then the fields."""
+        return {"schema_version": SCHEMA_VERSION, **asdict(self)}
 
     @property
     def masses(self) -> np.ndarray:
@@ -115,8 +167,8 @@ class LimitsResult:
         )
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> LimitsResult:
-        d = dict(d)
+    def from_dict(cls, d: dict[str, Any], source: str = "limits.json") -> LimitsResult:
+        d = check_schema_version(d, source)
         d["records"] = [MassLimit(**r) for r in d.get("records", [])]
         return cls(**d)
 
@@ -186,6 +238,7 @@ def _limit_one(
     require(per_run.sum() > 0, "efficiency", effs, "a positive signal efficiency in some run")
     frac = per_run / per_run.sum()  # μ = total signal events
     rel = float(y.yield_etl_err / y.yield_etl) if y.yield_etl > 0 else 0.0
+    eff_rel = efficiency_rel_err(analysis, mass)
     model = build_model(analysis, frac, config=config, yield_rel_err=rel).reduced()
     integrate = config.nuisance == "integrate"
 
@@ -233,6 +286,8 @@ def _limit_one(
         efficiency=[float(e) for e in eff],
         efficiency_extrapolated=extrap,
         yield_etl_rel_err=rel,
+        efficiency_mc_rel_err=eff_rel,
+        epsilon_etl_err=epsilon_mc_error(eps(n90, s_etl), rel, eff_rel),
     )
 
 
@@ -327,7 +382,7 @@ def compute_limits(
                 f"simplified (merged-run) ε differs from the multi-run ε by at most {100 * dev:.2f}%"
             )
     return LimitsResult(
-        preset=p.name,
+        preset=p.origin or p.name,
         cl=config.cl,
         method=method,
         nuisance=config.nuisance,
@@ -340,12 +395,16 @@ def compute_limits(
 
 
 __all__ = [
+    "SCHEMA_VERSION",
     "YIELD_MC_SOURCE",
     "AprimeYieldLike",
     "LimitsResult",
     "MassLimit",
     "SimpleYield",
     "build_model",
+    "check_schema_version",
     "compute_limits",
+    "efficiency_rel_err",
+    "epsilon_mc_error",
     "signal_systematics",
 ]

@@ -1,0 +1,81 @@
+"""darkmiss.cache: atomic writes, the interrupted-run test hook, the cleanup of a killed writer's
+temporary files, and the checks of output locations before any computing."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from darkmiss.cache import (
+    KILL_ENV,
+    check_output_file,
+    check_output_folder,
+    remove_partial_files,
+    write_json_atomic,
+    write_scope,
+    write_text_atomic,
+)
+from darkmiss.errors import UserInputError
+
+
+def _write_three(folder: str, kill: str) -> None:
+    os.environ[KILL_ENV] = kill
+    with write_scope("stage", folder):
+        write_json_atomic(Path(folder) / "a.json", {"n": 1})
+        write_text_atomic(Path(folder) / "b.txt", "x" * 1000)
+        write_text_atomic(Path(folder) / "c.txt", "y" * 1000)
+    os._exit(0)
+
+
+@pytest.mark.parametrize(
+    ("kill", "complete", "half"),
+    [("stage:2", ["a.json"], "b.txt"), ("stage:3", ["a.json", "b.txt"], "c.txt")],
+)
+def test_the_hook_kills_in_the_middle_of_the_nth_write(tmp_path, kill, complete, half):
+    proc = multiprocessing.get_context("fork").Process(target=_write_three, args=(str(tmp_path), kill))
+    proc.start()
+    proc.join(60)
+    assert proc.exitcode == -signal.SIGKILL
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == complete
+    (part,) = tmp_path.glob(f".{half}.*.part")
+    assert 0 < part.stat().st_size < 1000  # half written
+    assert remove_partial_files(tmp_path) == [part] and not list(tmp_path.rglob("*.part"))
+
+
+def test_the_hook_counts_only_the_scope_folder_and_is_off_without_the_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv(KILL_ENV, "stage:1")
+    with write_scope("stage", tmp_path / "stage"):
+        write_text_atomic(tmp_path / "cache" / "x.json", "{}")  # outside the stage folder: not counted
+    with write_scope("other", tmp_path):
+        write_text_atomic(tmp_path / "y.txt", "y")  # another scope
+    monkeypatch.delenv(KILL_ENV)
+    with write_scope("stage", tmp_path):
+        write_text_atomic(tmp_path / "z.txt", "z")
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["x.json", "y.txt", "z.txt"]
+
+
+def test_output_checks_create_nothing(tmp_path):
+    target = tmp_path / "a" / "b"
+    assert check_output_folder(target) == target and check_output_file(target / "f.png") == target / "f.png"
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserInputError, match="this path is a file"):
+        check_output_folder(tmp_path / "file")
+    with pytest.raises(UserInputError, match="is a file"):
+        check_output_folder(tmp_path / "file" / "sub")
+    with pytest.raises(UserInputError, match="this path is a folder"):
+        check_output_file(tmp_path)
+    with pytest.raises(UserInputError, match="can write"):
+        check_output_folder("/proc/darkmiss-test/out", "out")
+
+
+def test_atomic_writes_get_the_mode_of_an_ordinary_write(tmp_path):
+    """The temporary file of an atomic write is made 0600; the renamed result must be readable as any
+    file this process writes (0666 minus the umask), e.g. a results.json shared with a group."""
+    write_text_atomic(tmp_path / "a.txt", "x")
+    (tmp_path / "b.txt").write_text("x")
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == (tmp_path / "b.txt").stat().st_mode & 0o777
