@@ -44,7 +44,7 @@ def _run(workers: int, full: bool, preset: str, seed: int, root: Path) -> tuple[
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
     total = time.perf_counter() - t0
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    return {s["stage"]: float(s["seconds"]) for s in res["stages"]}, total
+    return {s["stage"]: float(s["seconds"]) for s in res["provenance"]["stages"]}, total
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,7 @@
 A scheduler and two worker processes start as they would on a cluster: each its own process, each in
 a folder of its own. The client runs ``darkmiss reproduce --scheduler ADDRESS`` with a *relative*
 ``--out`` from a third folder. Its results.json must equal a local run's with the same seed (apart
-from ``provenance`` and ``stages``), and no worker may have written anything into its own folder
+from ``provenance``), and no worker may have written anything into its own folder
 (a worker that resolved the relative path itself would).
 """
 
@@ -38,7 +38,6 @@ def _reproduce(preset: Path, out: str, cwd: Path, *extra: str) -> dict:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     data = json.loads((cwd / out / "results.json").read_text(encoding="utf-8"))
     data.pop("provenance")
-    data.pop("stages")
     return data
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import typer
 
 from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Target, beam_of, value_of
-from darkmiss.cli.common import at_least, emit, output_file, parse_floats, progress
+from darkmiss.cli.common import at_least, emit, output_file, parse_floats, progress, workers_option
 from darkmiss.errors import UserInputError
 
 #: Columns of the human-readable table (the JSON output has every field).
@@ -55,9 +55,7 @@ _EFFICIENCY = typer.Option(
 _MASS = typer.Option(None, "--mass", help="A′ masses in GeV (comma-separated; default: the preset's grid).")
 _SHOWERS = typer.Option(None, "--showers", help="Showers for the yields (default: the preset's).")
 _SEED = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Seed of the yield showers.")
-_WORKERS = typer.Option(
-    1, "--workers", callback=at_least(1, "workers"), help="Worker processes for the showers."
-)
+_WORKERS = workers_option("Worker processes for the showers.")
 _JSON = typer.Option(False, "--json", help="Print JSON only.")
 _MEDIATOR = typer.Option(Mediator.vector, "--mediator", help="Spin and parity of the boson.")
 _MODEL = typer.Option(None, "--model", help="Couplings of a vector (default dark-photon).")

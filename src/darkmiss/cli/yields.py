@@ -11,7 +11,15 @@ from typing import Any
 import typer
 
 from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Target, beam_of, value_of
-from darkmiss.cli.common import at_least, below_threshold, emit, output_folder, parse_floats, progress
+from darkmiss.cli.common import (
+    at_least,
+    below_threshold,
+    emit,
+    output_folder,
+    parse_floats,
+    progress,
+    workers_option,
+)
 from darkmiss.config.load import load_preset
 from darkmiss.errors import UserInputError
 
@@ -37,9 +45,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             None, "--showers", help="Showers (default: preset [shower] yield_showers)."
         ),
         seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master seed."),
-        workers: int = typer.Option(
-            1, "--workers", callback=at_least(1, "workers"), help="Worker processes."
-        ),
+        workers: int = workers_option("Worker processes."),
         energy: float = typer.Option(None, "--energy", help="Beam energy [GeV] (default: the preset's)."),
         target: Target = typer.Option(
             None, "--target", help="ECAL absorber element (default: the preset's)."
@@ -84,9 +90,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
         showers: int = typer.Option(None, "--showers", help="Forced showers."),
         seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master seed."),
-        workers: int = typer.Option(
-            1, "--workers", callback=at_least(1, "workers"), help="Worker processes."
-        ),
+        workers: int = workers_option("Worker processes."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """Raw γ → μ⁺μ⁻ yield per EOT with E_ECAL < 60 GeV (spec Sec. V)."""
