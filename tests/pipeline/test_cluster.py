@@ -1,4 +1,4 @@
-"""A reproduction on a real dask.distributed cluster equals the local one.
+"""A reproduction on a real dask.distributed cluster equals the local ones, for any worker count.
 
 A scheduler and two worker processes start as they would on a cluster: each its own process, each in
 a folder of its own. The client runs ``darkmiss reproduce --scheduler ADDRESS`` with a *relative*
@@ -87,5 +87,7 @@ def test_cluster_run_identical_to_local(tmp_path: Path) -> None:
             p.wait(timeout=60)
     for name in ("worker-a", "worker-b"):
         assert list((tmp_path / name).iterdir()) == [], f"{name} wrote into its own folder"
-    local = _reproduce(preset, "local", tmp_path, "--workers", "2")
-    assert json.dumps(on_cluster, sort_keys=True) == json.dumps(local, sort_keys=True)
+    # the same seed gives the same results for 1 and 4 local worker processes and on the cluster
+    for workers in ("1", "4"):
+        local = _reproduce(preset, f"local-{workers}", tmp_path, "--workers", workers)
+        assert json.dumps(on_cluster, sort_keys=True) == json.dumps(local, sort_keys=True), workers
