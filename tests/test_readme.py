@@ -77,5 +77,6 @@ def test_readme_main_command_quick_from_a_fresh_folder(quick_reproduction, tmp_p
     rerun = subprocess.run([*argv, "--json"], cwd=work, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-4000:]
     res2 = json.loads(rerun.stdout)
-    assert res2["stages"] and all(s["reused"] for s in res2["stages"])
+    stages = res2["provenance"]["stages"]
+    assert stages and all(s["reused"] for s in stages)
     assert [r["epsilon_etl"] for r in res2["limits"]] == [r["epsilon_etl"] for r in rows]

@@ -6,13 +6,85 @@ identical whatever the number of workers or where the chunks run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+import resource
+import socket
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 
 T = TypeVar("T")
+
+
+def default_workers() -> int:
+    """The number of cores this process may run on (``os.sched_getaffinity``; ``os.cpu_count`` elsewhere)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover - macOS and Windows have no affinity call
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far [MB] (``getrusage``; Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+@dataclass
+class ProcessUsage:
+    """What one process spent on the chunks it ran: CPU [s], peak resident memory [MB], chunk count."""
+
+    host: str
+    pid: int
+    cpu_seconds: float
+    peak_rss_mb: float
+    chunks: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (rounded)."""
+        return {
+            "host": self.host,
+            "pid": self.pid,
+            "cpu_seconds": round(self.cpu_seconds, 2),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "chunks": self.chunks,
+        }
+
+
+# Usage of the chunks run since the innermost ``record_usage`` began, keyed by (host, pid).
+_USAGE_STACK: list[dict[tuple[str, int], ProcessUsage]] = []
+
+
+@contextmanager
+def record_usage() -> Iterator[dict[tuple[str, int], ProcessUsage]]:
+    """Collect, per process, the CPU time and peak memory of every chunk that ``map_chunks`` runs inside."""
+    usage: dict[tuple[str, int], ProcessUsage] = {}
+    _USAGE_STACK.append(usage)
+    try:
+        yield usage
+    finally:
+        _USAGE_STACK.remove(usage)
+
+
+def _add_usage(host: str, pid: int, cpu: float, rss: float) -> None:
+    for usage in _USAGE_STACK:
+        u = usage.get((host, pid))
+        if u is None:
+            usage[(host, pid)] = ProcessUsage(host, pid, cpu, rss, 1)
+        else:
+            u.cpu_seconds += cpu
+            u.peak_rss_mb = max(u.peak_rss_mb, rss)
+            u.chunks += 1
+
+
+def _measured(fn: Callable[..., T], *args: Any) -> tuple[T, tuple[str, int, float, float]]:
+    """Run ``fn(*args)`` and return its result with (host, pid, CPU seconds, peak RSS [MB])."""
+    c0 = time.process_time()
+    out = fn(*args)
+    return out, (socket.gethostname(), os.getpid(), time.process_time() - c0, peak_rss_mb())
 
 
 def chunk_seeds(seed: int, n_chunks: int) -> list[np.random.SeedSequence]:
@@ -32,35 +104,43 @@ def map_chunks(
 
     ``workers <= 1`` runs in this process; otherwise a process pool of ``workers``;
     ``scheduler`` (an address such as ``tcp://host:8786``) sends the tasks to a dask cluster.
-    ``fn`` must be a module-level function (picklable).
+    ``fn`` must be a module-level function (picklable). Paths among the task arguments must be
+    absolute: a worker, on a cluster in another folder or on another host, never resolves a relative
+    path. The CPU time and peak memory of every process go to the active :func:`record_usage`.
     """
     n = len(tasks)
     results: list[Any] = [None] * n
+
+    def keep(i: int, measured: tuple[Any, tuple[str, int, float, float]]) -> None:
+        results[i] = measured[0]
+        _add_usage(*measured[1])
+
     if scheduler:
+        # distributed is imported only for a cluster run: it costs ~1 s at start-up otherwise
         from distributed import Client
         from distributed import as_completed as dask_as_completed
 
         with Client(scheduler) as client:
-            futures = [client.submit(fn, *t, pure=False) for t in tasks]
+            futures = [client.submit(_measured, fn, *t, pure=False) for t in tasks]
             index = {f.key: i for i, f in enumerate(futures)}
             it: Iterable[Any] = dask_as_completed(futures)
             if progress is not None:
                 it = progress(it, n)
             for fut in it:
-                results[index[fut.key]] = fut.result()
+                keep(index[fut.key], fut.result())
         return results
     if workers <= 1 or n <= 1:
         it2: Iterable[int] = range(n)
         if progress is not None:
             it2 = progress(it2, n)
         for i in it2:
-            results[i] = fn(*tasks[i])
+            keep(i, _measured(fn, *tasks[i]))
         return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futs = {pool.submit(fn, *t): i for i, t in enumerate(tasks)}
+    with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
+        futs = {pool.submit(_measured, fn, *t): i for i, t in enumerate(tasks)}
         it3: Iterable[Any] = as_completed(futs)
         if progress is not None:
             it3 = progress(it3, n)
         for fut in it3:
-            results[futs[fut]] = fut.result()
+            keep(futs[fut], fut.result())
     return results

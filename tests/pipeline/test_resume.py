@@ -1,7 +1,7 @@
 """Interrupted reproductions resume: SIGKILL in the middle of writing a chunk or a stage output (the test
 hook ``DARKMISS_TEST_KILL_AT`` of darkmiss.cache), in the data, mc, analysis and limits stages; each rerun
 reuses the finished stages and says so; the final results.json equals an uninterrupted run's (apart from
-``provenance`` and ``stages``); no half-written file is left; a second reproduction into a folder in use
+``provenance``); no half-written file is left; a second reproduction into a folder in use
 is refused while the first one runs, and a killed run's lock never blocks its rerun.
 
 The chain runs on the tiny preset of tests/data/tiny_preset.py (run I, minimal statistics), one worker.
@@ -79,7 +79,7 @@ def _fork_darkmiss(argv: list[str], kill: str | None, log: Path) -> tuple[int, s
 
 def _without_run_details(path: Path) -> dict:
     d = json.loads(path.read_text(encoding="utf-8"))
-    return {k: v for k, v in d.items() if k not in ("provenance", "stages")}
+    return {k: v for k, v in d.items() if k != "provenance"}
 
 
 def _partial_files(root: Path) -> list[Path]:
@@ -135,7 +135,7 @@ def test_killed_reproduction_resumes_identically(tmp_path, capsys):
         for s in reused:
             assert f"stage {s}: reused" in log
         assert "stage limits: left unfinished by an earlier run" in log
-        stages = json.loads((out / "results.json").read_text())["stages"]
+        stages = json.loads((out / "results.json").read_text())["provenance"]["stages"]
         assert [s["stage"] for s in stages if s["reused"]] == list(reused)
 
         assert reference.wait(timeout=600) == 0, ref_log.read_text()[-3000:]

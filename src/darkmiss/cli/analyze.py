@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.common import at_least, emit, input_folder, output_folder, stderr_console
+from darkmiss.cli.common import at_least, emit, input_folder, output_folder, stderr_console, workers_option
 from darkmiss.config.load import load_preset
 from darkmiss.errors import UserInputError
 
@@ -81,9 +81,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         seed: int = typer.Option(
             0, "--seed", callback=at_least(0, "seed"), help="Seed of the uncertainty toys."
         ),
-        workers: int = typer.Option(
-            1, "--workers", callback=at_least(1, "workers"), help="Worker processes for the reconstruction."
-        ),
+        workers: int = workers_option("Worker processes for the reconstruction."),
         figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (Figs. 7-13)."),
         as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
     ) -> None:
@@ -110,9 +108,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         analysis: Path = typer.Option(
             ..., "--analysis", help="Folder written by `darkmiss analyze`.", resolve_path=True
         ),
-        workers: int = typer.Option(
-            1, "--workers", callback=at_least(1, "workers"), help="Worker processes for the reconstruction."
-        ),
+        workers: int = workers_option("Worker processes for the reconstruction."),
         figures: bool = typer.Option(True, "--figures/--no-figures", help="Redraw the figures."),
         as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
     ) -> None:

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import typer
 from rich.table import Table
 
 from darkmiss.cache import check_output_file, check_output_folder
 from darkmiss.config.load import Preset
 from darkmiss.errors import UserInputError
+from darkmiss.parallel import default_workers
 from darkmiss.util import progress, stderr_console, stdout_console, to_json
 
 __all__ = [
@@ -105,6 +107,26 @@ def at_least(minimum: int, parameter: str) -> Callable[[int | None], int | None]
         return value
 
     return check
+
+
+def workers_option(help_text: str) -> Any:
+    """The ``--workers`` option of every command: at least 1, by default the cores this process may use
+    (``os.sched_getaffinity``, which honours taskset, cgroups and batch-system CPU sets)."""
+    return typer.Option(
+        default_workers(),
+        "--workers",
+        callback=at_least(1, "workers"),
+        help=f"{help_text.rstrip('.')} (default: the cores this process may use).",
+    )
+
+
+def scheduler_option() -> Any:
+    """The ``--scheduler`` option: the address of a dask.distributed scheduler that runs the chunks."""
+    return typer.Option(
+        None,
+        "--scheduler",
+        help="dask.distributed scheduler address (tcp://host:8786): run the chunks on its workers.",
+    )
 
 
 def below_threshold(

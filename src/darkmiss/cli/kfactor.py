@@ -10,7 +10,15 @@ from typing import Any
 import typer
 
 from darkmiss.cli.choices import Beam, Lepton, Mediator, Target, beam_of
-from darkmiss.cli.common import at_least, emit, output_file, parse_floats, parse_names, progress
+from darkmiss.cli.common import (
+    at_least,
+    emit,
+    output_file,
+    parse_floats,
+    parse_names,
+    progress,
+    workers_option,
+)
 from darkmiss.constants import M_E
 from darkmiss.errors import UserInputError
 from darkmiss.physics.materials import ELEMENTS
@@ -35,9 +43,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         ),
         lepton: Lepton = typer.Option(None, "--lepton", help="Old name of --beam: e = e-, mu = mu-."),
         build: bool = typer.Option(False, "--build", help="Generate the k-factor table instead of a lookup."),
-        workers: int = typer.Option(
-            2, "--workers", callback=at_least(1, "workers"), help="Worker processes for --build."
-        ),
+        workers: int = workers_option("Worker processes for --build."),
         seed: int = typer.Option(
             0, "--seed", callback=at_least(0, "seed"), help="Master seed of the vegas integrations."
         ),

@@ -24,6 +24,7 @@ from darkmiss.cli.common import (
     parse_floats,
     progress,
     stderr_console,
+    workers_option,
 )
 from darkmiss.config.load import load_preset
 from darkmiss.errors import UserInputError
@@ -121,7 +122,7 @@ def limits_cmd(
     ),
     showers: int = typer.Option(None, "--showers", help="Showers per mass for the yields."),
     seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Seed of the yield simulation."),
-    workers: int = typer.Option(1, "--workers", callback=at_least(1, "workers"), help="Worker processes."),
+    workers: int = workers_option("Worker processes."),
     asymptotic: bool = typer.Option(
         True, "--asymptotic/--no-asymptotic", help="Also compute pyhf asymptotic CLs."
     ),

@@ -12,7 +12,15 @@ from typing import Any
 import typer
 
 from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Production, Target, beam_of, value_of
-from darkmiss.cli.common import at_least, emit, output_file, parse_floats, progress
+from darkmiss.cli.common import (
+    at_least,
+    emit,
+    output_file,
+    parse_floats,
+    progress,
+    scheduler_option,
+    workers_option,
+)
 from darkmiss.errors import UserInputError
 
 #: Columns of the human-readable table (the JSON output has every field): brems only ...
@@ -92,9 +100,8 @@ _POSITRON_SHOWERS = typer.Option(
     None, "--positron-showers", help="Showers of the positron tally for annihilation (default 500000)."
 )
 _SEED = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Seed of the yield showers.")
-_WORKERS = typer.Option(
-    1, "--workers", callback=at_least(1, "workers"), help="Worker processes for the showers."
-)
+_WORKERS = workers_option("Worker processes for the showers.")
+_SCHEDULER = scheduler_option()
 _JSON = typer.Option(False, "--json", help="Print JSON only.")
 _MEDIATOR = typer.Option(Mediator.vector, "--mediator", help="Spin and parity of the boson.")
 _MODEL = typer.Option(None, "--model", help="Couplings of a vector (default dark-photon).")
@@ -123,6 +130,7 @@ def _run(
     quiet: bool,
     physics: dict[str, Any] | None = None,
     out: str | None = None,
+    scheduler: str | None = None,
 ) -> list[Any]:
     """Parse the CLI values and run :func:`darkmiss.interpret.projection.project` (after checking every
     input and, if given, the output figure ``out``; ``physics``: the mediator, model, beam and
@@ -159,6 +167,7 @@ def _run(
         showers=showers,
         seed=seed,
         workers=workers,
+        scheduler=scheduler,
         progress=prog,
         **(physics or {}),
     )
@@ -219,6 +228,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         showers: int = _SHOWERS,
         seed: int = _SEED,
         workers: int = _WORKERS,
+        scheduler: str = _SCHEDULER,
         mediator: Mediator = _MEDIATOR,
         model: Model = _MODEL,
         beam: Beam = _BEAM,
@@ -246,6 +256,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             workers,
             as_json,
             _physics(mediator, model, beam, lepton, mchi, alpha_d, production, exposure, positron_showers),
+            scheduler=scheduler,
         )
         records = [p.record() for p in points]
         if as_json:
@@ -267,6 +278,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         showers: int = _SHOWERS,
         seed: int = _SEED,
         workers: int = _WORKERS,
+        scheduler: str = _SCHEDULER,
         beam: Beam = _BEAM,
         production: Production = _PRODUCTION,
         exposure: str = _EXPOSURE,
@@ -291,6 +303,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             as_json,
             _physics(Mediator.vector, None, beam, None, None, "0.5", production, exposure, positron_showers),
             out=out,
+            scheduler=scheduler,
         )
         from darkmiss.plots.projection_figures import projection_figure
 

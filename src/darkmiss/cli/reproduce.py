@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from darkmiss.cli.common import at_least, emit, parse_floats, stderr_console
+from darkmiss.cli.common import at_least, emit, parse_floats, stderr_console, workers_option
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
@@ -24,9 +24,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         quick: bool = typer.Option(
             False, "--quick", help="Reduced statistics, the same chain (CI's end-to-end test)."
         ),
-        workers: int = typer.Option(
-            1, "--workers", callback=at_least(1, "workers"), help="Local worker processes."
-        ),
+        workers: int = workers_option("Local worker processes."),
         scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address."),
         seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master random seed."),
         force: bool = typer.Option(False, "--force", help="Re-run every stage even if cached."),

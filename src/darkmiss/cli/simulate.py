@@ -18,6 +18,7 @@ from darkmiss.cli.common import (
     parse_floats,
     parse_names,
     progress,
+    workers_option,
 )
 from darkmiss.config.load import load_preset
 from darkmiss.config.schema import select_runs
@@ -102,9 +103,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             Trigger.physics, "--trigger", help="physics (Eq. 14) or calibration (no ECAL threshold)."
         ),
         out: Path = typer.Option(..., "--out", help="Output folder for the event files.", resolve_path=True),
-        workers: int = typer.Option(
-            1, "--workers", callback=at_least(1, "workers"), help="Local worker processes."
-        ),
+        workers: int = workers_option("Local worker processes."),
         seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master random seed."),
         scheduler: str = typer.Option(
             None, "--scheduler", help="dask.distributed scheduler address (tcp://host:8786)."

@@ -11,7 +11,16 @@ from typing import Any
 import typer
 
 from darkmiss.cli.choices import Beam, Lepton, Mediator, Model, Production, Target, beam_of, value_of
-from darkmiss.cli.common import at_least, below_threshold, emit, output_folder, parse_floats, progress
+from darkmiss.cli.common import (
+    at_least,
+    below_threshold,
+    emit,
+    output_folder,
+    parse_floats,
+    progress,
+    scheduler_option,
+    workers_option,
+)
 from darkmiss.config.load import load_preset
 from darkmiss.errors import UserInputError
 
@@ -37,9 +46,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             None, "--showers", help="Showers (default: preset [shower] yield_showers)."
         ),
         seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master seed."),
-        workers: int = typer.Option(
-            1, "--workers", callback=at_least(1, "workers"), help="Worker processes."
-        ),
+        workers: int = workers_option("Worker processes."),
+        scheduler: str = scheduler_option(),
         energy: float = typer.Option(None, "--energy", help="Beam energy [GeV] (default: the preset's)."),
         target: Target = typer.Option(
             None, "--target", help="ECAL absorber element (default: the preset's)."
@@ -87,14 +95,16 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         if "brems" in prods:
             res = aprime_yields(
                 preset, masses, threshold=threshold, showers=showers, seed=seed, workers=workers,
-                energy=energy, target=value_of(target), kinds=kinds, progress=prog, mediator=mediator.value,
+                scheduler=scheduler, energy=energy, target=value_of(target), kinds=kinds, progress=prog,
+                mediator=mediator.value,
                 model=value_of(model), beam=bm,
             )  # fmt: skip
             records = [r.record() for r in res]
         if "annihilation" in prods:
             ann = model_annihilation_yields(
                 preset, masses, mediator=mediator.value, model=value_of(model), beam=bm, threshold=threshold,
-                showers=positron_showers, seed=seed, workers=workers, energy=energy, target=value_of(target),
+                showers=positron_showers, seed=seed, workers=workers, scheduler=scheduler, energy=energy,
+                target=value_of(target),
             )  # fmt: skip
             for rec, a in zip(records, ann, strict=True):
                 rec.update({k: v for k, v in a.record().items() if k not in rec or k == "mass"})
@@ -109,9 +119,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         preset: str = typer.Option("na64-2016", "--preset", help="Experiment preset."),
         showers: int = typer.Option(None, "--showers", help="Forced showers."),
         seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master seed."),
-        workers: int = typer.Option(
-            1, "--workers", callback=at_least(1, "workers"), help="Worker processes."
-        ),
+        workers: int = workers_option("Worker processes."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """Raw γ → μ⁺μ⁻ yield per EOT with E_ECAL < 60 GeV (spec Sec. V)."""

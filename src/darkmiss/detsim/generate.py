@@ -589,7 +589,7 @@ def simulate(
     BeamConfig.from_preset(pr)  # validate the beam table before any work
     pcfg = PileupConfig.from_preset(pr)
     dead = calibrate_dead_time(pr, list(runs_from_preset(pr).values()))
-    out = Path(out_dir)
+    out = Path(out_dir).absolute()  # workers on a cluster never resolve a relative path themselves
     plans: list[ProcessPlan] = []
     tasks: list[ChunkTask] = []
     existing: list[dict[str, Any]] = []

@@ -435,6 +435,7 @@ def project(
     showers: int | None = None,
     seed: int = 0,
     workers: int = 1,
+    scheduler: str | None = None,
     progress: Callable[..., Any] | None = None,
     mediator: str = "vector",
     model: str | None = None,
@@ -448,7 +449,8 @@ def project(
     """Expected 90% C.L. sensitivity (median, ±1σ) in ε, y and α_D for ``eot`` EOT, per A′ mass [GeV].
 
     Yields come from new showers of the (``energy`` [GeV], ``target``) setup
-    (:func:`darkmiss.shower.yields.aprime_yields`, ``showers``/``seed``/``workers``); the E_A′
+    (:func:`darkmiss.shower.yields.aprime_yields`, ``showers``/``seed``/``workers``, or the dask
+    cluster at ``scheduler``); the E_A′
     threshold defaults to half the beam energy. ``efficiency`` (default: preset, 0.5) and
     ``background`` [events] (default: 0.12 per 4.3e10 EOT, scaled) as in :class:`ProjectionConfig`;
     ``exposure`` a named exposure of the preset that fills them (:func:`resolve_projection`).
@@ -466,8 +468,8 @@ def project(
         production=production, exposure=exposure,
     )  # fmt: skip
     ylds = yields_mod.aprime_yields(
-        p, ms, threshold=setup.threshold, showers=showers, seed=seed, workers=workers, energy=setup.energy,
-        target=setup.target, kinds=("ww", "etl"), progress=progress, mediator=setup.mediator,
+        p, ms, threshold=setup.threshold, showers=showers, seed=seed, workers=workers, scheduler=scheduler,
+        energy=setup.energy, target=setup.target, kinds=("ww", "etl"), progress=progress, mediator=setup.mediator,
         beam=setup.beam, model=setup.model,
     )  # fmt: skip
     anns: list[Any] = [None] * len(ylds)
@@ -485,6 +487,7 @@ def project(
                 showers=positron_showers,
                 seed=seed,
                 workers=workers,
+                scheduler=scheduler,
                 energy=setup.energy,
                 target=setup.target,
                 progress=progress,

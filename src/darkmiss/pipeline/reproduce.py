@@ -40,6 +40,7 @@ from darkmiss.detsim.spill import calibrate_dead_time
 from darkmiss.errors import require
 from darkmiss.interpret.darkmatter import InterpretConfig
 from darkmiss.interpret.limits import interpret_limits
+from darkmiss.parallel import peak_rss_mb
 from darkmiss.pipeline.analysis import analyze, optimise, unblind
 from darkmiss.pipeline.comparison import (
     build_comparison,
@@ -449,6 +450,7 @@ def _reproduce(
     runner = StageRunner(out, force=force, formats=OUTPUT_FORMATS, log=None if quiet else _log)
     common = {"seed": seed}
     t_start = time.perf_counter()
+    c_start = time.process_time()
 
     def stage(name: str, params: dict[str, Any], fn: Callable[..., dict[str, Any]], *deps: str) -> Path:
         _announce(name, quiet)
@@ -525,16 +527,21 @@ def _reproduce(
         "python": platform.python_version(),
         "platform": platform.platform(),
         "total_seconds": round(time.perf_counter() - t_start, 1),
+        # this process and every worker process, all stages
+        "total_cpu_seconds": round(
+            time.process_time()
+            - c_start
+            + sum(w["cpu_seconds"] for r in runner.records for w in r.usage.get("workers", ())),
+            1,
+        ),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "stages": [r.to_dict() for r in runner.records],
     }
-    results.stages = [
-        {"stage": r.name, "key": r.key, "reused": r.reused, "seconds": round(r.seconds, 2)}
-        for r in runner.records
-    ]
     data = results.to_dict()
     html = build_report(
         data,
         results.provenance,
-        results.stages,
+        results.provenance["stages"],
         yields_dir,
         data_dir,
         opt_dir,

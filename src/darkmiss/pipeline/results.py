@@ -16,8 +16,8 @@ from darkmiss.cache import write_json_atomic
 from darkmiss.errors import UserInputError
 
 #: The layout version of results.json (readers refuse others). 2: ``epsilon_etl_err`` per mass, and the
-#: ``calibrated``, ``comparison`` and ``published_limits`` tables.
-SCHEMA_VERSION = 2
+#: ``calibrated``, ``comparison`` and ``published_limits`` tables; 3: the stage records in ``provenance``.
+SCHEMA_VERSION = 3
 
 
 def finite_or_none(v: Any) -> float | None:
@@ -97,8 +97,10 @@ class Results:
     comparison: list[dict[str, Any]] = field(default_factory=list)
     #: The limits at the Table V masses beside the published ones (comparison only).
     published_limits: list[dict[str, Any]] = field(default_factory=list)
+    #: How the numbers were made (versions, machine, workers, and per stage whether it was reused, its
+    #: wall and CPU time and peak memory): the one part of results.json that may differ between two
+    #: runs with the same seed.
     provenance: dict[str, Any] = field(default_factory=dict)
-    stages: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"schema_version": SCHEMA_VERSION}

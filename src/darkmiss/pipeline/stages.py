@@ -26,6 +26,7 @@ from typing import Any
 from darkmiss import __version__
 from darkmiss.cache import PARTIAL_SUFFIX, check_output_folder, hash_key, write_json_atomic, write_scope
 from darkmiss.errors import UserInputError
+from darkmiss.parallel import peak_rss_mb, record_usage
 
 #: The marker of a folder written by ``darkmiss reproduce``, and the layout version of its JSON files.
 MARKER_NAME = ".darkmiss-out.json"
@@ -38,13 +39,24 @@ DONE_SCHEMA_VERSION = 1
 
 @dataclass
 class StageRecord:
-    """What happened to one stage: its key, whether it was reused, and how long it took [s]."""
+    """What happened to one stage: its key, whether it was reused, how long it took [s], and ``usage``:
+    the wall and CPU time [s] and peak memory [MB] of the main process and of each worker process."""
 
     name: str
     key: str
     reused: bool
     seconds: float
     info: dict[str, Any] = field(default_factory=dict)
+    usage: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The provenance entry of the stage (times rounded to 10 ms)."""
+        return {
+            "stage": self.name,
+            "key": self.key,
+            "reused": self.reused,
+            "seconds": round(self.seconds, 2),
+        } | (self.usage)
 
 
 class StageRunner:
@@ -92,7 +104,9 @@ class StageRunner:
         folder = self.folder(name)
         meta = {} if self.force else self._done(folder)
         if meta.get("key") == key:
-            self.records.append(StageRecord(name, key, True, 0.0, meta.get("info", {})))
+            self.records.append(
+                StageRecord(name, key, True, 0.0, meta.get("info", {}), {"first_run": meta.get("usage", {})})
+            )
             if self.log is not None:
                 self.log(f"stage {name}: reused (finished earlier with the same inputs, key {key})")
             return folder
@@ -104,9 +118,17 @@ class StageRunner:
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
         t0 = time.perf_counter()
-        with write_scope(name, folder):
+        c0 = time.process_time()
+        with write_scope(name, folder), record_usage() as workers:
             info = fn(folder) or {}
             seconds = time.perf_counter() - t0
+            me = os.getpid()
+            usage = {
+                "cpu_seconds": round(time.process_time() - c0, 2),
+                # the main process's peak since it started (getrusage has no per-stage peak)
+                "peak_rss_mb": round(peak_rss_mb(), 1),
+                "workers": [u.to_dict() for u in workers.values() if u.pid != me],
+            }
             write_json_atomic(
                 folder / "DONE.json",
                 {
@@ -115,10 +137,11 @@ class StageRunner:
                     "params": params,
                     "depends": list(depends),
                     "seconds": seconds,
+                    "usage": usage,
                     "info": info,
                 },
             )
-        self.records.append(StageRecord(name, key, False, seconds, info))
+        self.records.append(StageRecord(name, key, False, seconds, info, usage))
         return folder
 
 

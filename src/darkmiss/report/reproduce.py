@@ -520,14 +520,23 @@ def _limits_section(rep: Report, results: dict[str, Any], limits_dir: Path) -> N
 
 
 def _provenance_section(rep: Report, provenance: dict[str, Any], stages: list[dict[str, Any]]) -> None:
-    """Versions, preset digest, seed and the stages (cached or re-run, seconds)."""
+    """Versions, preset digest, seed and the stages (cached or re-run; wall and CPU seconds and peak
+    memory [MB] of the main process and of its worker processes)."""
     s = rep.section("Provenance")
-    rep.table(s, [{"item": k, "value": v} for k, v in provenance.items()], title="Run")
-    rep.table(
-        s,
-        [
-            {"stage": r["stage"], "key": r["key"], "reused": r["reused"], "wall time [s]": r["seconds"]}
-            for r in stages
-        ],
-        title="Stages (reused = cached, inputs unchanged)",
-    )
+    rep.table(s, [{"item": k, "value": v} for k, v in provenance.items() if k != "stages"], title="Run")
+    rows = []
+    for st in stages:
+        workers = st.get("workers", [])
+        rows.append(
+            {
+                "stage": st["stage"],
+                "reused": st["reused"],
+                "wall [s]": st["seconds"],
+                "CPU main [s]": st.get("cpu_seconds", ""),
+                "peak main [MB]": st.get("peak_rss_mb", ""),
+                "workers": len(workers),
+                "CPU workers [s]": round(sum(w["cpu_seconds"] for w in workers), 1),
+                "peak per worker [MB]": max((w["peak_rss_mb"] for w in workers), default=""),
+            }
+        )
+    rep.table(s, rows, title="Stages (reused = cached, inputs unchanged)")
