@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,9 @@ import pytest
 from darkmiss.cli.main import main
 from darkmiss.shower import annihilation as annihilation_mod
 from darkmiss.shower import yields as yields_mod
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+from standins import fake_annihilation
 
 
 @dataclass
@@ -21,22 +26,6 @@ class _Yield:
     yield_ww: float
     yield_etl: float
     yield_etl_err: float
-
-
-@dataclass
-class FakeAnnihilation:
-    """A stand-in for AnnihilationYield: a resonance-like bump 1e-4 exp(−((m − 0.25)/0.03)²) per EOT."""
-
-    mass: float
-    resonance_energy: float
-    yield_annihilation: float
-    yield_annihilation_err: float
-
-
-def fake_annihilation(preset: Any, masses: Any, **kw: Any) -> list[FakeAnnihilation]:
-    """Replaces model_annihilation_yields (no positron showers in these tests)."""
-    return [FakeAnnihilation(m, m * m / 2 / 0.000511, 1e-4 * math.exp(-(((m - 0.25) / 0.03) ** 2)), 0.0)
-            for m in masses]  # fmt: skip
 
 
 @pytest.fixture

@@ -30,10 +30,18 @@ def _model_field(model: type[BaseModel], name: str) -> object:
     return model.model_fields[name].annotation
 
 
+def _is_table(t: object) -> bool:
+    """Whether ``t`` describes a TOML table: a model or a ``dict[str, …]``."""
+    t = typing.get_args(t)[0] if typing.get_origin(t) is typing.Annotated else t
+    return typing.get_origin(t) is dict or (isinstance(t, type) and issubclass(t, BaseModel))
+
+
 def _unwrap(t: object) -> object:
-    """``X`` of ``X | None`` and ``Annotated[X, ...]``."""
+    """``X`` of ``X | None`` and ``Annotated[X, ...]`` (of ``float | dict[...]``, the table type: the walker
+    only descends into tables)."""
     while typing.get_origin(t) in (typing.Union, typing.Annotated) or type(t).__name__ == "UnionType":
-        t = next(a for a in typing.get_args(t) if a is not type(None))
+        args = [a for a in typing.get_args(t) if a is not type(None)]
+        t = next((a for a in args if _is_table(a)), args[0])
     return t
 
 
@@ -108,10 +116,10 @@ def _edit(folder: Path, file: str, old: str, new: str) -> Path:
         ("setup.toml", "n_layers = 150\n", "", ["[setup.ecal] n_layers='(missing)'", "required"]),
         ("beam.toml", "[runs.I]", "[runz.I]", ["'[runz]'", "not a preset table"]),
         (
-            "backgrounds.toml",
-            "slope = { I = 0.315",
-            'slope = { I = "a"',
-            ["[backgrounds.upstream.slope] I='a'"],
+            "from_spec.toml",
+            "value = { I = 0.315",
+            'value = { I = "a"',
+            ["from_spec.toml", "[from_spec.upstream_slope.value] I='a'", "a number"],
         ),
         ("setup.toml", 'absorber = "Pb"', "absorber = 82", ["[setup.ecal] absorber=82", "a string"]),
         (

@@ -4,7 +4,9 @@ the setup passed to the shower yields, input validation, and one end-to-end run 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,9 @@ from darkmiss.interpret import projection as proj
 from darkmiss.shower import annihilation as annihilation_mod
 from darkmiss.shower import yields as yields_mod
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+from standins import fake_annihilation
+
 NO_SYST = {"eot": 0.0, "cross_section": 0.0, "efficiency": 0.0}
 
 
@@ -30,22 +35,6 @@ class FakeYield:
     yield_ww: float
     yield_etl: float
     yield_etl_err: float
-
-
-@dataclass
-class FakeAnnihilation:
-    """A stand-in for AnnihilationYield: a resonance-like bump 1e-4 exp(−((m − 0.25)/0.03)²) per EOT."""
-
-    mass: float
-    resonance_energy: float
-    yield_annihilation: float
-    yield_annihilation_err: float
-
-
-def fake_annihilation(preset: Any, masses: Any, **kw: Any) -> list[FakeAnnihilation]:
-    """Replaces model_annihilation_yields (no positron showers in these tests)."""
-    return [FakeAnnihilation(m, m * m / 2 / 0.000511, 1e-4 * math.exp(-(((m - 0.25) / 0.03) ** 2)), 0.0)
-            for m in masses]  # fmt: skip
 
 
 class YieldSpy:

@@ -5,7 +5,9 @@ real showers for the dip at m ≈ 0.25 GeV and the per-mediator factors."""
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,9 @@ from darkmiss.shower import annihilation as annihilation_mod
 from darkmiss.shower import yields as yields_mod
 from darkmiss.shower.annihilation import PRODUCTIONS, model_annihilation_yields, parse_production
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+from standins import FakeAnnihilation
+
 
 @dataclass
 class FakeYield:
@@ -28,14 +33,6 @@ class FakeYield:
     yield_ww: float
     yield_etl: float
     yield_etl_err: float
-
-
-@dataclass
-class FakeAnnihilation:
-    mass: float
-    resonance_energy: float
-    yield_annihilation: float
-    yield_annihilation_err: float
 
 
 class Fakes:

@@ -4,7 +4,9 @@ the invisible fraction with decays in flight, the coupling records and the muon-
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,9 @@ from darkmiss.physics.mediator_widths import model_widths
 from darkmiss.physics.models import coupling_from_epsilon, get_model
 from darkmiss.shower import annihilation as annihilation_mod
 from darkmiss.shower import yields as yields_mod
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+from standins import fake_annihilation
 
 
 @dataclass
@@ -29,22 +34,6 @@ class SpecYield:
     yield_etl_err: float
     spectrum_edges: np.ndarray = field(default_factory=lambda: np.linspace(50.0, 100.0, 6))
     spectrum_etl: np.ndarray = field(default_factory=lambda: np.ones(5))
-
-
-@dataclass
-class FakeAnnihilation:
-    """A stand-in for AnnihilationYield: a resonance-like bump 1e-4 exp(−((m − 0.25)/0.03)²) per EOT."""
-
-    mass: float
-    resonance_energy: float
-    yield_annihilation: float
-    yield_annihilation_err: float
-
-
-def fake_annihilation(preset: Any, masses: Any, **kw: Any) -> list[FakeAnnihilation]:
-    """Replaces model_annihilation_yields (no positron showers in these tests)."""
-    return [FakeAnnihilation(m, m * m / 2 / 0.000511, 1e-4 * math.exp(-(((m - 0.25) / 0.03) ** 2)), 0.0)
-            for m in masses]  # fmt: skip
 
 
 class Spy:

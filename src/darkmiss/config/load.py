@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 import sys
 import typing
 from dataclasses import dataclass, field
@@ -139,9 +140,14 @@ def _table_model(path: tuple[str, ...]) -> type[BaseModel] | None:
     return None
 
 
+#: Union-member tags in pydantic error locations (``float``, ``dict[str,float]``, a model's name).
+_UNION_TAG = re.compile(r"^(float|int|str|bool|[a-z-]+\[.*\]|\w+(Table|Entry))$")
+
+
 def _describe(error: Any, data: dict[str, Any], sources: dict[str, str], origin: str) -> UserInputError:
     """One pydantic error as a user error naming the file, the table and the key."""
-    loc = tuple(error["loc"])
+    # pydantic puts the member type of a union into the location (``value.dict[str,float].I``): drop it
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and _UNION_TAG.match(p)))
     # the table: the longest prefix of names that is a table of the raw data, the key: the rest
     node: Any = data
     table: list[str] = []

@@ -9,7 +9,7 @@ class FromSpecEntry(Table):
     """``[from_spec.NAME]``: one calibrated input: its value (a number, or run → number), its error (same
     shape, optional), its unit and the spec section it is read from."""
 
-    value: float | dict[str, float]
-    err: float | dict[str, float] | None = None
+    value: dict[str, float] | float
+    err: dict[str, float] | float | None = None
     unit: str
     source: str
