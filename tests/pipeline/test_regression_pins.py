@@ -13,7 +13,9 @@ import json
 import pytest
 
 #: ε_ETL (exact CLs, k-factor yields) of `reproduce --preset na64-2016 --quick --workers 2`, seed 0.
-PINS = {0.002: 1.2801e-4, 0.0167: 5.8368e-4, 0.1: 3.3529e-3}
+#: Reset after the middle of the chain became spill-resolved with full-rate electronuclear pseudo-data and
+#: biased Table IV samples: ε_tot and the background moved, the limits by −1.6 to −1.7%.
+PINS = {0.002: 1.2588e-4, 0.0167: 5.7367e-4, 0.1: 3.2992e-3}
 
 
 @pytest.mark.slow
