@@ -55,6 +55,7 @@ from darkmiss.pipeline.stages import StageRecord, StageRunner, check_output_root
 from darkmiss.plots.detsim_figures import fig7_left
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.report.reproduce import build_report
+from darkmiss.shower.annihilation import model_annihilation_yields
 from darkmiss.shower.response import CalorimetrySettings
 from darkmiss.shower.yields import ShowerSettings, aprime_yields
 from darkmiss.stats.limits import SimpleYield, compute_limits
@@ -78,7 +79,7 @@ TABLE_IV_PROCESSES = (
     "accidental",
 )
 #: Layout version of the stage file ``yields.json`` (A′ yields on the plot mass grid).
-YIELDS_SCHEMA_VERSION = 1
+YIELDS_SCHEMA_VERSION = 2
 #: Layout versions of the files that stages write (part of every stage key).
 OUTPUT_FORMATS = {
     "analysis.json": ANALYSIS_SCHEMA_VERSION,
@@ -217,18 +218,23 @@ def _yield_records(yields: list[Any]) -> list[dict[str, Any]]:
 
 
 def stage_yields(ctx: Context, folder: Path) -> dict[str, Any]:
-    """A′ yields per EOT on the plot mass grid → ``yields.json``."""
+    """A′ yields per EOT on the plot mass grid → ``yields.json``: bremsstrahlung (the headline) and, as an
+    extra column, resonant annihilation of shower positrons above the same threshold (vector, α_D = 0.5,
+    m_A′ = 3 m_χ; ``darkmiss.shower.annihilation``)."""
+    masses = list(ctx.cfg.plot_masses)
     ys = aprime_yields(
-        ctx.preset,
-        list(ctx.cfg.plot_masses),
-        showers=ctx.cfg.yield_showers,
-        seed=ctx.seed,
-        workers=ctx.workers,
+        ctx.preset, masses, showers=ctx.cfg.yield_showers, seed=ctx.seed, workers=ctx.workers,
         scheduler=ctx.scheduler,
-    )
-    write_json_atomic(
-        folder / "yields.json", {"schema_version": YIELDS_SCHEMA_VERSION, "records": _yield_records(list(ys))}
-    )
+    )  # fmt: skip
+    ann = model_annihilation_yields(
+        ctx.preset, masses, threshold=float(ys[0].threshold), seed=ctx.seed, workers=ctx.workers,
+        scheduler=ctx.scheduler,
+    )  # fmt: skip
+    records = [
+        r | {"yield_annihilation": a.yield_annihilation, "yield_annihilation_err": a.yield_annihilation_err}
+        for r, a in zip(_yield_records(list(ys)), ann, strict=True)
+    ]
+    write_json_atomic(folder / "yields.json", {"schema_version": YIELDS_SCHEMA_VERSION, "records": records})
     return {"n_masses": len(ys)}
 
 

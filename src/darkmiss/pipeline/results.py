@@ -16,7 +16,8 @@ from darkmiss.cache import write_json_atomic
 from darkmiss.errors import UserInputError
 
 #: The layout version of results.json (readers refuse others). 2: ``epsilon_etl_err`` per mass, and the
-#: ``calibrated``, ``comparison`` and ``published_limits`` tables; 3: the stage records in ``provenance``.
+#: ``calibrated``, ``comparison`` and ``published_limits`` tables; 3: the stage records in ``provenance``,
+#: and ``yield_annihilation``/``epsilon_total`` per mass.
 SCHEMA_VERSION = 3
 
 
@@ -32,7 +33,9 @@ def finite_or_none(v: Any) -> float | None:
 class LimitRow:
     """The limits and yields at one A′ mass [GeV] (yields per EOT at ε = 1). ``epsilon_etl_err``: the
     error of the headline ``epsilon_etl`` from the Monte-Carlo statistics of the yield and the signal
-    efficiency (``darkmiss.stats.limits.epsilon_mc_error``)."""
+    efficiency (``darkmiss.stats.limits.epsilon_mc_error``). ``yield_annihilation`` [per EOT per ε²]:
+    resonant annihilation of shower positrons; ``epsilon_total``: the limit with bremsstrahlung and
+    annihilation (:func:`epsilon_with_annihilation`), an extra column beside the brems-only headline."""
 
     mass: float
     epsilon_ww: float | None
@@ -55,6 +58,8 @@ class LimitRow:
     alpha_d_pseudodirac: float | None
     alpha_d_majorana: float | None
     default_mass: bool
+    yield_annihilation: float | None = None
+    epsilon_total: float | None = None
 
     #: JSON names of the fields whose Python names cannot hold a dot.
     JSON_NAMES: ClassVar[dict[str, str]] = {
@@ -140,6 +145,21 @@ class Results:
         return cls.from_dict(data, str(p))
 
 
+def epsilon_with_annihilation(
+    epsilon: float | None, yield_brems: float | None, yield_annihilation: float | None
+) -> float | None:
+    """The ε limit with annihilation added to the bremsstrahlung signal, both at the brems efficiency.
+
+    The signal is ε² · N_EOT · ε_eff · (Y_brems + Y_ann) in every run (spec Eq. 26 with the yield summed),
+    so at the same N90 the limit scales as ε_total = ε_brems · (Y_brems/(Y_brems + Y_ann))^½. Assumed:
+    the annihilation signal has the brems signal's efficiency (its own spectrum through the setup
+    simulation is not made yet); the Monte-Carlo error of Y_ann is left out of N90.
+    """
+    if epsilon is None or not yield_brems or yield_annihilation is None:
+        return None
+    return float(epsilon * math.sqrt(yield_brems / (yield_brems + max(yield_annihilation, 0.0))))
+
+
 def limit_rows(
     limits: list[dict[str, Any]], yields: list[dict[str, Any]], default_masses: tuple[float, ...]
 ) -> list[LimitRow]:
@@ -171,6 +191,10 @@ def limit_rows(
                 alpha_d_pseudodirac=finite_or_none(r["alpha_d_pseudodirac"]),
                 alpha_d_majorana=finite_or_none(r["alpha_d_majorana"]),
                 default_mass=any(abs(r["mass"] - m) < 1e-9 for m in default_masses),
+                yield_annihilation=y.get("yield_annihilation"),
+                epsilon_total=epsilon_with_annihilation(
+                    finite_or_none(r["epsilon_etl"]), y.get("yield_etl"), y.get("yield_annihilation")
+                ),
             )
         )
     return rows

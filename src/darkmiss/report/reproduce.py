@@ -499,6 +499,7 @@ _LIMIT_COLS = {
     "epsilon_etl_simplified": "ε ETL merged runs",
     "epsilon_ww": "ε WW",
     "epsilon_etl_direct": "ε exact tree level",
+    "epsilon_total": "ε brems + annihilation",
     "y_alpha_d_0.5": "y (α_D = 0.5)",
     "y_alpha_d_0.005": "y (α_D = 0.005)",
     "alpha_d_pseudodirac": "α_D min, pseudo-Dirac",
@@ -515,7 +516,10 @@ def _limits_section(rep: Report, results: dict[str, Any], limits_dir: Path) -> N
         s,
         [{v: r.get(k) for k, v in _LIMIT_COLS.items()} for r in results.get("limits", [])],
         title="90% C.L. limits at every mass",
-        caption="ε dimensionless; y = ε²α_D(m_χ/m_A')⁴ with m_A' = 3 m_χ; α_D: lower limits (Eq. 5).",
+        caption="ε dimensionless; y = ε²α_D(m_χ/m_A')⁴ with m_A' = 3 m_χ; α_D: lower limits (Eq. 5). "
+        "The headline is bremsstrahlung only, as in the spec; 'ε brems + annihilation' adds resonant "
+        "annihilation of shower positrons (e⁺e⁻ → A′, E_R = m²/2m_e; docs/annihilation.md) at the brems "
+        "efficiency (assumed).",
     )
 
 
