@@ -17,6 +17,7 @@ import fcntl
 import json
 import os
 import shutil
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ class StageRecord:
             "key": self.key,
             "reused": self.reused,
             "seconds": round(self.seconds, 2),
-        } | (self.usage)
+        } | self.usage
 
 
 class StageRunner:
@@ -122,12 +123,12 @@ class StageRunner:
         with write_scope(name, folder), record_usage() as workers:
             info = fn(folder) or {}
             seconds = time.perf_counter() - t0
-            me = os.getpid()
+            me = (socket.gethostname(), os.getpid())
             usage = {
                 "cpu_seconds": round(time.process_time() - c0, 2),
                 # the main process's peak since it started (getrusage has no per-stage peak)
                 "peak_rss_mb": round(peak_rss_mb(), 1),
-                "workers": [u.to_dict() for u in workers.values() if u.pid != me],
+                "workers": [u.to_dict() for key_, u in workers.items() if key_ != me],
             }
             write_json_atomic(
                 folder / "DONE.json",
