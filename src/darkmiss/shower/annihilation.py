@@ -38,7 +38,7 @@ from darkmiss.physics.models import get_beam, get_model
 from darkmiss.shower.cascade import PID_EM, PID_EP, Primaries, run_cascade
 from darkmiss.shower.geometry import Geometry
 from darkmiss.shower.tally import PositronTally, log_edges
-from darkmiss.shower.yields import CODE_VERSION, ShowerSettings, beam_energy, setup_geometry
+from darkmiss.shower.yields import CODE_VERSION, ShowerSettings, beam_energy, energy_threshold, setup_geometry
 
 #: Version of the positron tally's layout and scoring (part of its cache key).
 TALLY_VERSION = "positron-1"
@@ -229,11 +229,8 @@ def annihilation_yields(
     is out of reach, s ≥ 4m_e² > m², and the small off-shell rest is set to 0). One positron tally
     (:func:`positron_tally`, cached) serves all masses."""
     pre = _resolve(preset)
-    cfg = ShowerSettings.from_preset(pre)
     e0 = beam_energy(pre, energy)
-    th = float(threshold) if threshold is not None else cfg.threshold_fraction * e0
-    if not 0 < th < e0:
-        raise UserInputError("threshold", th, f"a positron energy threshold in (0, {e0}) GeV")
+    th = energy_threshold(pre, e0, threshold, "a positron energy threshold")
     ms = [float(m) for m in np.atleast_1d(masses)]
     if not ms:
         raise UserInputError("mass", masses, "at least one mass")

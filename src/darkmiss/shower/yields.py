@@ -151,6 +151,19 @@ def beam_energy(preset: Preset, energy: float | None) -> float:
     return e
 
 
+def energy_threshold(preset: Preset, e0: float, threshold: float | None, what: str) -> float:
+    """The missing-energy threshold [GeV]: ``threshold`` or the preset's ``threshold_fraction`` × ``e0``,
+    refused unless inside (0, e0); ``what`` names it in the error (e.g. "an A′ energy threshold")."""
+    th = (
+        float(threshold)
+        if threshold is not None
+        else ShowerSettings.from_preset(preset).threshold_fraction * e0
+    )
+    if not 0 < th < e0:
+        raise UserInputError("threshold", th, f"{what} in (0, {e0}) GeV")
+    return th
+
+
 def _yield_chunk(
     geom: Geometry,
     energy: float,
@@ -319,9 +332,7 @@ def _electron_yields(
     """Yields per EOT of e∓ showers (the cascade's yield mode folded with the mediator's tables)."""
     cfg = ShowerSettings.from_preset(pre)
     e0 = beam_energy(pre, energy)
-    th = float(threshold) if threshold is not None else cfg.threshold_fraction * e0
-    if not 0 < th < e0:
-        raise UserInputError("threshold", th, f"an A′ energy threshold in (0, {e0}) GeV")
+    th = energy_threshold(pre, e0, threshold, "an A′ energy threshold")
     n_sh = int(showers) if showers is not None else cfg.yield_showers
     if n_sh < 2:
         raise UserInputError("showers", n_sh, "at least 2")
