@@ -114,7 +114,7 @@ def sigma_ww(
             f"> the lepton mass {lepton_mass:.6g} GeV for the simplified WW formula (Eq. 9); use iww",
         )
     delta = np.maximum(lepton_mass**2 / m**2, m**2 / e**2)
-    phi = chi_flux(m**4 / (4.0 * e**2), m**2, el.Z, el.A)
+    phi = chi_iww(m, e, el)
     sigma = (4.0 / 3.0) * epsilon**2 * ALPHA**3 * phi / m**2 * np.log(1.0 / delta) * GEV2_TO_PB
     return _scalar_or_array(np.asarray(sigma, dtype=float), scalar)
 
@@ -122,6 +122,29 @@ def sigma_ww(
 def x_range(mass: float, energy: float, lepton_mass: float = M_E) -> tuple[float, float]:
     """Kinematic range of x = E_A′/E₀: [m/E₀, 1 − m_ℓ/E₀] (A′ and outgoing lepton on shell)."""
     return mass / energy, 1.0 - lepton_mass / energy
+
+
+def iww_points(
+    x: ArrayLike,
+    mass: ArrayLike,
+    energy: ArrayLike,
+    epsilon: float,
+    lepton_mass: float,
+    cos_theta: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The checked inputs of the IWW differential cross-sections (of every mediator), broadcast
+    together: x with 0.5 outside the kinematic range, cos θ (ones when not given), m and E₀ [GeV], the
+    mask of the kinematic range x ∈ [m/E₀, 1 − m_ℓ/E₀], and whether every input was a scalar."""
+    arrays = [np.asarray(a, dtype=float) for a in (x, mass, energy, 1.0 if cos_theta is None else cos_theta)]
+    scalar = all(a.ndim == 0 for a in arrays)
+    _validate(arrays[1], arrays[2], epsilon, lepton_mass)
+    c = arrays[3]
+    bad = ~np.isfinite(c) | (c < -1.0) | (c > 1.0)
+    if np.any(bad):
+        raise UserInputError("cos_theta", _first_bad(c, bad), "a number in [-1, 1]")
+    xx, m, e, c = np.broadcast_arrays(*arrays)
+    inside = (xx >= m / e) & (xx <= 1.0 - lepton_mass / e)
+    return np.where(inside, xx, 0.5), c, m, e, inside, scalar
 
 
 def _iww_shape(x: np.ndarray, mass: np.ndarray, lepton_mass: float) -> np.ndarray:
@@ -144,16 +167,9 @@ def dsigma_dx_iww(
     kinematic range [m/E₀, 1 − m_ℓ/E₀]. x, mass, energy broadcast together; GeV.
     """
     el = resolve_target(target)
-    xx = np.asarray(x, dtype=float)
-    m = np.asarray(mass, dtype=float)
-    e = np.asarray(energy, dtype=float)
-    scalar = xx.ndim == 0 and m.ndim == 0 and e.ndim == 0
-    _validate(m, e, epsilon, lepton_mass)
-    xx, m, e = np.broadcast_arrays(xx, m, e)
-    inside = (xx >= m / e) & (xx <= 1.0 - lepton_mass / e)
-    xs = np.where(inside, xx, 0.5)
-    chi = np.asarray(chi_flux(m**4 / (4.0 * e**2), m**2, el.Z, el.A))
+    xs, _, m, e, inside, scalar = iww_points(x, mass, energy, epsilon, lepton_mass)
     beta = np.sqrt(1.0 - m**2 / e**2)
+    chi = np.asarray(chi_iww(m, e, el))
     val = 4.0 * ALPHA**3 * epsilon**2 * chi * beta * _iww_shape(xs, m, lepton_mass) * GEV2_TO_PB
     return _scalar_or_array(np.where(inside, val, 0.0), scalar)
 
@@ -175,20 +191,9 @@ def d2sigma_dx_dcos_iww(
     O(m_ℓ²/m²) terms.
     """
     el = resolve_target(target)
-    xx = np.asarray(x, dtype=float)
-    c = np.asarray(cos_theta, dtype=float)
-    m = np.asarray(mass, dtype=float)
-    e = np.asarray(energy, dtype=float)
-    scalar = xx.ndim == 0 and c.ndim == 0 and m.ndim == 0 and e.ndim == 0
-    _validate(m, e, epsilon, lepton_mass)
-    bad = ~np.isfinite(c) | (c < -1.0) | (c > 1.0)
-    if np.any(bad):
-        raise UserInputError("cos_theta", _first_bad(c, bad), "a number in [-1, 1]")
-    xx, c, m, e = np.broadcast_arrays(xx, c, m, e)
-    inside = (xx >= m / e) & (xx <= 1.0 - lepton_mass / e)
-    xs = np.where(inside, xx, 0.5)
+    xs, c, m, e, inside, scalar = iww_points(x, mass, energy, epsilon, lepton_mass, cos_theta)
     theta2 = np.arccos(c) ** 2
-    chi = np.asarray(chi_flux(m**4 / (4.0 * e**2), m**2, el.Z, el.A))
+    chi = np.asarray(chi_iww(m, e, el))
     beta = np.sqrt(1.0 - m**2 / e**2)
     ang = e**2 * xs * theta2
     u = ang + m**2 * (1.0 - xs) / xs + lepton_mass**2 * xs
@@ -238,7 +243,7 @@ def _sigma_iww_with_error(
     if x_max is not None and not (math.isfinite(x_max) and x_min <= x_max <= 1.0):
         raise UserInputError("x_max", x_max, "a number in [x_min, 1] or None")
     m, e = np.broadcast_arrays(m, e)
-    chi = np.asarray(chi_flux(m**4 / (4.0 * e**2), m**2, el.Z, el.A))
+    chi = np.asarray(chi_iww(m, e, el))
     chi = np.broadcast_to(chi, m.shape)
     sig = np.zeros(m.shape)
     err = np.zeros(m.shape)

@@ -39,7 +39,6 @@ from scipy import integrate
 from darkmiss.constants import ALPHA, GEV2_TO_PB, M_E
 from darkmiss.errors import UserInputError
 from darkmiss.physics import aprime
-from darkmiss.physics.formfactors import chi_flux
 from darkmiss.physics.materials import Element
 from darkmiss.physics.models import Mediator, get_mediator
 
@@ -91,11 +90,6 @@ def iww_shape(
     return 2.0 * num / (3.0 * m2 * x * u0 * u0)
 
 
-def _chi(mass: np.ndarray, energy: np.ndarray, el: Element) -> np.ndarray:
-    """χ of spec Eq. 10 at t_min = m⁴/4E₀², t_max = m²."""
-    return np.asarray(chi_flux(mass**4 / (4.0 * energy**2), mass**2, el.Z, el.A), dtype=float)
-
-
 def dsigma_dx_iww_mediator(
     x: ArrayLike,
     mass: ArrayLike,
@@ -111,14 +105,16 @@ def dsigma_dx_iww_mediator(
     if med.name == "vector":
         return aprime.dsigma_dx_iww(x, mass, energy, target, epsilon, lepton_mass)
     el = aprime.resolve_target(target)
-    xx, m, e = (np.asarray(a, dtype=float) for a in (x, mass, energy))
-    scalar = xx.ndim == 0 and m.ndim == 0 and e.ndim == 0
-    aprime._validate(m, e, epsilon, lepton_mass)
-    xx, m, e = np.broadcast_arrays(xx, m, e)
-    inside = (xx >= m / e) & (xx <= 1.0 - lepton_mass / e) & (xx > 0) & (xx < 1)
-    xs = np.where(inside, xx, 0.5)
+    xs, _, m, e, inside, scalar = aprime.iww_points(x, mass, energy, epsilon, lepton_mass)
     beta = np.sqrt(1.0 - m**2 / e**2)
-    val = ALPHA**3 * epsilon**2 * _chi(m, e, el) * beta * iww_shape(xs, m, lepton_mass, med) * GEV2_TO_PB
+    val = (
+        ALPHA**3
+        * epsilon**2
+        * np.asarray(aprime.chi_iww(m, e, el))
+        * beta
+        * iww_shape(xs, m, lepton_mass, med)
+        * GEV2_TO_PB
+    )
     out = np.where(inside, val, 0.0)
     return float(out) if scalar else out
 
@@ -139,17 +135,7 @@ def d2sigma_dx_dcos_iww_mediator(
     if med.name == "vector":
         return aprime.d2sigma_dx_dcos_iww(x, cos_theta, mass, energy, target, epsilon, lepton_mass)
     el = aprime.resolve_target(target)
-    xx, c, m, e = (np.asarray(a, dtype=float) for a in (x, cos_theta, mass, energy))
-    scalar = xx.ndim == 0 and c.ndim == 0 and m.ndim == 0 and e.ndim == 0
-    aprime._validate(m, e, epsilon, lepton_mass)
-    bad = ~np.isfinite(c) | (c < -1.0) | (c > 1.0)
-    if np.any(bad):
-        raise UserInputError(
-            "cos_theta", float(np.broadcast_to(c, bad.shape)[bad].flat[0]), "a number in [-1, 1]"
-        )
-    xx, c, m, e = np.broadcast_arrays(xx, c, m, e)
-    inside = (xx >= m / e) & (xx <= 1.0 - lepton_mass / e) & (xx > 0) & (xx < 1)
-    xs = np.where(inside, xx, 0.5)
+    xs, c, m, e, inside, scalar = aprime.iww_points(x, mass, energy, epsilon, lepton_mass, cos_theta)
     m2, l2 = m * m, lepton_mass * lepton_mass
     u0 = m2 * (1.0 - xs) / xs + l2 * xs
     u = e**2 * xs * np.arccos(c) ** 2 + u0
@@ -161,7 +147,18 @@ def d2sigma_dx_dcos_iww_mediator(
     else:
         d = 4.0 * (1.0 - xs + xs**2 / 2.0 + xs**2 * l2 / m2) + 4.0 * (m2 - 4.0 * l2) * mix
     beta = np.sqrt(1.0 - m2 / e**2)
-    val = 2.0 * ALPHA**3 * epsilon**2 * _chi(m, e, el) * e**2 * xs * beta * d / u**2 * GEV2_TO_PB
+    val = (
+        2.0
+        * ALPHA**3
+        * epsilon**2
+        * np.asarray(aprime.chi_iww(m, e, el))
+        * e**2
+        * xs
+        * beta
+        * d
+        / u**2
+        * GEV2_TO_PB
+    )
     out = np.where(inside, val, 0.0)
     return float(out) if scalar else out
 
@@ -255,10 +252,5 @@ def sigma_iww_mediator(
     lo = max(m / e, x_min)
     hi = 1.0 - lepton_mass / e if x_max is None else min(1.0 - lepton_mass / e, x_max)
     val, qerr = _shape_integral(m, lepton_mass, med, lo, hi)
-    pref = (
-        ALPHA**3
-        * epsilon**2
-        * float(_chi(np.asarray(m), np.asarray(e), el))
-        * math.sqrt(1.0 - m * m / (e * e))
-    )
+    pref = ALPHA**3 * epsilon**2 * float(aprime.chi_iww(m, e, el)) * math.sqrt(1.0 - m * m / (e * e))
     return pref * val * GEV2_TO_PB, pref * qerr * GEV2_TO_PB
