@@ -416,7 +416,7 @@ def reproduce(
     require(workers >= 1, "workers", workers, "a positive number of worker processes")
     require(seed >= 0, "seed", seed, "a non-negative integer")
     pr = preset if isinstance(preset, Preset) else load_preset(preset)
-    ReproduceConfig.from_preset(pr, quick=quick, masses=masses)
+    cfg = ReproduceConfig.from_preset(pr, quick=quick, masses=masses)
     check_preset(pr)
     out = check_output_root(Path(out))
     with output_lock(out):
@@ -426,32 +426,25 @@ def reproduce(
             stderr_console.print(
                 f"removed {len(removed)} half-written file(s) of an interrupted run in {out}"
             )
-        return _reproduce(
-            pr, out, masses=masses, quick=quick, workers=workers, scheduler=scheduler, seed=seed,
-            force=force, quiet=quiet,
-        )  # fmt: skip
+        return _reproduce(pr, cfg, out, workers, scheduler, seed, force, quiet)
 
 
 def _reproduce(
-    preset: str | Preset,
-    out: str | Path,
-    *,
-    masses: list[float] | None = None,
-    quick: bool = False,
-    workers: int = 1,
-    scheduler: str | None = None,
-    seed: int = 0,
-    force: bool = False,
-    quiet: bool = False,
+    pr: Preset,
+    cfg: ReproduceConfig,
+    out: Path,
+    workers: int,
+    scheduler: str | None,
+    seed: int,
+    force: bool,
+    quiet: bool,
 ) -> ReproduceResult:
-    """Run the stages into the checked and locked folder ``out`` (see :func:`reproduce`)."""
-    pr = preset if isinstance(preset, Preset) else load_preset(preset)
-    cfg = ReproduceConfig.from_preset(pr, quick=quick, masses=masses)
+    """Run the stages into the checked and locked folder ``out`` with the checked preset ``pr`` and its
+    statistics ``cfg`` (see :func:`reproduce`)."""
     # The MC sample sizes of the weighted processes are statistics settings of the reproduction.
     pr = pr.with_overrides(
         {"production": {"weighted_events": {"signal": cfg.signal_events, "dimuon": cfg.dimuon_events}}}
     )
-    out = Path(out)
     ctx = Context(pr, cfg, runs_from_preset(pr), seed, workers, scheduler, quiet)
     runner = StageRunner(out, force=force, formats=OUTPUT_FORMATS, log=None if quiet else _log)
     common = {"seed": seed}
@@ -527,7 +520,7 @@ def _reproduce(
         "preset": pr.name,
         "preset_digest": pr.digest(),
         "seed": seed,
-        "quick": quick,
+        "quick": cfg.quick,
         "workers": workers,
         "scheduler": scheduler or "local processes",
         "python": platform.python_version(),
