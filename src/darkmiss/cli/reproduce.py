@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from darkmiss.cli.common import at_least, emit, parse_floats, stderr_console, workers_option
+from darkmiss.cli.common import at_least, emit, parse_floats, scheduler_option, stderr_console, workers_option
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
@@ -25,7 +25,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             False, "--quick", help="Reduced statistics, the same chain (CI's end-to-end test)."
         ),
         workers: int = workers_option("Local worker processes."),
-        scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address."),
+        scheduler: str = scheduler_option(),
         seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master random seed."),
         force: bool = typer.Option(False, "--force", help="Re-run every stage even if cached."),
         as_json: bool = typer.Option(False, "--json", help="Print results.json on stdout."),

@@ -18,6 +18,7 @@ from darkmiss.cli.common import (
     parse_floats,
     parse_names,
     progress,
+    scheduler_option,
     workers_option,
 )
 from darkmiss.config.load import load_preset
@@ -105,9 +106,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Output folder for the event files.", resolve_path=True),
         workers: int = workers_option("Local worker processes."),
         seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master random seed."),
-        scheduler: str = typer.Option(
-            None, "--scheduler", help="dask.distributed scheduler address (tcp://host:8786)."
-        ),
+        scheduler: str = scheduler_option(),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
     ) -> None:
         """Simulate NA64 2016 events (pseudo-data or MC) into chunked ROOT files; reruns resume."""
