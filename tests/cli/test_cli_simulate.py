@@ -11,6 +11,7 @@ from darkmiss.cli.main import main
 from darkmiss.detsim.processes import register_process, unregister_process
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.truth import TruthBatch
+from darkmiss.events.io import read_events
 
 
 class _Mix:
@@ -117,3 +118,24 @@ def test_bad_options_one_line_exit_2(tmp_path, capsys, args):
 
 def test_fig7_missing_events(tmp_path, capsys):
     assert main(["plot", "fig7", "--events", str(tmp_path / "none"), "--out", str(tmp_path)]) == 2
+
+
+def test_simulate_positron_beam_truth(tmp_path, capsys):
+    """``--beam e+``: the beam species are the positive beam's, the recorded primary a positron."""
+    out = tmp_path / "ev"
+    args = ["simulate", "--run", "I", "--mode", "mc", "--process", "cli_toy", "--eot", "3e6"]
+    rc = main([*args, "--beam", "e+", "--out", str(out), "--json"])
+    res = json.loads(capsys.readouterr().out)
+    assert rc == 0 and res["beam"] == "e+"
+    sample = read_events(out, ["true_beam_pdg"])
+    pdg = np.asarray(sample.arrays["true_beam_pdg"])
+    assert pdg.size > 0 and np.all(pdg == -11)
+    assert json.loads((out / "simulation.json").read_text())["extra"]["beam"] == "e+"
+
+
+@pytest.mark.parametrize("beam", ["mu-", "mu+", "mu"])
+def test_simulate_refuses_muon_beams(tmp_path, capsys, beam):
+    rc = main(["simulate", "--out", str(tmp_path), "--process", "cli_toy", "--beam", beam])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert err.startswith("darkmiss: error:") and "\n" not in err and "muon beams" in err

@@ -8,8 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from darkmiss.config.load import Preset, load_preset
+from darkmiss.config.schema import SetupGeometry, runs_from_preset
 from darkmiss.constants import M_E, M_PI
-from darkmiss.detsim.beam import PDG_E, PDG_PI, BeamConfig, sample_beam
+from darkmiss.detsim.background_config import BeamFractions
+from darkmiss.detsim.beam import PDG_E, PDG_PI, BeamConfig, sample_beam, with_beam
+from darkmiss.detsim.processes import em as em_process
+from darkmiss.detsim.processes.base import ProcessContext
 from darkmiss.detsim.srd import (
     MEAN_X,
     SRDConfig,
@@ -20,6 +24,7 @@ from darkmiss.detsim.srd import (
     sr_energy_loss,
 )
 from darkmiss.errors import UserInputError
+from darkmiss.shower import response
 
 PRESET = load_preset("na64-2016")
 
@@ -98,3 +103,52 @@ def test_electron_sr_is_the_srd_model():
     a = electron_sr(e, np.random.default_rng(3), PRESET)
     b = sr_counter_energies(e, M_E, np.random.default_rng(3), SRDConfig.from_preset(PRESET))
     assert a.shape == (500, 3) and np.array_equal(a, b)
+
+
+def test_with_beam_positron_preset():
+    """``with_beam(e+)``: the particle and the [beam.positron] contamination, the rest kept; e- unchanged."""
+    assert with_beam(PRESET, "e-") is PRESET
+    pos = with_beam(PRESET, "e+")
+    cfg, ref = BeamConfig.from_preset(pos), BeamConfig.from_preset(PRESET)
+    table = PRESET.section("beam")["positron"]
+    assert (cfg.particle, cfg.sign, ref.particle, ref.sign) == ("e+", -1, "e-", 1)
+    assert (cfg.pion_fraction, cfg.proton_fraction) == (table["pion_fraction"], table["proton_fraction"])
+    assert (cfg.halo_fraction, cfg.energy) == (ref.halo_fraction, ref.energy)
+    assert BeamFractions.from_preset(pos).kaon_fraction == table["kaon_fraction"]
+    assert with_beam(pos, "e+") is pos
+    for bad in ("mu-", "mu+", "tau"):
+        with pytest.raises(UserInputError):
+            with_beam(PRESET, bad)
+
+
+def _positron_ctx() -> ProcessContext:
+    pos = with_beam(PRESET, "e+")
+    run = runs_from_preset(pos)["I"]
+    return ProcessContext(pos, SetupGeometry.from_preset(pos), run, "mc", beam_particle="e+")
+
+
+class _Stop(Exception):
+    """Raised by a stand-in of the shower engine to report the primary it was given."""
+
+
+def test_beam_lepton_processes_start_positron_showers(monkeypatch):
+    """em, signal and dimuon hand the positron to the shower engine (PDG −11 in the cascade)."""
+    seen: list[int] = []
+
+    def fake_raw(energies, x, y, z, pid, *args, **kwargs):
+        seen.append(pid)
+        raise _Stop
+
+    monkeypatch.setattr(response, "_raw_response", fake_raw)
+    monkeypatch.setattr(response, "calibration", lambda *args, **kwargs: None)  # (e⁻ calibration showers)
+    ctx = _positron_ctx()
+    rng = np.random.default_rng(0)
+    with pytest.raises(_Stop):
+        em_process.PROCESS._draw(2, rng, ctx)
+    with pytest.raises(_Stop):
+        response.signal_sample(0.01, 2, ctx.geometry, rng, particle=ctx.beam_particle)
+    with pytest.raises(_Stop):
+        response.dimuon_sample(2, ctx.geometry, rng, particle=ctx.beam_particle)
+    assert seen == [-11, -11, -11]
+    with pytest.raises(UserInputError):
+        response.signal_sample(0.01, 2, ctx.geometry, rng, particle="mu+")

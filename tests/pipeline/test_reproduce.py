@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
+
 from darkmiss.cli.main import main
 from darkmiss.config import load_preset
+from darkmiss.errors import UserInputError
+from darkmiss.pipeline.production import (
+    BREMS_ONLY,
+    headline_yield,
+    production_notes,
+    production_params,
+    reproduce_production,
+)
 from darkmiss.pipeline.reproduce import ReproduceConfig
+from darkmiss.stats.limits import SimpleYield
 
 LIMIT_KEYS = {
     "mass",
@@ -33,3 +44,45 @@ def test_bad_input_one_line(capsys):
 
 # The end-to-end run of `reproduce --quick` is tests/test_readme.py: the README's own command line,
 # through the console script, from a fresh working folder with a relative --out.
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--production", "bremsstrahlung"],
+        ["--production", "brems,,annihilation"],
+        ["--beam", "mu-"],
+        ["--beam", "mu+", "--production", "brems"],
+        ["--beam", "tau"],
+    ],
+)
+def test_bad_beam_or_production_one_line(tmp_path, capsys, args):
+    """A bad ``--production`` or a muon beam stops `reproduce` before any computing: exit 2, one line."""
+    out = tmp_path / "out"
+    assert main(["reproduce", "--out", str(out), "--quick", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_production_defaults_and_parsing():
+    assert reproduce_production(None, "e-") == BREMS_ONLY  # the spec's analysis stays brems only
+    assert reproduce_production(None, "e+") == ("brems", "annihilation")
+    assert reproduce_production("annihilation", "e-") == ("annihilation",)
+    assert reproduce_production("brems", "e+") == BREMS_ONLY
+    with pytest.raises(UserInputError):
+        reproduce_production("nonsense", "e+")
+    assert production_params(BREMS_ONLY) == {} and production_notes("e-", BREMS_ONLY) == []
+    assert any("efficiency" in n for n in production_notes("e+", ("brems", "annihilation")))
+
+
+def test_headline_yield_adds_annihilation():
+    rec = {
+        "mass": 0.3, "yield_ww": 4.0, "yield_etl": 2.0, "yield_etl_direct": 2.1, "yield_etl_err": 0.3,
+        "yield_annihilation": 6.0, "yield_annihilation_err": 0.4,
+    }  # fmt: skip
+    assert headline_yield(rec, BREMS_ONLY) == SimpleYield(0.3, 4.0, 2.0, 2.1, 0.3)
+    both = headline_yield(rec, ("brems", "annihilation"))
+    assert (both.yield_ww, both.yield_etl, both.yield_etl_direct) == (10.0, 8.0, 8.1)
+    assert both.yield_etl_err == pytest.approx(0.5)  # 0.3 ⊕ 0.4
+    assert headline_yield(rec, ("annihilation",)) == SimpleYield(0.3, 6.0, 6.0, 6.0, 0.4)

@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from darkmiss.pipeline.results import epsilon_with_annihilation, limit_rows
+from darkmiss.pipeline.results import epsilon_with_annihilation, limit_rows, total_limit
 
 POS = st.floats(min_value=1e-12, max_value=1e3, allow_nan=False, allow_infinity=False)
 
@@ -48,3 +48,13 @@ def test_limit_rows_carry_the_column() -> None:
     assert row.yield_annihilation == 3e-6
     assert row.epsilon_total is not None and math.isclose(row.epsilon_total, 2e-3 * 0.5)  # √(1/4)
     assert row.to_dict()["epsilon_total"] == row.epsilon_total
+
+
+def test_total_limit_follows_the_headline_production() -> None:
+    y = {"yield_etl": 1.0, "yield_annihilation": 3.0}
+    # the headline already counts both: it is the total
+    assert total_limit(2e-3, y, ("brems", "annihilation")) == 2e-3
+    # annihilation only: the same signal count with Y_brems added, ε_ann (3/4)^½
+    tot = total_limit(2e-3, y, ("annihilation",))
+    assert tot is not None and math.isclose(tot, 2e-3 * math.sqrt(0.75))
+    assert total_limit(2e-3, y, ("brems",)) == epsilon_with_annihilation(2e-3, 1.0, 3.0)

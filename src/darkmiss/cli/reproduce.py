@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from darkmiss.cli.choices import Beam, Production, beam_of, value_of
 from darkmiss.cli.common import at_least, emit, parse_floats, scheduler_option, stderr_console, workers_option
 
 
@@ -28,12 +29,25 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         scheduler: str = scheduler_option(),
         seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master random seed."),
         force: bool = typer.Option(False, "--force", help="Re-run every stage even if cached."),
+        beam: Beam = typer.Option(
+            Beam.e_minus,
+            "--beam",
+            help="Beam particle: e- or e+ (the H4 line at positive polarity, [beam.positron]); "
+            "muon beams do not go through the 2016 chain.",
+        ),
+        production: Production = typer.Option(
+            None,
+            "--production",
+            help="What the headline limit counts: brems, annihilation or brems,annihilation "
+            "(default: brems for e-, brems,annihilation for e+).",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print results.json on stdout."),
     ) -> None:
         """Yields → pseudo-data and MC → analysis → optimisation → unblinding → limits → report."""
         from darkmiss.pipeline.reproduce import reproduce
 
         masses = parse_floats(mass, "mass", positive=True, allow_empty=True)
+        bm = beam_of(beam, None)
         res = reproduce(
             preset,
             out,
@@ -44,6 +58,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             seed=seed,
             force=force,
             quiet=as_json,
+            beam=bm,
+            production=value_of(production),
         )
         if as_json:
             emit(res.results, True)

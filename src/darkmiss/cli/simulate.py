@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.choices import EventMode, Trigger
+from darkmiss.cli.choices import Beam, EventMode, Trigger, beam_of
 from darkmiss.cli.common import (
     at_least,
     below_threshold,
@@ -48,12 +48,15 @@ def _check_inputs(
     mass: str | None,
     epsilon: str | None,
     out: Path,
+    beam: str = "e-",
 ) -> tuple[list[str] | None, float | None, float | None, float | None]:
     """Every input of ``simulate`` and its output folder, checked before any event is simulated: the
-    processes, the EOT, the A′ mass [GeV] and ε."""
+    beam (e- or e+; muon beams do not go through the 2016 chain), the processes, the EOT, the A′ mass
+    [GeV] and ε."""
+    from darkmiss.detsim.beam import with_beam
     from darkmiss.detsim.processes import available_processes
 
-    pr = load_preset(preset)
+    pr = with_beam(load_preset(preset), beam)
     select_runs(pr, run)
     procs = parse_names(process, "process", available_processes()) if process else None
     eot_v, mass_v, eps_v = _one(eot, "eot"), _one(mass, "mass"), _one(epsilon, "epsilon")
@@ -103,6 +106,12 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         trigger: Trigger = typer.Option(
             Trigger.physics, "--trigger", help="physics (Eq. 14) or calibration (no ECAL threshold)."
         ),
+        beam: Beam = typer.Option(
+            Beam.e_minus,
+            "--beam",
+            help="Beam particle: e- or e+ (the H4 line at positive polarity, [beam.positron]); "
+            "muon beams do not go through the 2016 chain.",
+        ),
         out: Path = typer.Option(..., "--out", help="Output folder for the event files.", resolve_path=True),
         workers: int = workers_option("Local worker processes."),
         seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master random seed."),
@@ -112,7 +121,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         """Simulate NA64 2016 events (pseudo-data or MC) into chunked ROOT files; reruns resume."""
         from darkmiss.detsim.generate import simulate
 
-        procs, eot_v, mass_v, eps_v = _check_inputs(preset, run, process, eot, mass, epsilon, out)
+        bm = beam_of(beam, None)
+        procs, eot_v, mass_v, eps_v = _check_inputs(preset, run, process, eot, mass, epsilon, out, bm)
 
         def bar(it: Any, total: int) -> Any:
             return progress(it, total, description="chunks")
@@ -131,6 +141,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             seed=seed,
             scheduler=scheduler,
             progress=bar,
+            beam=bm,
         )
         records = [
             {
@@ -151,6 +162,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             emit(
                 {
                     "out": str(s.out_dir),
+                    "beam": bm,
                     "chunks_written": s.chunks_written,
                     "chunks_skipped": s.chunks_skipped,
                     "dead_time": s.dead_time,
@@ -160,7 +172,11 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
                 True,
             )
         else:
-            emit(records, False, title=f"darkmiss simulate ({mode.value}, {trigger.value}) -> {s.out_dir}")
+            emit(
+                records,
+                False,
+                title=f"darkmiss simulate ({bm}, {mode.value}, {trigger.value}) -> {s.out_dir}",
+            )
 
     @plot_app.command("fig7", short_help="Fig. 7 (left): E_ECAL vs E_HCAL per run.")
     def fig7_cmd(

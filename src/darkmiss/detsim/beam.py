@@ -2,6 +2,12 @@
 contamination, halo and low-energy tail (``[detector.beamline]``). The time structure of the spill
 and the dead time are :mod:`darkmiss.detsim.spill`.
 
+A positron beam (``[beam] particle = "e+"``, set by :func:`with_beam`) is the same line at positive
+polarity with its own contamination (``[beam.positron]``). The processes label the beam species with
+the codes of the negative beam (:data:`SPECIES`); the positive beam's are their charge conjugates
+(:attr:`BeamConfig.sign`, applied to the recorded truth by :mod:`darkmiss.detsim.digitize`), and the
+shower engine follows the true beam lepton (:func:`beam_lepton`).
+
 Units: GeV, cm, mrad.
 """
 
@@ -13,6 +19,7 @@ import numpy as np
 
 from darkmiss.config.load import Preset, required
 from darkmiss.errors import UserInputError
+from darkmiss.physics.models import get_beam
 
 #: PDG ids of the beam species, in the order of :data:`SPECIES`.
 PDG_E, PDG_PI, PDG_K, PDG_P, PDG_MU = 11, -211, -321, -2212, 13  # negative beam: e-, pi-, K-, pbar, mu-
@@ -37,6 +44,13 @@ class BeamConfig:
     halo_sigma_cm: float
     angle_sigma_mrad: float
     tail_angle_mrad: float
+    particle: str = "e-"  # the beam lepton, e- or e+ ([beam] particle)
+
+    @property
+    def sign(self) -> int:
+        """+1 for the negative beam (species as :data:`SPECIES`), −1 for the positive beam (their charge
+        conjugates)."""
+        return 1 if self.particle == "e-" else -1
 
     @classmethod
     def from_preset(cls, preset: Preset) -> BeamConfig:
@@ -48,6 +62,7 @@ class BeamConfig:
         cfg = cls(
             energy=float(required(preset.section("beam"), "energy", "[beam]")),
             **{k: float(required(t, k, "[detector.beamline]")) for k in _BEAMLINE_KEYS},
+            particle=beam_lepton(preset),
         )
         fr = [cfg.pion_fraction, cfg.kaon_fraction, cfg.proton_fraction, cfg.muon_fraction, cfg.halo_fraction]
         if min(fr) < 0 or sum(fr) + cfg.low_energy_tail_fraction >= 1:
@@ -57,9 +72,50 @@ class BeamConfig:
         return cfg
 
     def species_probabilities(self) -> np.ndarray:
-        """Probabilities of (e⁻, π⁻, K⁻, p̄, μ⁻) per beam particle (normalised)."""
+        """Probabilities of (e⁻, π⁻, K⁻, p̄, μ⁻) per beam particle (normalised; for a positive beam those
+        of their charge conjugates, labelled by :data:`SPECIES`)."""
         w = np.array([1.0, self.pion_fraction, self.kaon_fraction, self.proton_fraction, self.muon_fraction])
         return w / w.sum()
+
+
+#: The contamination keys of ``[beam.positron]`` that replace the e⁻ beam's in ``[detector.beamline]``
+#: (all four) and ``[backgrounds.beam]`` (all but the protons) for a positron beam.
+POSITRON_KEYS = ("pion_fraction", "kaon_fraction", "proton_fraction", "muon_fraction")
+
+
+def beam_lepton(preset: Preset) -> str:
+    """The beam lepton of ``preset``: ``[beam] particle``, "e-" (the default) or "e+"."""
+    name = str(preset.section("beam").get("particle", "e-"))
+    if name not in ("e-", "e+"):
+        raise UserInputError("preset [beam] particle", name, "e- or e+")
+    return name
+
+
+def with_beam(preset: Preset, beam: str) -> Preset:
+    """``preset`` for a ``beam`` of e⁻ (returned unchanged) or e⁺: ``[beam] particle = "e+"`` and the
+    contamination of ``[beam.positron]`` in ``[detector.beamline]`` and ``[backgrounds.beam]``. Muon
+    beams are refused: they do not go through the 2016 setup simulation (their yields and projections
+    are ``darkmiss yield``/``project``)."""
+    bm = get_beam(beam)
+    if bm.is_muon:
+        raise UserInputError(
+            "beam", bm.name, "e- or e+ (muon beams do not go through the 2016 chain: use yield or project)"
+        )
+    if bm.name == beam_lepton(preset):
+        return preset
+    if bm.name == "e-":
+        raise UserInputError("beam", bm.name, "e+ for a preset whose [beam] particle is e+")
+    pos = preset.section("beam").get("positron")
+    if not isinstance(pos, dict):
+        raise UserInputError("preset", preset.name, "a [beam.positron] table for a positron beam")
+    f = {k: float(required(pos, k, "[beam.positron]")) for k in POSITRON_KEYS}
+    return preset.with_overrides(
+        {
+            "beam": {"particle": "e+"},
+            "detector": {"beamline": f},
+            "backgrounds": {"beam": {k: v for k, v in f.items() if k != "proton_fraction"}},
+        }
+    )
 
 
 _BEAMLINE_KEYS = (

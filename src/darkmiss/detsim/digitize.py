@@ -438,5 +438,7 @@ def digitize(
         waveforms=waveforms,
     )
     ev = schema_events(truth, run, readout, ov)
+    # the processes label species by the negative beam; a positive beam's are their conjugates
+    ev["true_beam_pdg"] *= cfg.beam.sign
     keep = (mode != "data") if keep_all is None else keep_all
     return ev if keep else select_triggered(ev, readout.trigger, trigger)

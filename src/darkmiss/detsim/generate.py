@@ -35,7 +35,7 @@ from darkmiss import __version__
 from darkmiss.cache import hash_key, write_json_atomic
 from darkmiss.config.load import Preset, load_preset, required
 from darkmiss.config.schema import RUN_NAMES, RunConfig, SetupGeometry, runs_from_preset, select_runs
-from darkmiss.detsim.beam import BeamConfig
+from darkmiss.detsim.beam import BeamConfig, with_beam
 from darkmiss.detsim.digitize import DigitizerConfig, check_mode, digitize
 from darkmiss.detsim.fastpath import SummaryCounts, SummaryCuts, summary_readout
 from darkmiss.detsim.pileup import PileupConfig, mean_pileup
@@ -193,6 +193,7 @@ def _context(preset: Preset, run: RunConfig, mode: str, options: dict[str, Any])
         mode=mode,
         beam_energy=beam.energy,
         options=dict(options),
+        beam_particle=beam.particle,
     )
 
 
@@ -564,6 +565,7 @@ def simulate(
     scheduler: str | None = None,
     progress: Any = None,
     options: dict[str, Any] | None = None,
+    beam: str = "e-",
 ) -> SimulationSummary:
     """Produce event files under ``out_dir/<run>/<process>/chunk_NNNNN.root`` (see module docstring).
 
@@ -572,12 +574,14 @@ def simulate(
     (default: the run's full EOT); ``mass`` [GeV] and ``epsilon`` for the signal; ``options``: extra
     settings handed to the processes (e.g. ``bias``, ``upstream_e_range``) and to the production
     (``box_only``: MC mode keeps only the events whose truth may reach the signal box,
-    :func:`box_possible`; the others are certain to miss it and are counted in the weights only).
+    :func:`box_possible`; the others are certain to miss it and are counted in the weights only);
+    ``beam``: e- or e+, the preset's beam set to that lepton (:func:`darkmiss.detsim.beam.with_beam`;
+    muon beams are refused).
     Steps: :func:`check_arguments`, :func:`select_processes`, :func:`plan_chunks` per (run,
     process), :func:`run_chunk` per chunk to make (``map_chunks``), :func:`tally_chunks`,
     :func:`write_summaries`.
     """
-    pr = preset if isinstance(preset, Preset) else load_preset(preset)
+    pr = with_beam(preset if isinstance(preset, Preset) else load_preset(preset), beam)
     check_arguments(mode, trigger, eot, workers, seed)
     run_list = select_runs(pr, runs if isinstance(runs, str) else ",".join(runs))
     procs = select_processes(processes, mass, epsilon, mode)
@@ -620,7 +624,12 @@ def simulate(
         seed=seed,
         mode=mode,
         trigger=trigger,
-        extra={"preset": pr.name, "options": opts, "dead_time_tau_ns": dead.tau_ns},
+        extra={
+            "preset": pr.name,
+            "beam": BeamConfig.from_preset(pr).particle,
+            "options": opts,
+            "dead_time_tau_ns": dead.tau_ns,
+        },
     )
     write_summaries(summary, run_list)
     return summary

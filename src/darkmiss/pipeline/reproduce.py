@@ -34,6 +34,7 @@ from darkmiss.cache import remove_partial_files, write_json_atomic, write_text_a
 from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import RunConfig, SetupGeometry, runs_from_preset
 from darkmiss.detsim.background_config import BeamFractions, HadronicConfig, KnockOnConfig, PhotonuclearConfig
+from darkmiss.detsim.beam import beam_lepton, with_beam
 from darkmiss.detsim.digitize import DigitizerConfig
 from darkmiss.detsim.generate import ProductionConfig, simulate
 from darkmiss.detsim.spill import calibrate_dead_time
@@ -49,6 +50,13 @@ from darkmiss.pipeline.comparison import (
     trigger_efficiency,
 )
 from darkmiss.pipeline.limits import write_outputs
+from darkmiss.pipeline.production import (
+    BREMS_ONLY,
+    headline_yield,
+    production_notes,
+    production_params,
+    reproduce_production,
+)
 from darkmiss.pipeline.results import SCHEMA_VERSION as RESULTS_SCHEMA_VERSION
 from darkmiss.pipeline.results import Results, build_results
 from darkmiss.pipeline.stages import StageRecord, StageRunner, check_output_root, output_lock, write_marker
@@ -58,7 +66,7 @@ from darkmiss.report.reproduce import build_report
 from darkmiss.shower.annihilation import model_annihilation_yields
 from darkmiss.shower.response import CalorimetrySettings
 from darkmiss.shower.yields import ShowerSettings, aprime_yields
-from darkmiss.stats.limits import SimpleYield, compute_limits
+from darkmiss.stats.limits import compute_limits
 from darkmiss.stats.model import StatsConfig
 from darkmiss.util import progress, stderr_console
 
@@ -173,6 +181,7 @@ class Context:
     workers: int
     scheduler: str | None
     quiet: bool
+    production: tuple[str, ...] = BREMS_ONLY  # what the headline limits count (pipeline.production)
 
     def tables(self, *names: str) -> dict[str, Any]:
         """The preset tables ``names`` (part of a stage's key)."""
@@ -220,15 +229,17 @@ def _yield_records(yields: list[Any]) -> list[dict[str, Any]]:
 def stage_yields(ctx: Context, folder: Path) -> dict[str, Any]:
     """A′ yields per EOT on the plot mass grid → ``yields.json``: bremsstrahlung (the headline) and, as an
     extra column, resonant annihilation of shower positrons above the same threshold (vector, α_D = 0.5,
-    m_A′ = 3 m_χ; ``darkmiss.shower.annihilation``)."""
+    m_A′ = 3 m_χ; ``darkmiss.shower.annihilation``), both from showers of the preset's beam lepton (an
+    e⁺ beam's annihilation yield includes its primary positron's)."""
     masses = list(ctx.cfg.plot_masses)
+    beam = beam_lepton(ctx.preset)
     ys = aprime_yields(
         ctx.preset, masses, showers=ctx.cfg.yield_showers, seed=ctx.seed, workers=ctx.workers,
-        scheduler=ctx.scheduler,
+        scheduler=ctx.scheduler, beam=beam,
     )  # fmt: skip
     ann = model_annihilation_yields(
         ctx.preset, masses, threshold=float(ys[0].threshold), seed=ctx.seed, workers=ctx.workers,
-        scheduler=ctx.scheduler,
+        scheduler=ctx.scheduler, beam=beam,
     )  # fmt: skip
     records = [
         r | {"yield_annihilation": a.yield_annihilation, "yield_annihilation_err": a.yield_annihilation_err}
@@ -345,15 +356,10 @@ def stage_unblind(ctx: Context, opt_dir: Path, folder: Path) -> dict[str, Any]:
 
 
 def stage_limits(ctx: Context, yields_dir: Path, unblind_dir: Path, folder: Path) -> dict[str, Any]:
-    """Limits and their interpretation → ``limits.json``, workspaces, HEPData, figures."""
+    """Limits and their interpretation → ``limits.json``, workspaces, HEPData, figures; the signal counts
+    the production mechanisms ``ctx.production`` (:func:`darkmiss.pipeline.production.headline_yield`)."""
     analysis = AnalysisResult.read(unblind_dir)
-    recs = read_yields(yields_dir)
-    ys = [
-        SimpleYield(
-            r["mass"], r["yield_ww"], r["yield_etl"], r["yield_etl_direct"], r.get("yield_etl_err", 0.0)
-        )
-        for r in recs
-    ]
+    ys = [headline_yield(r, ctx.production) for r in read_yields(yields_dir)]
     lim = interpret_limits(compute_limits(analysis, ys, preset=ctx.preset, workers=ctx.workers), ctx.preset)
     write_outputs(lim, analysis, folder)
     return {"n_masses": len(lim.records)}
@@ -406,8 +412,14 @@ def reproduce(
     seed: int = 0,
     force: bool = False,
     quiet: bool = False,
+    beam: str = "e-",
+    production: str | None = None,
 ) -> ReproduceResult:
     """Run the whole chain into ``out`` and return the results (see module docstring).
+
+    ``beam``: e- or e+ (the preset's beam set to it, :func:`darkmiss.detsim.beam.with_beam`);
+    ``production``: what the headline limits count, brems, annihilation or both (default: brems for e-,
+    both for e+; :func:`darkmiss.pipeline.production.reproduce_production`).
 
     Before any computing: the masses, workers and seed, the preset (every stage's configuration) and
     ``out`` (writable, not another program's folder) are checked; then ``out`` is locked (a second
@@ -415,7 +427,8 @@ def reproduce(
     check_masses(masses or [])
     require(workers >= 1, "workers", workers, "a positive number of worker processes")
     require(seed >= 0, "seed", seed, "a non-negative integer")
-    pr = preset if isinstance(preset, Preset) else load_preset(preset)
+    pr = with_beam(preset if isinstance(preset, Preset) else load_preset(preset), beam)
+    prod = reproduce_production(production, beam_lepton(pr))
     cfg = ReproduceConfig.from_preset(pr, quick=quick, masses=masses)
     check_preset(pr)
     out = check_output_root(Path(out))
@@ -426,7 +439,7 @@ def reproduce(
             stderr_console.print(
                 f"removed {len(removed)} half-written file(s) of an interrupted run in {out}"
             )
-        return _reproduce(pr, cfg, out, workers, scheduler, seed, force, quiet)
+        return _reproduce(pr, cfg, out, workers, scheduler, seed, force, quiet, prod)
 
 
 def _reproduce(
@@ -438,14 +451,15 @@ def _reproduce(
     seed: int,
     force: bool,
     quiet: bool,
+    production: tuple[str, ...] = BREMS_ONLY,
 ) -> ReproduceResult:
-    """Run the stages into the checked and locked folder ``out`` with the checked preset ``pr`` and its
-    statistics ``cfg`` (see :func:`reproduce`)."""
+    """Run the stages into the checked and locked folder ``out`` with the checked preset ``pr``, its
+    statistics ``cfg`` and the headline's ``production`` (see :func:`reproduce`)."""
     # The MC sample sizes of the weighted processes are statistics settings of the reproduction.
     pr = pr.with_overrides(
         {"production": {"weighted_events": {"signal": cfg.signal_events, "dimuon": cfg.dimuon_events}}}
     )
-    ctx = Context(pr, cfg, runs_from_preset(pr), seed, workers, scheduler, quiet)
+    ctx = Context(pr, cfg, runs_from_preset(pr), seed, workers, scheduler, quiet, production)
     runner = StageRunner(out, force=force, formats=OUTPUT_FORMATS, log=None if quiet else _log)
     common = {"seed": seed}
     t_start = time.perf_counter()
@@ -488,7 +502,9 @@ def _reproduce(
         "optimise", ctx.tables("stats") | {"masses": cfg.optimise_masses}, stage_optimise, "analysis"
     )
     unblind_dir = stage("unblind", {}, stage_unblind, "optimise")
-    limits_dir = stage("limits", ctx.tables("stats"), stage_limits, "yields", "unblind")
+    limits_dir = stage(
+        "limits", ctx.tables("stats") | production_params(production), stage_limits, "yields", "unblind"
+    )
 
     _announce("report", quiet)
     reused = [r.name for r in runner.records if r.reused]
@@ -503,6 +519,8 @@ def _reproduce(
         default_masses=cfg.masses,
         seed=seed,
         quick=cfg.quick,
+        production=production,
+        notes=tuple(production_notes(beam_lepton(pr), production)),
     )
     data_dir = runner.folder("data")
     panels = fig7_left(data_dir / "physics", out / "figures")
@@ -519,6 +537,8 @@ def _reproduce(
         "darkmiss_version": __version__,
         "preset": pr.name,
         "preset_digest": pr.digest(),
+        "beam": beam_lepton(pr),
+        "production": list(production),
         "seed": seed,
         "quick": cfg.quick,
         "workers": workers,

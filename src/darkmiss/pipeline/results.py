@@ -160,10 +160,30 @@ def epsilon_with_annihilation(
     return float(epsilon * math.sqrt(yield_brems / (yield_brems + max(yield_annihilation, 0.0))))
 
 
+def total_limit(
+    epsilon: float | None, yields: dict[str, Any], production: tuple[str, ...] = ("brems",)
+) -> float | None:
+    """``epsilon_total``, the limit with bremsstrahlung and annihilation, from the headline limit
+    ``epsilon`` whose signal counts ``production``: :func:`epsilon_with_annihilation` for brems only,
+    the headline itself when it counts both, ε_ann · (Y_ann/(Y_brems + Y_ann))^½ for annihilation only."""
+    yb, ya = yields.get("yield_etl"), yields.get("yield_annihilation")
+    if production == ("brems",):
+        return epsilon_with_annihilation(epsilon, yb, ya)
+    if "brems" in production:
+        return epsilon
+    if epsilon is None or not ya or yb is None:
+        return None
+    return float(epsilon * math.sqrt(ya / (yb + ya)))
+
+
 def limit_rows(
-    limits: list[dict[str, Any]], yields: list[dict[str, Any]], default_masses: tuple[float, ...]
+    limits: list[dict[str, Any]],
+    yields: list[dict[str, Any]],
+    default_masses: tuple[float, ...],
+    production: tuple[str, ...] = ("brems",),
 ) -> list[LimitRow]:
-    """One :class:`LimitRow` per mass of ``limits.json``'s records, with the yields of that mass."""
+    """One :class:`LimitRow` per mass of ``limits.json``'s records, with the yields of that mass;
+    ``production``: what the headline limits count (:func:`total_limit`)."""
     by_mass = {round(y["mass"], 9): y for y in yields}
     rows = []
     for r in limits:
@@ -192,9 +212,7 @@ def limit_rows(
                 alpha_d_majorana=finite_or_none(r["alpha_d_majorana"]),
                 default_mass=any(abs(r["mass"] - m) < 1e-9 for m in default_masses),
                 yield_annihilation=y.get("yield_annihilation"),
-                epsilon_total=epsilon_with_annihilation(
-                    finite_or_none(r["epsilon_etl"]), y.get("yield_etl"), y.get("yield_annihilation")
-                ),
+                epsilon_total=total_limit(finite_or_none(r["epsilon_etl"]), y, production),
             )
         )
     return rows
@@ -209,13 +227,15 @@ def build_results(
     default_masses: tuple[float, ...],
     seed: int,
     quick: bool,
+    production: tuple[str, ...] = ("brems",),
+    notes: tuple[str, ...] = (),
 ) -> Results:
     """The results of a reproduction from its unblinded analysis, ``limits.json``, the yields and the
-    cut optimisation."""
+    cut optimisation; ``production``: what the headline limits count, ``notes``: added to the limits'."""
     bkg = [r.background for r in analysis.runs]
     bkg_err = [r.background_err for r in analysis.runs]
     return Results(
-        limits=limit_rows(limits["records"], yields, default_masses),
+        limits=limit_rows(limits["records"], yields, default_masses, production),
         background={
             "total": float(sum(bkg)),
             "total_err": float(math.sqrt(sum(e * e for e in bkg_err))),
@@ -248,10 +268,18 @@ def build_results(
         cut_optimisation={"chosen_cut": optimisation.get("chosen_cut")},
         blinded=analysis.blinded,
         limits_method=limits.get("method"),
-        limits_notes=limits.get("notes", []),
+        limits_notes=[*limits.get("notes", []), *notes],
         seed=seed,
         quick=quick,
     )
 
 
-__all__ = ["SCHEMA_VERSION", "LimitRow", "Results", "build_results", "finite_or_none", "limit_rows"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "LimitRow",
+    "Results",
+    "build_results",
+    "finite_or_none",
+    "limit_rows",
+    "total_limit",
+]

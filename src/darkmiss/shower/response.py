@@ -382,6 +382,13 @@ def calibration(
     return _calibration(setup, settings or default_settings(), mode)
 
 
+def _lepton_pid(particle: str) -> int:
+    """The PDG code of a beam lepton of the forced samples: e- (11) or e+ (−11)."""
+    if particle not in ("e-", "e+"):
+        raise UserInputError("particle", particle, "e- or e+")
+    return PARTICLES[particle]
+
+
 def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise UserInputError("mode", mode, "fast or detailed")
@@ -442,10 +449,13 @@ def signal_sample(
     mode: str = "fast",
     xsec: str = "etl",
     settings: CalorimetrySettings | None = None,
+    particle: str = "e-",
 ) -> SignalSample:
-    """``n`` signal events: 100 GeV e⁻ showers with one forced A′ emission (mass [GeV], A′ energy above
-    ``threshold`` [GeV], default half the beam energy), weights = emission probability per EOT at ε = 1."""
+    """``n`` signal events: 100 GeV e⁻ (``particle`` e+: e⁺) showers with one forced A′ emission (mass
+    [GeV], A′ energy above ``threshold`` [GeV], default half the beam energy), weights = emission
+    probability per EOT at ε = 1."""
     _check_mode(mode)
+    pid = _lepton_pid(particle)
     if not (mass > 0 and math.isfinite(mass)):
         raise UserInputError("mass", mass, "a positive mass in GeV")
     if n <= 0:
@@ -457,7 +467,9 @@ def signal_sample(
     cal = calibration(setup, settings, mode)
     e = np.full(n, float(energy))
     zero = np.zeros(n)
-    raw = _raw_response(e, zero, zero, 0.0, 11, setup, settings, rng, mode, force=("aprime", mass, thr, xsec))
+    raw = _raw_response(
+        e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=("aprime", mass, thr, xsec)
+    )
     assert raw.aprime_energy is not None and raw.weight is not None
     return SignalSample(
         mass=mass,
@@ -475,16 +487,19 @@ def dimuon_sample(
     energy: float = 100.0,
     mode: str = "fast",
     settings: CalorimetrySettings | None = None,
+    particle: str = "e-",
 ) -> DimuonSample:
-    """``n`` γ → μ⁺μ⁻ events in the target (forced conversion, weights = probability per EOT)."""
+    """``n`` γ → μ⁺μ⁻ events in the target, in showers of ``particle`` (e- or e+) of ``energy`` [GeV]
+    (forced conversion, weights = probability per EOT)."""
     _check_mode(mode)
+    pid = _lepton_pid(particle)
     if n <= 0:
         raise UserInputError("n", n, "a positive number of events")
     settings = settings or default_settings()
     cal = calibration(setup, settings, mode)
     e = np.full(n, float(energy))
     zero = np.zeros(n)
-    raw = _raw_response(e, zero, zero, 0.0, 11, setup, settings, rng, mode, force=("dimuon", 60.0))
+    raw = _raw_response(e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=("dimuon", 60.0))
     assert raw.weight is not None
     mu = raw.muon_energies if raw.muon_energies is not None else np.zeros((n, 2))
     return DimuonSample(weight=raw.weight, muon_energies=mu, response=_readout(raw, cal, settings, rng))

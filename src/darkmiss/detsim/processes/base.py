@@ -30,6 +30,7 @@ class ProcessContext:
     mode: str  # "data" or "mc"
     beam_energy: float = 100.0  # GeV
     options: dict[str, Any] = field(default_factory=dict)  # e.g. {"mass": 0.0167, "epsilon": 1e-4}
+    beam_particle: str = "e-"  # the beam lepton whose showers the processes simulate (e- or e+)
 
 
 @dataclass(frozen=True)

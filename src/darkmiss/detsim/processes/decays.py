@@ -257,7 +257,8 @@ def generate_decays(
                     y0 + k.ty[ok, j] * drift,
                     ctx.geometry,
                     rng,
-                    particle="e-" if j == 0 else "gamma",
+                    # the decay lepton has the charge of its parent: e⁺ from a positive beam
+                    particle=ctx.beam_particle if j == 0 else "gamma",
                 )
                 b.ecal += r.ecal
                 b.ps += r.ps

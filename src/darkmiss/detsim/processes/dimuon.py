@@ -33,7 +33,7 @@ class Dimuons:
     ) -> tuple[TruthBatch, np.ndarray]:
         """``n`` forced showers (before the pre-filter) as truth with relative weights, and the muon
         energies at production [GeV] (m, 2) of the m showers that hold a muon pair."""
-        s = dimuon_sample(n, ctx.geometry, rng, energy=ctx.beam_energy)
+        s = dimuon_sample(n, ctx.geometry, rng, energy=ctx.beam_energy, particle=ctx.beam_particle)
         beam = sample_beam(n, rng, BeamConfig.from_preset(ctx.preset), electrons_only=True)
         ang = np.where(beam.tail, 0.0, beam.angle_mrad)
         # relative weight w_i / <w> of pre-filtered events: the yield enters through rate()
@@ -54,7 +54,7 @@ class Dimuons:
 
         def compute() -> dict[str, float]:
             rng = np.random.default_rng(20162)
-            s = dimuon_sample(n, ctx.geometry, rng, energy=ctx.beam_energy)
+            s = dimuon_sample(n, ctx.geometry, rng, energy=ctx.beam_energy, particle=ctx.beam_particle)
             t = truth_from_response(
                 s.response, Process.DIMUON, np.full(n, ctx.beam_energy), np.zeros(n), rng, ctx
             )

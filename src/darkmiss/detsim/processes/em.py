@@ -149,7 +149,8 @@ def cached_rate(
 
 
 class EMShowers:
-    """Ordinary e⁻ showers (``Process.EM_SHOWER``; ``Process.CALIBRATION`` under the calibration trigger)."""
+    """Ordinary showers of the beam lepton, e⁻ or e⁺ (``Process.EM_SHOWER``; ``Process.CALIBRATION``
+    under the calibration trigger)."""
 
     name = "em"
 
@@ -161,7 +162,7 @@ class EMShowers:
         # halo electrons mostly miss the ECAL and fire V1: ordinary showers use the core spot
         x = np.where(beam.halo, 0.0, beam.x_cm)
         y = np.where(beam.halo, 0.0, beam.y_cm)
-        resp = em_response(e, x, y, ctx.geometry, rng)
+        resp = em_response(e, x, y, ctx.geometry, rng, particle=ctx.beam_particle)
         code = Process.CALIBRATION if ctx.options.get("trigger") == "calibration" else Process.EM_SHOWER
         return truth_from_response(resp, code, e, ang, rng, ctx)
 

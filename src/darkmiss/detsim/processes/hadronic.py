@@ -266,7 +266,12 @@ def truth_batch(
     b.beam_energy[:] = ctx.beam_energy
     if engine_em:
         em = em_response(
-            ctx.beam_energy - batch.sys.k, batch.sys.x_cm, batch.sys.y_cm, setup, rng, particle="e-"
+            ctx.beam_energy - batch.sys.k,
+            batch.sys.x_cm,
+            batch.sys.y_cm,
+            setup,
+            rng,
+            particle=ctx.beam_particle,
         )
         b.ecal[:] = em.ecal + dep.ecal
         b.ps[:] = em.ps + dep.ps

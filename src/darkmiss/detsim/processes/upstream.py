@@ -162,7 +162,7 @@ class UpstreamProcess:
         dirty = rng.random(n) < cfg.dirty_per_clean / (1.0 + cfg.dirty_per_clean)
         x = cfg.offset_sigma_cm * rng.standard_normal(n)
         y = cfg.offset_sigma_cm * rng.standard_normal(n)
-        em = em_response(e, x, y, ctx.geometry, rng, particle="e-")
+        em = em_response(e, x, y, ctx.geometry, rng, particle=ctx.beam_particle)
         b = TruthBatch.empty(n)
         b.process[:] = int(Process.UPSTREAM)
         b.beam_energy[:] = ctx.beam_energy
