@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 
 from darkmiss.cli.main import main
+from darkmiss.config.load import load_preset
+from darkmiss.detsim.beam import with_beam
+from darkmiss.detsim.generate import simulate
 from darkmiss.detsim.processes import register_process, unregister_process
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.truth import TruthBatch
@@ -131,6 +134,15 @@ def test_simulate_positron_beam_truth(tmp_path, capsys):
     pdg = np.asarray(sample.arrays["true_beam_pdg"])
     assert pdg.size > 0 and np.all(pdg == -11)
     assert json.loads((out / "simulation.json").read_text())["extra"]["beam"] == "e+"
+
+
+def test_simulate_keeps_a_positron_preset(tmp_path):
+    """A preset already set to e+ (as `reproduce --beam e+` hands it) is simulated as it is."""
+    pos = with_beam(load_preset("na64-2016"), "e+")
+    s = simulate(pos, "I", "mc", tmp_path / "ev", processes=["cli_toy"], eot=3e6)
+    assert s.extra["beam"] == "e+"
+    pdg = np.asarray(read_events(tmp_path / "ev", ["true_beam_pdg"]).arrays["true_beam_pdg"])
+    assert pdg.size > 0 and np.all(pdg == -11)
 
 
 @pytest.mark.parametrize("beam", ["mu-", "mu+", "mu"])

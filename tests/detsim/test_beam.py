@@ -107,7 +107,7 @@ def test_electron_sr_is_the_srd_model():
 
 def test_with_beam_positron_preset():
     """``with_beam(e+)``: the particle and the [beam.positron] contamination, the rest kept; e- unchanged."""
-    assert with_beam(PRESET, "e-") is PRESET
+    assert with_beam(PRESET, "e-") is PRESET and with_beam(PRESET, None) is PRESET
     pos = with_beam(PRESET, "e+")
     cfg, ref = BeamConfig.from_preset(pos), BeamConfig.from_preset(PRESET)
     table = PRESET.section("beam")["positron"]
@@ -115,7 +115,7 @@ def test_with_beam_positron_preset():
     assert (cfg.pion_fraction, cfg.proton_fraction) == (table["pion_fraction"], table["proton_fraction"])
     assert (cfg.halo_fraction, cfg.energy) == (ref.halo_fraction, ref.energy)
     assert BeamFractions.from_preset(pos).kaon_fraction == table["kaon_fraction"]
-    assert with_beam(pos, "e+") is pos
+    assert with_beam(pos, "e+") is pos and with_beam(pos, None) is pos
     for bad in ("mu-", "mu+", "tau"):
         with pytest.raises(UserInputError):
             with_beam(PRESET, bad)

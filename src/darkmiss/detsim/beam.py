@@ -91,11 +91,13 @@ def beam_lepton(preset: Preset) -> str:
     return name
 
 
-def with_beam(preset: Preset, beam: str) -> Preset:
+def with_beam(preset: Preset, beam: str | None) -> Preset:
     """``preset`` for a ``beam`` of e⁻ (returned unchanged) or e⁺: ``[beam] particle = "e+"`` and the
-    contamination of ``[beam.positron]`` in ``[detector.beamline]`` and ``[backgrounds.beam]``. Muon
-    beams are refused: they do not go through the 2016 setup simulation (their yields and projections
-    are ``darkmiss yield``/``project``)."""
+    contamination of ``[beam.positron]`` in ``[detector.beamline]`` and ``[backgrounds.beam]``; None: the
+    preset's own beam (unchanged). Muon beams are refused: they do not go through the 2016 setup
+    simulation (their yields and projections are ``darkmiss yield``/``project``)."""
+    if beam is None:
+        return preset
     bm = get_beam(beam)
     if bm.is_muon:
         raise UserInputError(

@@ -565,7 +565,7 @@ def simulate(
     scheduler: str | None = None,
     progress: Any = None,
     options: dict[str, Any] | None = None,
-    beam: str = "e-",
+    beam: str | None = None,
 ) -> SimulationSummary:
     """Produce event files under ``out_dir/<run>/<process>/chunk_NNNNN.root`` (see module docstring).
 
@@ -576,7 +576,7 @@ def simulate(
     (``box_only``: MC mode keeps only the events whose truth may reach the signal box,
     :func:`box_possible`; the others are certain to miss it and are counted in the weights only);
     ``beam``: e- or e+, the preset's beam set to that lepton (:func:`darkmiss.detsim.beam.with_beam`;
-    muon beams are refused).
+    muon beams are refused); None: the preset's own (``[beam] particle``).
     Steps: :func:`check_arguments`, :func:`select_processes`, :func:`plan_chunks` per (run,
     process), :func:`run_chunk` per chunk to make (``map_chunks``), :func:`tally_chunks`,
     :func:`write_summaries`.
