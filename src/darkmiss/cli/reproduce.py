@@ -30,10 +30,10 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", callback=at_least(0, "seed"), help="Master random seed."),
         force: bool = typer.Option(False, "--force", help="Re-run every stage even if cached."),
         beam: Beam = typer.Option(
-            Beam.e_minus,
+            None,
             "--beam",
-            help="Beam particle: e- or e+ (the H4 line at positive polarity, [beam.positron]); "
-            "muon beams do not go through the 2016 chain.",
+            help="Beam particle: e- or e+ (the H4 line at positive polarity, [beam.positron]; default: the "
+            "preset's, e-); muon beams do not go through the 2016 chain.",
         ),
         production: Production = typer.Option(
             None,
@@ -47,7 +47,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         from darkmiss.pipeline.reproduce import reproduce
 
         masses = parse_floats(mass, "mass", positive=True, allow_empty=True)
-        bm = beam_of(beam, None)
+        bm = None if beam is None else beam_of(beam, None)
         res = reproduce(
             preset,
             out,

@@ -48,7 +48,7 @@ def _check_inputs(
     mass: str | None,
     epsilon: str | None,
     out: Path,
-    beam: str = "e-",
+    beam: str | None = None,
 ) -> tuple[list[str] | None, float | None, float | None, float | None]:
     """Every input of ``simulate`` and its output folder, checked before any event is simulated: the
     beam (e- or e+; muon beams do not go through the 2016 chain), the processes, the EOT, the A′ mass
@@ -107,10 +107,10 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             Trigger.physics, "--trigger", help="physics (Eq. 14) or calibration (no ECAL threshold)."
         ),
         beam: Beam = typer.Option(
-            Beam.e_minus,
+            None,
             "--beam",
-            help="Beam particle: e- or e+ (the H4 line at positive polarity, [beam.positron]); "
-            "muon beams do not go through the 2016 chain.",
+            help="Beam particle: e- or e+ (the H4 line at positive polarity, [beam.positron]; default: the "
+            "preset's, e-); muon beams do not go through the 2016 chain.",
         ),
         out: Path = typer.Option(..., "--out", help="Output folder for the event files.", resolve_path=True),
         workers: int = workers_option("Local worker processes."),
@@ -121,7 +121,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         """Simulate NA64 2016 events (pseudo-data or MC) into chunked ROOT files; reruns resume."""
         from darkmiss.detsim.generate import simulate
 
-        bm = beam_of(beam, None)
+        bm = None if beam is None else beam_of(beam, None)
         procs, eot_v, mass_v, eps_v = _check_inputs(preset, run, process, eot, mass, epsilon, out, bm)
 
         def bar(it: Any, total: int) -> Any:
@@ -162,7 +162,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             emit(
                 {
                     "out": str(s.out_dir),
-                    "beam": bm,
+                    "beam": s.extra["beam"],
                     "chunks_written": s.chunks_written,
                     "chunks_skipped": s.chunks_skipped,
                     "dead_time": s.dead_time,
@@ -175,7 +175,7 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             emit(
                 records,
                 False,
-                title=f"darkmiss simulate ({bm}, {mode.value}, {trigger.value}) -> {s.out_dir}",
+                title=f"darkmiss simulate ({s.extra['beam']}, {mode.value}, {trigger.value}) -> {s.out_dir}",
             )
 
     @plot_app.command("fig7", short_help="Fig. 7 (left): E_ECAL vs E_HCAL per run.")

@@ -412,12 +412,13 @@ def reproduce(
     seed: int = 0,
     force: bool = False,
     quiet: bool = False,
-    beam: str = "e-",
+    beam: str | None = None,
     production: str | None = None,
 ) -> ReproduceResult:
     """Run the whole chain into ``out`` and return the results (see module docstring).
 
-    ``beam``: e- or e+ (the preset's beam set to it, :func:`darkmiss.detsim.beam.with_beam`);
+    ``beam``: e- or e+ (the preset's beam set to it, :func:`darkmiss.detsim.beam.with_beam`; None: the
+    preset's own);
     ``production``: what the headline limits count, brems, annihilation or both (default: brems for e-,
     both for e+; :func:`darkmiss.pipeline.production.reproduce_production`).
 
