@@ -517,9 +517,21 @@ def _limits_section(rep: Report, results: dict[str, Any], limits_dir: Path) -> N
         [{v: r.get(k) for k, v in _LIMIT_COLS.items()} for r in results.get("limits", [])],
         title="90% C.L. limits at every mass",
         caption="ε dimensionless; y = ε²α_D(m_χ/m_A')⁴ with m_A' = 3 m_χ; α_D: lower limits (Eq. 5). "
-        "The headline is bremsstrahlung only, as in the spec; 'ε brems + annihilation' adds resonant "
-        "annihilation of shower positrons (e⁺e⁻ → A′, E_R = m²/2m_e; docs/annihilation.md) at the brems "
-        "efficiency (assumed).",
+        + _headline_caption(results.get("provenance", {})),
+    )
+
+
+def _headline_caption(provenance: dict[str, Any]) -> str:
+    """What the headline limits count, from the ``beam`` and ``production`` of ``provenance``."""
+    beam = provenance.get("beam", "e-")
+    production = provenance.get("production", ["brems"])
+    if production == ["brems"]:
+        head = f"The headline ({beam} beam) is bremsstrahlung only, as in the spec; 'ε brems + annihilation' adds "
+    else:
+        head = f"The headline ({beam} beam) counts {' + '.join(production)}; 'ε brems + annihilation' is "
+    return (
+        head + "resonant annihilation of positrons (e⁺e⁻ → A′, E_R = m²/2m_e; docs/annihilation.md) at the "
+        "brems efficiency (assumed)."
     )
 
 
