@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.choices import EventMode, Trigger
+from darkmiss.cli.choices import EventMode, Mediator, Model, Trigger, value_of
 from darkmiss.cli.common import (
     at_least,
     below_threshold,
@@ -100,6 +100,12 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         epsilon: str = typer.Option(
             None, "--epsilon", help="Mixing strength epsilon for the signal process."
         ),
+        mediator: Mediator = typer.Option(
+            Mediator.vector, "--mediator", help="Spin and parity of the signal's boson (signal process)."
+        ),
+        model: Model = typer.Option(
+            None, "--model", help="Couplings of a vector signal boson (default dark-photon)."
+        ),
         trigger: Trigger = typer.Option(
             Trigger.physics, "--trigger", help="physics (Eq. 14) or calibration (no ECAL threshold)."
         ),
@@ -111,8 +117,10 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     ) -> None:
         """Simulate NA64 2016 events (pseudo-data or MC) into chunked ROOT files; reruns resume."""
         from darkmiss.detsim.generate import simulate
+        from darkmiss.detsim.processes.signal import signal_model_options
 
         procs, eot_v, mass_v, eps_v = _check_inputs(preset, run, process, eot, mass, epsilon, out)
+        signal_model_options(mediator.value, value_of(model))  # a vector model with another mediator: refused
 
         def bar(it: Any, total: int) -> Any:
             return progress(it, total, description="chunks")
@@ -127,6 +135,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             mass=mass_v,
             epsilon=eps_v,
             trigger=trigger.value,
+            mediator=mediator.value,
+            model=value_of(model),
             workers=workers,
             seed=seed,
             scheduler=scheduler,
