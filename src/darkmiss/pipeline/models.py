@@ -57,13 +57,13 @@ from darkmiss.errors import UserInputError
 from darkmiss.events.io import event_files
 from darkmiss.interpret.projection import epsilon_with_decays
 from darkmiss.physics.mediator_widths import model_widths
-from darkmiss.physics.models import MEDIATORS, MODELS, Model, get_mediator, get_model
+from darkmiss.physics.models import MODELS, Model, get_mediator, get_model
 from darkmiss.pipeline.results import E_CHARGE, LimitRow, finite_or_none
 from darkmiss.pipeline.stages import StageRunner
 from darkmiss.pipeline.yield_files import YIELDS_SCHEMA_VERSION, read_yields, yield_records
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.shower.yields import aprime_yields, setup_geometry
-from darkmiss.stats.limits import compute_limits
+from darkmiss.stats.limits import SimpleYield, compute_limits
 
 
 class Context(Protocol):
@@ -213,7 +213,7 @@ def stage_mediator_efficiency(
     """``analysis.json``: the unblinded analysis with the efficiencies of the signal MC in ``signal_dir``."""
     with mc_view(folder, mc_dir, signal_dir) as view:
         an = model_efficiency_analysis(
-            AnalysisResult.read(unblind_dir), data_dir / "physics", view, ctx.preset, ctx.workers
+            AnalysisResult.read(unblind_dir), data_dir, view, ctx.preset, ctx.workers
         )
     an.provenance = dict(an.provenance) | {"signal_mc": str(signal_dir)}
     write_json_atomic(folder / "analysis.json", an.to_dict())
@@ -222,9 +222,13 @@ def stage_mediator_efficiency(
 
 def stage_mediator_limits(ctx: Context, yields_dir: Path, analysis_dir: Path, folder: Path) -> dict[str, Any]:
     """``limits.json``: N90 and the ε limits of the mediator's analysis and yields (spec Sec. IX)."""
-    lim = compute_limits(
-        AnalysisResult.read(analysis_dir), read_yields(yields_dir), preset=ctx.preset, workers=ctx.workers
-    )
+    ys = [
+        SimpleYield(
+            r["mass"], r["yield_ww"], r["yield_etl"], r["yield_etl_direct"], r.get("yield_etl_err", 0.0)
+        )
+        for r in read_yields(yields_dir)
+    ]
+    lim = compute_limits(AnalysisResult.read(analysis_dir), ys, preset=ctx.preset, workers=ctx.workers)
     write_json_atomic(folder / "limits.json", lim.to_dict())
     return {"n_masses": len(lim.records)}
 
@@ -391,7 +395,6 @@ def run_model_stages(
 
 __all__ = [
     "E_CHARGE",
-    "MEDIATORS",
     "MODEL_LIMITS_SCHEMA_VERSION",
     "invisible_fraction_of",
     "is_dark_photon",
