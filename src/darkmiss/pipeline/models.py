@@ -362,10 +362,14 @@ def run_model_stages(
     ran in ``runner``; returns their results.json rows, pair by pair in the order of ``pairs``. Each extra
     stage depends on the headline stage it parallels (its key carries the preset tables and statistics)."""
 
-    def stage(name: str, params: dict[str, Any], fn: Callable[..., dict[str, Any]], *deps: str) -> Path:
+    def stage(
+        name: str, params: dict[str, Any], fn: Callable[..., dict[str, Any]], *deps: str, after: str = ""
+    ) -> Path:
+        """Stage ``name`` reading the folders of ``deps``; its key also carries the key of ``after``."""
         log(f"stage {name}")
         inputs = [runner.folder(d) for d in deps]
-        return runner.run(name, common | params, functools.partial(fn, ctx, *inputs), depends=deps)
+        keys = (*deps, after) if after else deps
+        return runner.run(name, common | params, functools.partial(fn, ctx, *inputs), depends=keys)
 
     folders: dict[str, tuple[str, str]] = {"vector": ("yields", "limits")}
     rows: list[dict[str, Any]] = []
@@ -376,10 +380,10 @@ def run_model_stages(
         if med not in folders:
             p = {"mediator": med}
             y = f"yields_{med}"
-            stage(y, p, functools.partial(stage_mediator_yields, mediator=med), "yields")
-            stage(f"mc_{med}", p, functools.partial(stage_mediator_mc, mediator=med), "mc")
+            stage(y, p, functools.partial(stage_mediator_yields, mediator=med), after="yields")
+            stage(f"mc_{med}", p, functools.partial(stage_mediator_mc, mediator=med), after="mc")
             stage(f"efficiency_{med}", p, stage_mediator_efficiency, "data", "mc", f"mc_{med}", "unblind")
-            stage(f"limits_{med}", p, stage_mediator_limits, y, f"efficiency_{med}")
+            stage(f"limits_{med}", p, stage_mediator_limits, y, f"efficiency_{med}", after="limits")
             folders[med] = (y, f"limits_{med}")
         y, lim = folders[med]
         out = stage(
