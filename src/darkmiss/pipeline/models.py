@@ -25,7 +25,9 @@ decay volume = the ECAL+HCAL length of the setup); ε_90 solves ε² PF f_inv(ε
 (:func:`darkmiss.interpret.projection.epsilon_with_decays`), and ``coupling`` = g_90 = ε_90 e. The dark
 photon keeps the spec's invisible branching ratio 1. ``epsilon_equivalent`` = ε_90 √(PF f_inv(ε_90)):
 the ε of a dark photon with invisible branching ratio 1 and this mediator's production and efficiency
-that gives the same number of signal events, i.e. √(N90/S₁) (equal to ε_90 for the dark photon).
+that gives the same number of signal events. It is the limit on ε_eff = (g/e) |g_e/g| √f_inv, i.e.
+√(N90/S₁), and is given at every mass, also where no g is excluded (a mediator that decays visibly inside
+the HCAL at every coupling the signal could exclude); equal to ε_90 for the dark photon.
 B−L is limited to masses below m_π⁰ (hadronic widths are not modelled). Masses in GeV.
 """
 
@@ -88,7 +90,7 @@ class Context(Protocol):
 
 
 #: Layout version of the stage file ``model_limits.json``.
-MODEL_LIMITS_SCHEMA_VERSION = 1
+MODEL_LIMITS_SCHEMA_VERSION = 2
 #: The MC sub-folders of the headline MC that the efficiency of another mediator re-uses.
 _SHARED_MC = ("calibration", "dimuon")
 
@@ -254,6 +256,14 @@ def invisible_fraction_of(
     return f_inv
 
 
+def _epsilon_equivalent(n90: float | None, signal_per_eps2: float | None) -> float | None:
+    """√(N90/S₁): the limit on ε_eff = (g/e) |g_e/g| √f_inv with S₁ the mediator's signal at ε = 1 (module
+    docstring); defined also where no g is excluded (then ε_eff(g) stays below it for every g)."""
+    if n90 is None or not signal_per_eps2:
+        return None
+    return finite_or_none(math.sqrt(float(n90) / float(signal_per_eps2)))
+
+
 def model_rows(
     model: Model,
     limits: dict[str, Any],
@@ -317,7 +327,7 @@ def model_rows(
                 model=model.name,
                 mediator=model.mediator.name,
                 coupling=None if e_etl is None else e_etl * E_CHARGE,
-                epsilon_equivalent=None if e_etl is None else e_etl * math.sqrt(pf * f_inv(e_etl)),
+                epsilon_equivalent=_epsilon_equivalent(r["n90"], r["signal_per_eps2_etl"]),
             )
         )
     return rows
@@ -388,7 +398,7 @@ def run_model_stages(
         y, lim = folders[med]
         out = stage(
             f"model_{stage_suffix(model)}",
-            model.record() | {"masses": ctx.cfg.masses},
+            model.record() | {"masses": ctx.cfg.masses, "layout": MODEL_LIMITS_SCHEMA_VERSION},
             functools.partial(stage_model_limits, model=model),
             y,
             lim,
