@@ -56,8 +56,11 @@ def group_rows(
 def plot_epsilon_equivalent(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
     """ε-equivalent 90% CL limits of every (mediator, model) pair against mass, on one plot."""
     fig, ax = plt.subplots(figsize=(9, 7))
-    for (med, model), (m, cols) in group_rows(rows).items():
-        ax.plot(m, cols["epsilon_equivalent"], "o-", ms=3, label=pair_label(med, model))
+    styles = ("-", "--", ":", "-.")  # the vector models coincide (same production at the electron vertex)
+    for i, ((med, model), (m, cols)) in enumerate(group_rows(rows).items()):
+        ax.plot(
+            m, cols["epsilon_equivalent"], marker="o", ms=3, ls=styles[i % 4], label=pair_label(med, model)
+        )
     ax.set(
         xscale="log", yscale="log", xlabel=r"$m_V$ [GeV]", ylabel=r"$\epsilon_\mathrm{equivalent}$ (90% CL)"
     )
