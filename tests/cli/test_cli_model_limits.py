@@ -67,3 +67,14 @@ def test_limits_of_a_scalar_analysis(tmp_path, capsys):
     assert all(r["coupling"] is None or r["coupling"] > 0 for r in recs)
     saved = json.loads((tmp_path / "o" / "model_limits.json").read_text())
     assert saved["mediator"] == "scalar" and len(saved["records"]) == 2
+
+
+def test_simulate_refuses_a_vector_model_with_another_mediator(tmp_path, capsys):
+    out = tmp_path / "sim"
+    rc = main(
+        ["simulate", "--run", "I", "--mode", "mc", "--process", "signal", "--mass", "0.0167", "--epsilon",
+         "1e-4", "--mediator", "axial", "--model", "Lmu-Ltau", "--out", str(out)]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "Lmu-Ltau" in err
+    assert not out.exists()

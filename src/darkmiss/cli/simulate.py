@@ -119,8 +119,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         from darkmiss.detsim.generate import simulate
         from darkmiss.detsim.processes.signal import signal_model_options
 
-        procs, eot_v, mass_v, eps_v = _check_inputs(preset, run, process, eot, mass, epsilon, out)
         signal_model_options(mediator.value, value_of(model))  # a vector model with another mediator: refused
+        procs, eot_v, mass_v, eps_v = _check_inputs(preset, run, process, eot, mass, epsilon, out)
 
         def bar(it: Any, total: int) -> Any:
             return progress(it, total, description="chunks")
