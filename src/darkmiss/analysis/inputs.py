@@ -28,6 +28,8 @@ class AnalysisInputs:
     mc: RecoEvents | None = None
     mc_files: list[FileInfo] = field(default_factory=list)
     summaries: dict[str, SummaryCounts] = field(default_factory=dict)
+    #: The (mediator, model) of the signal MC files (their metadata ``options``; absent = vector dark photon).
+    signal_models: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _run_name(value: Any) -> str:
@@ -56,6 +58,14 @@ def _group_norms(files: list[FileInfo], metas: list[dict[str, Any]]) -> list[flo
             for i in idx:
                 out[i] = 1.0 / tot if tot > 0 else 0.0
     return out
+
+
+def signal_model(meta: dict[str, Any]) -> tuple[str, str]:
+    """(mediator, model) of a signal event file from its metadata ``options`` (``darkmiss simulate``
+    writes them only when not the vector dark photon; a non-vector mediator's model is "universal")."""
+    opts = meta.get("options") or {}
+    mediator = str(opts.get("mediator", "vector"))
+    return mediator, str(opts.get("model", "dark-photon" if mediator == "vector" else "universal"))
 
 
 def _reco_task(
@@ -119,4 +129,7 @@ def load_inputs(
         mc=RecoEvents.concat(mc_parts) if mc_parts else None,
         mc_files=mc_infos,
         summaries=read_summaries(events),
+        signal_models=sorted(
+            {signal_model(m) for i, m in zip(mc_infos, mc_metas, strict=True) if i.process == "signal"}
+        ),
     )

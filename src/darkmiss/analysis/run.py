@@ -183,6 +183,8 @@ def run_analysis(
             "masses": signal.masses,
             "table_iv": table_iv_record(background),
             "benchmarks": benchmark_record(ctx, dimuons, calibration),
+            # (mediator, model) of the signal MC behind the efficiencies
+            "signal_models": [list(p) for p in inputs.signal_models],
         },
     )
     return AnalysisOutput(

@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.choices import LimitMethod, value_of
+from darkmiss.cli.choices import LimitMethod, Mediator, Model, value_of
 from darkmiss.cli.common import (
     at_least,
     below_threshold,
@@ -55,11 +55,49 @@ def _read_yields(path: Path) -> list[Any]:
 
 
 def _compute_yields(
-    preset: str, masses: list[float], showers: int | None, seed: int, workers: int
+    preset: str, masses: list[float], showers: int | None, seed: int, workers: int, mediator: str = "vector"
 ) -> list[Any]:
     from darkmiss.shower.yields import aprime_yields
 
-    return list(aprime_yields(preset, masses, showers=showers, seed=seed, workers=workers))
+    return list(aprime_yields(preset, masses, showers=showers, seed=seed, workers=workers, mediator=mediator))
+
+
+def check_signal_mediator(an: Any, mediator: str) -> None:
+    """Refuse an analysis whose signal MC is of another mediator than ``mediator`` (its efficiencies
+    belong to that mediator's E_ECAL spectrum). An analysis that does not record its signal models
+    (``extra["signal_models"]``, older versions) had vector signal MC."""
+    found = sorted({str(p[0]) for p in an.extra.get("signal_models", [["vector", "dark-photon"]])})
+    if found and mediator not in found:
+        raise UserInputError(
+            "mediator",
+            mediator,
+            f"the mediator of the analysis's signal MC ({', '.join(found)}); simulate the signal with "
+            f"`darkmiss simulate --process signal --mediator {mediator}` and analyse it first",
+        )
+
+
+def _model_records(
+    model: Any, result: Any, ys: list[Any], yields_file: Path | None, pname: str, masses: list[float]
+) -> list[Any]:
+    """The limit rows of ``model`` (coupling, ε-equivalent) from the mediator's limits and yields."""
+    from darkmiss.config.load import load_preset
+    from darkmiss.pipeline.models import model_rows
+    from darkmiss.pipeline.yield_files import yield_records
+    from darkmiss.shower.yields import setup_geometry
+
+    if yields_file is not None:  # the file's records, with their spectra if it has them
+        raw: Any = json.loads(yields_file.read_text(encoding="utf-8"))
+        if isinstance(raw, dict):
+            raw = raw.get("records", raw.get("yields", []))
+        recs = [r for r in raw or [] if isinstance(r, dict)]
+    else:
+        recs = yield_records(ys)
+    if model.name != "dark-photon" and not all(len(r.get("spectrum_edges", [])) > 1 for r in recs):
+        raise UserInputError(
+            "yields", "file", "yields with their spectra (spectrum_edges, spectrum_etl) for decays in flight"
+        )
+    length = setup_geometry(load_preset(pname)).length_cm
+    return model_rows(model, result.to_dict(), recs, length, masses)
 
 
 def _summary(rec: Any) -> dict[str, Any]:
@@ -85,9 +123,10 @@ def _limit_yields(
     showers: int | None,
     seed: int,
     workers: int,
+    mediator: str = "vector",
 ) -> list[Any]:
     """The A′ yields per EOT of the limits: read from ``yields`` (optionally only ``masses``), or
-    simulated at ``masses`` (default: the analysis's efficiency masses) [GeV]."""
+    simulated for ``mediator`` at ``masses`` (default: the analysis's efficiency masses) [GeV]."""
     if yields is not None:
         ys = _read_yields(yields)
         if masses is not None:
@@ -100,7 +139,7 @@ def _limit_yields(
         masses = sorted(set(an.runs[0].efficiency_masses)) if an.runs else []
     if not masses:
         raise UserInputError("mass", None, "--mass values (the analysis lists no masses)")
-    return _compute_yields(preset, masses, showers, seed, workers)
+    return _compute_yields(preset, masses, showers, seed, workers, mediator)
 
 
 def limits_cmd(
@@ -126,18 +165,27 @@ def limits_cmd(
     asymptotic: bool = typer.Option(
         True, "--asymptotic/--no-asymptotic", help="Also compute pyhf asymptotic CLs."
     ),
+    mediator: Mediator = typer.Option(
+        Mediator.vector, "--mediator", help="Spin and parity of the boson (must be the signal MC's)."
+    ),
+    model: Model = typer.Option(None, "--model", help="Couplings of a vector (default dark-photon)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write figures."),
     out: Path = typer.Option(..., "--out", help="Output folder.", resolve_path=True),
     as_json: bool = typer.Option(False, "--json", help="Print JSON records only."),
 ) -> None:
-    """90% C.L. limits on ε, y and α_D (exact CLs; asymptotic and simplified beside it)."""
+    """90% C.L. limits on ε, y and α_D (exact CLs; asymptotic and simplified beside it); with
+    --mediator/--model also the limit on the model's coupling g and the ε-equivalent."""
     from darkmiss.analysis.result import AnalysisResult
+    from darkmiss.cache import write_json_atomic
     from darkmiss.interpret.limits import interpret_limits
+    from darkmiss.physics.models import get_model
     from darkmiss.pipeline.limits import write_outputs
     from darkmiss.stats.limits import compute_limits
 
     # every input and the output folder are checked before the yields or limits are computed
+    mod = get_model(value_of(model), mediator.value)
     an = AnalysisResult.read(input_folder(analysis, "analysis", "written by `darkmiss analyze`"))
+    check_signal_mediator(an, mod.mediator.name)
     if showers is not None and showers < 2:
         raise UserInputError("showers", showers, "an integer >= 2")
     pname = preset or an.provenance.get("preset") or an.preset or "na64-2016"
@@ -147,7 +195,7 @@ def limits_cmd(
     else:
         load_preset(pname)
     output_folder(out)
-    ys = _limit_yields(an, masses, yields, pname, showers, seed, workers)
+    ys = _limit_yields(an, masses, yields, pname, showers, seed, workers, mod.mediator.name)
 
     def prog(it: Any, n: int) -> Any:
         return progress(it, total=n, description="limits", disable=as_json)
@@ -165,14 +213,21 @@ def limits_cmd(
         pname,
     )
     files = write_outputs(result, an, out, plots=plots)
+    rows = _model_records(mod, result, ys, yields, pname, [r.mass for r in result.records])
+    write_json_atomic(out / "model_limits.json", {**mod.record(), "records": [r.to_dict() for r in rows]})
+    by_mass = {round(m.mass, 9): m.to_dict() for m in rows}
+    summary = []
+    for r in result.records:
+        m = by_mass.get(round(r.mass, 9), {})
+        s = _summary(r) | mod.record()
+        s |= {"coupling": m.get("coupling"), "epsilon_equivalent": m.get("epsilon_equivalent")}
+        if mod.name != "dark-photon":  # the model's ε = g/e with its production and decays in flight
+            s["epsilon_etl"] = m.get("epsilon_etl")
+        summary.append(s)
     if as_json:
-        emit([_summary(r) for r in result.records], True)
+        emit(summary, True)
         return
-    emit(
-        [_summary(r) for r in result.records],
-        False,
-        title=f"{result.cl:.0%} CL limits ({result.method} CLs)",
-    )
+    emit(summary, False, title=f"{result.cl:.0%} CL limits ({result.method} CLs)")
     for note in result.notes:
         stderr_console.print(f"note: {note}")
     stderr_console.print(

@@ -8,8 +8,19 @@ from pathlib import Path
 
 import typer
 
-from darkmiss.cli.choices import Beam, Production, beam_of, value_of
-from darkmiss.cli.common import at_least, emit, parse_floats, scheduler_option, stderr_console, workers_option
+from darkmiss.cli.choices import Beam, Mediator, Model, Production, beam_of, value_of
+from darkmiss.cli.common import (
+    at_least,
+    emit,
+    parse_floats,
+    parse_names,
+    scheduler_option,
+    stderr_console,
+    workers_option,
+)
+
+_COLUMNS = ("mass", "epsilon_etl", "epsilon_etl_expected", "epsilon_ww", "epsilon_etl_direct")
+_MODEL_COLUMNS = ("mass", "coupling", "epsilon_etl", "epsilon_equivalent", "epsilon_etl_expected")
 
 
 def register(app: typer.Typer, plot_app: typer.Typer) -> None:
@@ -41,6 +52,16 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             help="What the headline limit counts: brems, annihilation or brems,annihilation "
             "(default: brems for e-, brems,annihilation for e+).",
         ),
+        mediator: str = typer.Option(
+            "vector",
+            "--mediator",
+            help="Mediators, comma-separated (vector, scalar, pseudoscalar, axial); the first is the headline.",
+        ),
+        model: str = typer.Option(
+            None,
+            "--model",
+            help="Vector models, comma-separated (dark-photon, B-L, Lmu-Ltau; need the vector mediator).",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print results.json on stdout."),
     ) -> None:
         """Yields → pseudo-data and MC → analysis → optimisation → unblinding → limits → report."""
@@ -48,6 +69,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
 
         masses = parse_floats(mass, "mass", positive=True, allow_empty=True)
         bm = None if beam is None else beam_of(beam, None)
+        mediators = parse_names(mediator, "mediator", [m.value for m in Mediator])
+        models = parse_names(model, "model", [m.value for m in Model]) if model else None
         res = reproduce(
             preset,
             out,
@@ -60,17 +83,33 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             quiet=as_json,
             beam=bm,
             production=value_of(production),
+            mediators=mediators,
+            models=models,
         )
         if as_json:
             emit(res.results, True)
             return
-        rows = [
-            {
-                k: r[k]
-                for k in ("mass", "epsilon_etl", "epsilon_etl_expected", "epsilon_ww", "epsilon_etl_direct")
-            }
-            for r in res.results["limits"]
-            if r.get("default_mass")
-        ]
-        emit(rows, False, title="90% C.L. upper limits on ε")
+        head = res.results["headline_model"]
+        if head["model"] == "dark-photon":
+            rows = [{k: r[k] for k in _COLUMNS} for r in res.results["limits"] if r.get("default_mass")]
+            emit(rows, False, title="90% C.L. upper limits on ε")
+        for pair in [head] + [p for p in _pairs(res.results["model_limits"]) if p != head]:
+            if pair["model"] == "dark-photon":
+                continue
+            rows = [
+                {k: r[k] for k in _MODEL_COLUMNS}
+                for r in res.results["model_limits"]
+                if r.get("default_mass") and r["model"] == pair["model"] and r["mediator"] == pair["mediator"]
+            ]
+            emit(rows, False, title=f"90% C.L. upper limits on g ({pair['mediator']}, {pair['model']})")
         stderr_console.print(f"report: {res.report}")
+
+
+def _pairs(rows: list[dict]) -> list[dict[str, str]]:
+    """The (mediator, model) pairs of ``model_limits`` rows, in order of appearance."""
+    out: list[dict[str, str]] = []
+    for r in rows:
+        p = {"model": r["model"], "mediator": r["mediator"]}
+        if p not in out:
+            out.append(p)
+    return out

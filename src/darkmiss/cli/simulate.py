@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from darkmiss.cli.choices import Beam, EventMode, Trigger, beam_of
+from darkmiss.cli.choices import Beam, EventMode, Mediator, Model, Trigger, beam_of, value_of
 from darkmiss.cli.common import (
     at_least,
     below_threshold,
@@ -103,6 +103,12 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
         epsilon: str = typer.Option(
             None, "--epsilon", help="Mixing strength epsilon for the signal process."
         ),
+        mediator: Mediator = typer.Option(
+            Mediator.vector, "--mediator", help="Spin and parity of the signal's boson (signal process)."
+        ),
+        model: Model = typer.Option(
+            None, "--model", help="Couplings of a vector signal boson (default dark-photon)."
+        ),
         trigger: Trigger = typer.Option(
             Trigger.physics, "--trigger", help="physics (Eq. 14) or calibration (no ECAL threshold)."
         ),
@@ -120,8 +126,10 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
     ) -> None:
         """Simulate NA64 2016 events (pseudo-data or MC) into chunked ROOT files; reruns resume."""
         from darkmiss.detsim.generate import simulate
+        from darkmiss.detsim.processes.signal import signal_model_options
 
         bm = None if beam is None else beam_of(beam, None)
+        signal_model_options(mediator.value, value_of(model))  # a vector model with another mediator: refused
         procs, eot_v, mass_v, eps_v = _check_inputs(preset, run, process, eot, mass, epsilon, out, bm)
 
         def bar(it: Any, total: int) -> Any:
@@ -137,6 +145,8 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             mass=mass_v,
             epsilon=eps_v,
             trigger=trigger.value,
+            mediator=mediator.value,
+            model=value_of(model),
             workers=workers,
             seed=seed,
             scheduler=scheduler,

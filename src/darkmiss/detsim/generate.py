@@ -41,6 +41,7 @@ from darkmiss.detsim.fastpath import SummaryCounts, SummaryCuts, summary_readout
 from darkmiss.detsim.pileup import PileupConfig, mean_pileup
 from darkmiss.detsim.processes import available_processes, get_process
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
+from darkmiss.detsim.processes.signal import signal_model_options
 from darkmiss.detsim.spill import calibrate_dead_time
 from darkmiss.detsim.trigger import check_trigger
 from darkmiss.detsim.truth import TruthBatch
@@ -566,12 +567,16 @@ def simulate(
     progress: Any = None,
     options: dict[str, Any] | None = None,
     beam: str | None = None,
+    mediator: str = "vector",
+    model: str | None = None,
 ) -> SimulationSummary:
     """Produce event files under ``out_dir/<run>/<process>/chunk_NNNNN.root`` (see module docstring).
 
     ``runs``: a run name, comma list or ``all``; ``processes``: names (default: every available
     process, ``signal`` only when ``mass`` and ``epsilon`` are given); ``eot``: EOT per run
-    (default: the run's full EOT); ``mass`` [GeV] and ``epsilon`` for the signal; ``options``: extra
+    (default: the run's full EOT); ``mass`` [GeV], ``epsilon``, ``mediator`` and ``model``
+    (``darkmiss.physics.models``; recorded in the options only when not the vector dark photon) for the
+    signal; ``options``: extra
     settings handed to the processes (e.g. ``bias``, ``upstream_e_range``) and to the production
     (``box_only``: MC mode keeps only the events whose truth may reach the signal box,
     :func:`box_possible`; the others are certain to miss it and are counted in the weights only);
@@ -588,6 +593,7 @@ def simulate(
     opts: dict[str, Any] = {**(options or {}), "trigger": trigger}
     if mass is not None and epsilon is not None:
         opts.update(mass=float(mass), epsilon=float(epsilon))
+    opts.update(signal_model_options(mediator, model))
     prod = ProductionConfig.from_preset(pr)
     DigitizerConfig.from_preset(pr)  # validate the detector tables before any work
     BeamConfig.from_preset(pr)  # validate the beam table before any work

@@ -21,7 +21,7 @@ import platform
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from darkmiss.errors import require
 from darkmiss.interpret.darkmatter import InterpretConfig
 from darkmiss.interpret.limits import interpret_limits
 from darkmiss.parallel import peak_rss_mb
+from darkmiss.physics.models import Model, get_model
 from darkmiss.pipeline.analysis import analyze, optimise, unblind
 from darkmiss.pipeline.comparison import (
     build_comparison,
@@ -50,6 +51,7 @@ from darkmiss.pipeline.comparison import (
     trigger_efficiency,
 )
 from darkmiss.pipeline.limits import write_outputs
+from darkmiss.pipeline.models import is_dark_photon, model_pairs, run_model_stages
 from darkmiss.pipeline.production import (
     BREMS_ONLY,
     headline_yield,
@@ -60,6 +62,7 @@ from darkmiss.pipeline.production import (
 from darkmiss.pipeline.results import SCHEMA_VERSION as RESULTS_SCHEMA_VERSION
 from darkmiss.pipeline.results import Results, build_results
 from darkmiss.pipeline.stages import StageRecord, StageRunner, check_output_root, output_lock, write_marker
+from darkmiss.pipeline.yield_files import YIELDS_SCHEMA_VERSION, read_yields, yield_records
 from darkmiss.plots.detsim_figures import fig7_left
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.report.reproduce import build_report
@@ -86,8 +89,6 @@ TABLE_IV_PROCESSES = (
     "hadron_target",
     "accidental",
 )
-#: Layout version of the stage file ``yields.json`` (A′ yields on the plot mass grid).
-YIELDS_SCHEMA_VERSION = 2
 #: Layout versions of the files that stages write (part of every stage key).
 OUTPUT_FORMATS = {
     "analysis.json": ANALYSIS_SCHEMA_VERSION,
@@ -211,21 +212,6 @@ class Context:
         )
 
 
-def _yield_records(yields: list[Any]) -> list[dict[str, Any]]:
-    out = []
-    for y in yields:
-        d = asdict(y)
-        out.append(
-            {k: v for k, v in d.items() if not isinstance(v, (list, np.ndarray))}
-            | {
-                "spectrum_edges": list(np.asarray(d.get("spectrum_edges", []), float)),
-                "spectrum_ww": list(np.asarray(d.get("spectrum_ww", []), float)),
-                "spectrum_etl": list(np.asarray(d.get("spectrum_etl", []), float)),
-            }
-        )
-    return out
-
-
 def stage_yields(ctx: Context, folder: Path) -> dict[str, Any]:
     """A′ yields per EOT on the plot mass grid → ``yields.json``: bremsstrahlung (the headline) and, as an
     extra column, resonant annihilation of shower positrons above the same threshold (vector, α_D = 0.5,
@@ -243,7 +229,7 @@ def stage_yields(ctx: Context, folder: Path) -> dict[str, Any]:
     )  # fmt: skip
     records = [
         r | {"yield_annihilation": a.yield_annihilation, "yield_annihilation_err": a.yield_annihilation_err}
-        for r, a in zip(_yield_records(list(ys)), ann, strict=True)
+        for r, a in zip(yield_records(list(ys)), ann, strict=True)
     ]
     write_json_atomic(folder / "yields.json", {"schema_version": YIELDS_SCHEMA_VERSION, "records": records})
     return {"n_masses": len(ys)}
@@ -382,18 +368,6 @@ def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def read_yields(folder: Path) -> list[dict[str, Any]]:
-    """The yield records of the stage file ``folder/yields.json`` (of layout :data:`YIELDS_SCHEMA_VERSION`)."""
-    d = _read_json(folder / "yields.json")
-    require(
-        isinstance(d, dict) and d.get("schema_version") == YIELDS_SCHEMA_VERSION,
-        "yields",
-        str(folder / "yields.json"),
-        f"a yields.json with schema_version {YIELDS_SCHEMA_VERSION}",
-    )
-    return list(d["records"])
-
-
 def check_preset(pr: Preset) -> None:
     """Read every stage's configuration of ``pr`` (:data:`PRESET_READERS`; each refuses a bad value with a
     user error naming its table and key), so that a bad preset stops a reproduction before it computes."""
@@ -414,8 +388,11 @@ def reproduce(
     quiet: bool = False,
     beam: str | None = None,
     production: str | None = None,
+    mediators: list[str] | None = None,
+    models: list[str] | None = None,
 ) -> ReproduceResult:
-    """Run the whole chain into ``out`` and return the results (see module docstring).
+    """Run the whole chain into ``out`` and return the results (see module docstring); ``mediators`` and
+    ``models`` add the limits of those (mediator, model) pairs (:mod:`darkmiss.pipeline.models`).
 
     ``beam``: e- or e+ (the preset's beam set to it, :func:`darkmiss.detsim.beam.with_beam`; None: the
     preset's own);
@@ -431,6 +408,13 @@ def reproduce(
     pr = with_beam(preset if isinstance(preset, Preset) else load_preset(preset), beam)
     prod = reproduce_production(production, beam_lepton(pr))
     cfg = ReproduceConfig.from_preset(pr, quick=quick, masses=masses)
+    pairs = model_pairs(mediators, models)
+    require(
+        beam_lepton(pr) == "e-" or all(is_dark_photon(p) and p.mediator.name == "vector" for p in pairs),
+        "mediator",
+        ",".join(f"{p.mediator.name} {p.name}" for p in pairs),
+        "the vector dark photon with a positron beam (the limits per model are made for electron beams)",
+    )
     check_preset(pr)
     out = check_output_root(Path(out))
     with output_lock(out):
@@ -440,7 +424,7 @@ def reproduce(
             stderr_console.print(
                 f"removed {len(removed)} half-written file(s) of an interrupted run in {out}"
             )
-        return _reproduce(pr, cfg, out, workers, scheduler, seed, force, quiet, prod)
+        return _reproduce(pr, cfg, out, workers, scheduler, seed, force, quiet, prod, pairs)
 
 
 def _reproduce(
@@ -453,9 +437,11 @@ def _reproduce(
     force: bool,
     quiet: bool,
     production: tuple[str, ...] = BREMS_ONLY,
+    pairs: list[Model] | None = None,
 ) -> ReproduceResult:
     """Run the stages into the checked and locked folder ``out`` with the checked preset ``pr``, its
-    statistics ``cfg`` and the headline's ``production`` (see :func:`reproduce`)."""
+    statistics ``cfg``, the headline's ``production``, and the extra stages of the (mediator, model)
+    ``pairs`` (see :func:`reproduce`)."""
     # The MC sample sizes of the weighted processes are statistics settings of the reproduction.
     pr = pr.with_overrides(
         {"production": {"weighted_events": {"signal": cfg.signal_events, "dimuon": cfg.dimuon_events}}}
@@ -506,6 +492,7 @@ def _reproduce(
     limits_dir = stage(
         "limits", ctx.tables("stats") | production_params(production), stage_limits, "yields", "unblind"
     )
+    model_rows = run_model_stages(ctx, runner, pairs or [], common, functools.partial(_log, quiet=quiet))
 
     _announce("report", quiet)
     reused = [r.name for r in runner.records if r.reused]
@@ -533,6 +520,8 @@ def _reproduce(
         trigger_efficiency(data_dir / "physics"),
     )
     results.published_limits = published_limits([r.to_dict() for r in results.limits])
+    results.headline_model = (pairs or [get_model()])[0].record()
+    results.model_limits = model_rows
     results.write(out / "results.json")
     results.provenance = {
         "darkmiss_version": __version__,

@@ -13,12 +13,16 @@ from typing import Any, ClassVar
 
 from darkmiss.analysis.result import AnalysisResult
 from darkmiss.cache import write_json_atomic
+from darkmiss.constants import ALPHA
 from darkmiss.errors import UserInputError
 
 #: The layout version of results.json (readers refuse others). 2: ``epsilon_etl_err`` per mass, and the
 #: ``calibrated``, ``comparison`` and ``published_limits`` tables; 3: the stage records in ``provenance``,
-#: and ``yield_annihilation``/``epsilon_total`` per mass.
-SCHEMA_VERSION = 3
+#: and ``yield_annihilation``/``epsilon_total`` per mass; 4: ``model``, ``mediator``, ``coupling`` and
+#: ``epsilon_equivalent`` per mass, the ``headline_model`` and the ``model_limits`` of other models.
+SCHEMA_VERSION = 4
+#: The electron charge e = √(4πα): the coupling g = ε e of a dark photon.
+E_CHARGE = math.sqrt(4.0 * math.pi * ALPHA)
 
 
 def finite_or_none(v: Any) -> float | None:
@@ -35,7 +39,11 @@ class LimitRow:
     error of the headline ``epsilon_etl`` from the Monte-Carlo statistics of the yield and the signal
     efficiency (``darkmiss.stats.limits.epsilon_mc_error``). ``yield_annihilation`` [per EOT per ε²]:
     resonant annihilation of shower positrons; ``epsilon_total``: the limit with bremsstrahlung and
-    annihilation (:func:`epsilon_with_annihilation`), an extra column beside the brems-only headline."""
+    annihilation (:func:`epsilon_with_annihilation`), an extra column beside the brems-only headline.
+    ``model``/``mediator``: whose limits (``darkmiss.physics.models``); the ε columns are limits on the
+    model's ε = g/e; ``coupling``: the limit on g = ε e; ``epsilon_equivalent``: the ε of a dark photon
+    with invisible branching ratio 1 giving as many signal events (``darkmiss.pipeline.models``;
+    = ``epsilon_etl`` for the dark photon)."""
 
     mass: float
     epsilon_ww: float | None
@@ -43,7 +51,7 @@ class LimitRow:
     epsilon_etl_err: float | None
     epsilon_etl_direct: float | None
     epsilon_etl_expected: float | None
-    epsilon_etl_expected_bands: list[float]
+    epsilon_etl_expected_bands: list[float | None]
     epsilon_etl_asymptotic: float | None
     epsilon_etl_simplified: float | None
     n90: float | None
@@ -60,6 +68,10 @@ class LimitRow:
     default_mass: bool
     yield_annihilation: float | None = None
     epsilon_total: float | None = None
+    model: str = "dark-photon"
+    mediator: str = "vector"
+    coupling: float | None = None
+    epsilon_equivalent: float | None = None
 
     #: JSON names of the fields whose Python names cannot hold a dot.
     JSON_NAMES: ClassVar[dict[str, str]] = {
@@ -102,6 +114,13 @@ class Results:
     comparison: list[dict[str, Any]] = field(default_factory=list)
     #: The limits at the Table V masses beside the published ones (comparison only).
     published_limits: list[dict[str, Any]] = field(default_factory=list)
+    #: The first (mediator, model) pair asked for: its limits are ``limits`` for the dark photon, else the
+    #: first rows of ``model_limits``.
+    headline_model: dict[str, str] = field(
+        default_factory=lambda: {"model": "dark-photon", "mediator": "vector"}
+    )
+    #: The limit rows (the layout of ``limits``) of every other (mediator, model) pair asked for.
+    model_limits: list[dict[str, Any]] = field(default_factory=list)
     #: How the numbers were made (versions, machine, workers, and per stage whether it was reused, its
     #: wall and CPU time and peak memory): the one part of results.json that may differ between two
     #: runs with the same seed.
@@ -188,6 +207,7 @@ def limit_rows(
     rows = []
     for r in limits:
         y = by_mass.get(round(r["mass"], 9), {})
+        eps = finite_or_none(r["epsilon_etl"])
         rows.append(
             LimitRow(
                 mass=r["mass"],
@@ -212,7 +232,9 @@ def limit_rows(
                 alpha_d_majorana=finite_or_none(r["alpha_d_majorana"]),
                 default_mass=any(abs(r["mass"] - m) < 1e-9 for m in default_masses),
                 yield_annihilation=y.get("yield_annihilation"),
-                epsilon_total=total_limit(finite_or_none(r["epsilon_etl"]), y, production),
+                epsilon_total=total_limit(eps, y, production),
+                coupling=None if eps is None else eps * E_CHARGE,
+                epsilon_equivalent=eps,
             )
         )
     return rows
@@ -275,6 +297,7 @@ def build_results(
 
 
 __all__ = [
+    "E_CHARGE",
     "SCHEMA_VERSION",
     "LimitRow",
     "Results",

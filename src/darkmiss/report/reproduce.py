@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from darkmiss.plots.model_figures import model_figures
 from darkmiss.plots.yield_figures import spectra_figure
 from darkmiss.report.html import Report, Section
 
@@ -36,6 +37,11 @@ FIGURE_CAPTIONS: dict[str, str] = {
     "brazil": "Expected 90% CL limit on ε with its ±1σ, ±2σ bands and the observed limit vs m_A' [GeV].",
     "y_alphaD": "Fig. 16: 90% CL limits on y = ε²α_D(m_χ/m_A')⁴ vs m_χ [GeV] with the relic targets.",
     "alpha_d": "Fig. 17: lower limits on α_D vs m_χ [GeV] for pseudo-Dirac and Majorana dark matter.",
+    "models_epsilon_equivalent": "90% CL ε-equivalent limits of every (mediator, model) pair vs m_V [GeV]: "
+    "the ε of a dark photon with invisible branching ratio 1 giving as many signal events.",
+    "models_couplings": "90% CL limits on the coupling g of the B−L and Lμ−Lτ vectors vs m_V [GeV] (B−L: below "
+    "m_π⁰), with the published NA64 2016 dark-photon limit as g = εe on the B−L panel (equal electron "
+    "coupling; the curves differ by the invisible fraction).",
 }
 
 
@@ -131,6 +137,8 @@ def build_report(
     _analysis_section(rep, results, tables, unblind_dir)
     _optimisation_section(rep, results, opt_dir)
     _limits_section(rep, results, limits_dir)
+    if results.get("model_limits") and figures_dir is not None:
+        _models_section(rep, results, figures_dir)
     _provenance_section(rep, provenance, stages)
     return rep.to_html()
 
@@ -532,6 +540,45 @@ def _headline_caption(provenance: dict[str, Any]) -> str:
     return (
         head + "resonant annihilation of positrons (e⁺e⁻ → A′, E_R = m²/2m_e; docs/annihilation.md) at the "
         "brems efficiency (assumed)."
+    )
+
+
+_MODEL_COLS = {
+    "mediator": "mediator",
+    "model": "model",
+    "mass": "m [GeV]",
+    "coupling": "g (90% CL)",
+    "epsilon_etl": "ε = g/e",
+    "epsilon_etl_expected": "ε expected",
+    "epsilon_equivalent": "ε-equivalent",
+    "n90": "N90",
+}
+
+
+def _models_section(rep: Report, results: dict[str, Any], figures_dir: Path) -> None:
+    """The limits of the other (mediator, model) pairs: the ε-equivalent of each on one plot, the B−L and
+    Lμ−Lτ coupling limits, and the table at the default masses (figures written into ``figures_dir``)."""
+    s = rep.section("Limits per model")
+    head = results.get("headline_model", {})
+    rep.text(
+        s,
+        f"Headline: {head.get('mediator')} ({head.get('model')}). Same analysis, cuts, observed counts and "
+        "backgrounds as the dark photon; the signal efficiency of each mediator comes from its own signal MC "
+        "(E_ECAL spectrum), the yield from its own cross-section × the model's production factor, and the "
+        "invisible fraction B_inv + B_vis·P(decay beyond the HCAL) from its widths (the dark photon keeps the "
+        "spec's B_inv = 1). ε-equivalent: the ε of a dark photon (B_inv = 1) giving as many signal events. "
+        "B−L stops below m_π⁰ (hadronic widths not modelled).",
+    )
+    for png in model_figures(results, figures_dir):
+        rep.figure(s, png, title=png.stem.replace("_", " "), caption=_caption(png.stem))
+    rows = [r for r in results.get("limits", []) if r.get("default_mass")]
+    rows += [r for r in results["model_limits"] if r.get("default_mass")]
+    rep.table(
+        s,
+        [{v: r.get(k) for k, v in _MODEL_COLS.items()} for r in rows],
+        title="90% C.L. limits per model at the default masses",
+        caption="g: the model's coupling (g = εe); empty: no limit (the mediator decays visibly before the "
+        "end of the HCAL at every coupling the signal could exclude).",
     )
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.errors import DarkmissError, UserInputError
+from darkmiss.physics.models import get_mediator
 from darkmiss.shower import cascade
 from darkmiss.shower.api import CaloResponse, DimuonSample, SignalSample
 from darkmiss.shower.geometry import build_geometry
@@ -450,10 +451,12 @@ def signal_sample(
     xsec: str = "etl",
     settings: CalorimetrySettings | None = None,
     particle: str = "e-",
+    mediator: str = "vector",
 ) -> SignalSample:
-    """``n`` signal events: 100 GeV e⁻ (``particle`` e+: e⁺) showers with one forced A′ emission (mass
-    [GeV], A′ energy above ``threshold`` [GeV], default half the beam energy), weights = emission
-    probability per EOT at ε = 1."""
+    """``n`` signal events: 100 GeV e⁻ (``particle`` e+: e⁺) showers with one forced emission of a
+    ``mediator`` (vector, scalar, pseudoscalar, axial; ``darkmiss.physics.models``) of mass [GeV], energy
+    above ``threshold`` [GeV] (default half the beam energy); weights = emission probability per EOT at
+    ε = 1 (g_e = εe)."""
     _check_mode(mode)
     pid = _lepton_pid(particle)
     if not (mass > 0 and math.isfinite(mass)):
@@ -463,13 +466,13 @@ def signal_sample(
     thr = 0.5 * energy if threshold is None else float(threshold)
     if not 0 <= thr < energy:
         raise UserInputError("threshold", threshold, f"between 0 and the beam energy {energy} GeV")
+    med = get_mediator(mediator).name
     settings = settings or default_settings()
     cal = calibration(setup, settings, mode)
     e = np.full(n, float(energy))
     zero = np.zeros(n)
-    raw = _raw_response(
-        e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=("aprime", mass, thr, xsec)
-    )
+    force = ("aprime", mass, thr, xsec, med)
+    raw = _raw_response(e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=force)
     assert raw.aprime_energy is not None and raw.weight is not None
     return SignalSample(
         mass=mass,

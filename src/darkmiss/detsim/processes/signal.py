@@ -4,7 +4,12 @@ A′ emission (:func:`darkmiss.shower.api` ``signal_sample``).
 The engine's per-event weights w_i are emission probabilities per EOT at ε = 1 (Σw = yield per
 EOT above the A′-energy threshold); the yield scales as ε² (spec Eq. 8).  The threshold is
 E0 − E_th^ECAL so that every event able to fire the physics trigger (E_ECAL < 80 GeV) is generated.
-Requires ``ctx.options["mass"]`` [GeV] and ``["epsilon"]``.
+Requires ``ctx.options["mass"]`` [GeV] and ``["epsilon"]``; ``["mediator"]`` (vector, scalar, pseudoscalar,
+axial; default vector) chooses the forced emission (its cross-section and x distribution), and
+``["model"]`` (a vector model, default dark-photon) the couplings: the yield of a model is its
+production factor |g_e/(εe)|² (:meth:`darkmiss.physics.models.Model.production_factor`) × the
+mediator's yield at g_e = εe. Both are written into the event files' metadata (``options``) only when
+they differ from the default (absent = vector dark photon).
 
 A positron beam (``ctx.beam_particle`` e+) starts the showers with an e⁺: its A′-strahlung and that of
 every shower lepton are the same process. Resonant annihilation e⁺e⁻ → A′ (of the primary positron and
@@ -30,6 +35,7 @@ from darkmiss.detsim.processes.em import (
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
 from darkmiss.events.schema import Process
+from darkmiss.physics.models import Model, get_model
 from darkmiss.shower.response import signal_sample
 
 
@@ -43,6 +49,24 @@ def _mass_eps(ctx: ProcessContext) -> tuple[float, float]:
     return float(m), float(eps)
 
 
+def _model(ctx: ProcessContext) -> Model:
+    """The signal's model: ``ctx.options["mediator"]`` (default vector) and ``["model"]`` (default the dark
+    photon for a vector, the universal lepton coupling otherwise); a bad pair is a user error."""
+    return get_model(ctx.options.get("model"), str(ctx.options.get("mediator", "vector")))
+
+
+def signal_model_options(mediator: str = "vector", model: str | None = None) -> dict[str, str]:
+    """The process options naming the signal's mediator and model (checked: a vector model needs the
+    vector mediator); empty for the vector dark photon, whose event files carry no such option."""
+    mod = get_model(model, mediator)
+    if mod.name == "dark-photon":
+        return {}
+    out = {"mediator": mod.mediator.name}
+    if mod.mediator.name == "vector":
+        out["model"] = mod.name
+    return out
+
+
 class Signal:
     """A′ → invisible events at (m_A′, ε)."""
 
@@ -53,9 +77,10 @@ class Signal:
 
     def _draw(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
         m, _ = _mass_eps(ctx)
+        med = _model(ctx).mediator.name
         s = signal_sample(
             m, n, ctx.geometry, rng, energy=ctx.beam_energy, threshold=self._threshold(ctx),
-            particle=ctx.beam_particle,
+            particle=ctx.beam_particle, mediator=med,
         )  # fmt: skip
         beam = sample_beam(n, rng, BeamConfig.from_preset(ctx.preset), electrons_only=True)
         ang = np.where(beam.tail, 0.0, beam.angle_mrad)
@@ -81,12 +106,14 @@ class Signal:
         m, _ = _mass_eps(ctx)
         n = PrefilterConfig.from_ctx(ctx).rate_sample_events
         thr = self._threshold(ctx)
+        med = _model(ctx).mediator.name
 
         def compute() -> dict[str, float]:
             rng = np.random.default_rng(20161)
             s = signal_sample(
-                m, n, ctx.geometry, rng, energy=ctx.beam_energy, threshold=thr, particle=ctx.beam_particle
-            )
+                m, n, ctx.geometry, rng, energy=ctx.beam_energy, threshold=thr, particle=ctx.beam_particle,
+                mediator=med,
+            )  # fmt: skip
             t = truth_from_response(
                 s.response, Process.SIGNAL, np.full(n, ctx.beam_energy), np.zeros(n), rng, ctx
             )
@@ -98,15 +125,19 @@ class Signal:
                 "w_pass": float(np.mean(s.weight[ok])) if ok.any() else 0.0,
             }
 
-        return cached_rate("signal", ctx, (m, n, thr, "per-shower-weights"), compute)
+        # the vector's key is the one of the vector-only versions (their cached rates stay valid)
+        key = (m, n, thr, "per-shower-weights") + (() if med == "vector" else (med,))
+        return cached_rate("signal", ctx, key, compute)
 
     def rate(self, ctx: ProcessContext) -> RateEstimate:
-        """ε² × (yield per EOT at ε = 1 above threshold, after the pre-filter) (spec Eq. 8)."""
-        _, eps = _mass_eps(ctx)
+        """ε² × the model's production factor × (the mediator's yield per EOT at ε = 1 above threshold, after
+        the pre-filter) (spec Eq. 8)."""
+        m, eps = _mass_eps(ctx)
         r = self._info(ctx)
         rel = 1.0 / math.sqrt(r["n_pass"]) if r["n_pass"] > 0 else 1.0
+        factor = _model(ctx).production_factor("e-", m)
         return RateEstimate(
-            eps**2 * r["yield"], rel, "simulation: shower engine forced A' emission (Eq. 8-13)"
+            eps**2 * factor * r["yield"], rel, "simulation: shower engine forced A' emission (Eq. 8-13)"
         )
 
     def generate(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:

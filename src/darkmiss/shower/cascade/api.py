@@ -152,7 +152,11 @@ def _forcing(
     if kind == "aprime":
         f_kind = 1
         if ftab is None:
-            ftab = aprime_force_table(float(force[1]), float(force[2]), e_max, geometry.target, str(force[3]))
+            # an optional fifth item names the mediator whose x distribution and σ are forced (default vector)
+            mediator = str(force[4]) if len(force) > 4 else "vector"
+            ftab = aprime_force_table(
+                float(force[1]), float(force[2]), e_max, geometry.target, str(force[3]), mediator=mediator
+            )
     elif kind == "dimuon":
         f_kind = 2
         if ftab is None:
@@ -161,7 +165,7 @@ def _forcing(
             ftab = dimuon_force_table(emin, e_max, geometry.target)
     else:
         raise UserInputError(
-            "force", force, "None, ('aprime', mass, threshold, kind) or ('dimuon', ecal_max)"
+            "force", force, "None, ('aprime', mass, threshold, kind[, mediator]) or ('dimuon', ecal_max)"
         )
     if mode == "fast" and ftab is not None and ftab.emin < split_energy:
         raise UserInputError(
@@ -340,7 +344,7 @@ def run_cascade(
     ``kc``: bremsstrahlung photon and delta-ray production cut (default ``ecut``); it must be the
     same in any two runs that should replay the same histories. Defaults (the preset ``[shower]``
     values of na64-2016): ecut = 1 MeV in detailed mode, 10 MeV in fast and yield modes.
-    force: ``("aprime", mass, threshold_gev, xsec_kind)`` or ``("dimuon", ecal_max_hint)``: one
+    force: ``("aprime", mass, threshold_gev, xsec_kind[, mediator])`` or ``("dimuon", ecal_max_hint)``: one
     emission per shower at a step chosen ∝ n σ Δs in the target (dimuon: photons above
     0.9 (E0 − ecal_max)); ``weight`` = Σ n σ Δs of the
     shower (the expected number of emissions at ε = 1). ``force_table`` overrides the tables built
