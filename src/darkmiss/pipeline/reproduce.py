@@ -121,6 +121,7 @@ class ReproduceConfig:
     dimuon_events: int
     table_iv_events: dict[str, int]
     quick: bool
+    annihilation_masses: tuple[float, ...] = ()
 
     @classmethod
     def from_preset(
@@ -149,6 +150,7 @@ class ReproduceConfig:
             dimuon_events=int(mode["dimuon_events"]),
             table_iv_events={str(k): int(v) for k, v in mode["table_iv_events"].items()},
             quick=quick,
+            annihilation_masses=tuple(float(m) for m in t.get("annihilation_masses", ())),
         )
 
 
@@ -278,7 +280,7 @@ def table_iv_options(preset: Preset) -> dict[str, Any]:
 
 def stage_mc(ctx: Context, folder: Path) -> dict[str, Any]:
     """Monte Carlo of every run: signal per efficiency mass, calibration trigger, dimuons (weighted
-    samples of fixed size), and the biased samples of the Table IV backgrounds at each run's full EOT
+    samples of fixed size), annihilation signal per ``annihilation_masses``, and the biased samples of the Table IV backgrounds at each run's full EOT
     (fixed sizes ``table_iv_events``; forced interactions and decays, box-only storage)."""
     cfg = ctx.cfg
     table_preset = ctx.preset.with_overrides({"production": {"weighted_events": dict(cfg.table_iv_events)}})
@@ -316,7 +318,28 @@ def stage_mc(ctx: Context, folder: Path) -> dict[str, Any]:
             options=table_iv_options(ctx.preset),
             progress=ctx.progress(f"Table IV MC run {name}"),
         )
-    return {"masses": list(cfg.efficiency_masses), "table_iv_processes": list(TABLE_IV_PROCESSES)}
+    for name, run in ctx.runs.items():
+        simulate_annihilation(ctx, folder, name, run.eot * cfg.mc_eot_scale)
+    return {
+        "masses": list(cfg.efficiency_masses),
+        "annihilation_masses": list(cfg.annihilation_masses),
+        "table_iv_processes": list(TABLE_IV_PROCESSES),
+    }
+
+
+def simulate_annihilation(ctx: Context, folder: Path, run: str, eot: float) -> None:
+    """Resonant-annihilation signal MC of ``run`` at every ``annihilation_masses`` [GeV] (weighted
+    samples of ``signal_events``, the A′ signal's size), for their own efficiency beside the brems one
+    (``darkmiss.analysis.signal.annihilation_efficiencies``); nothing without annihilation masses."""
+    cfg = ctx.cfg
+    preset = ctx.preset.with_overrides(
+        {"production": {"weighted_events": {"annihilation": cfg.signal_events}}}
+    )
+    for m in cfg.annihilation_masses:
+        ctx.simulate(
+            run, "mc", folder / f"annihilation_m{m:.6g}", 6, preset=preset, processes=["annihilation"],
+            mass=m, epsilon=cfg.signal_epsilon, eot=eot,
+        )  # fmt: skip
 
 
 def stage_analysis(ctx: Context, data_dir: Path, mc_dir: Path, folder: Path) -> dict[str, Any]:
@@ -475,6 +498,7 @@ def _reproduce(
         | {
             "scale": cfg.mc_eot_scale,
             "masses": cfg.efficiency_masses,
+            "annihilation_masses": cfg.annihilation_masses,
             "eps": cfg.signal_epsilon,
             "cal": cfg.calibration_eot,
             "n": (cfg.signal_events, cfg.dimuon_events),
