@@ -25,7 +25,10 @@ def test_annihilation_weighted_mc(tmp_path):
     y = plan.rate_per_eot / 1e-8
     assert 1.2e-4 < y < 1e-3
     ev = read_events(tmp_path / "I" / "annihilation").arrays
-    assert ev["weight"].sum() == pytest.approx(plan.expected_events, rel=0.05)
+    # Σw = N × (mean relative weight ≈ 1) × EOT ε² Y / N: the relative weights (the Breit–Wigner over the
+    # positron spectrum) spread widely, so within 4 standard errors of their sum
+    w = ev["weight"]
+    assert abs(w.sum() - plan.expected_events) < 4.0 * w.std(ddof=1) * np.sqrt(w.size)
     assert np.all(ev["true_process"] == int(Process.ANNIHILATION))
     assert np.allclose(ev["true_mass"], 0.25)
     # the missing energy is the positron's at annihilation, above the 20 GeV generation threshold;

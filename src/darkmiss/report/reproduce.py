@@ -518,8 +518,9 @@ def _limits_section(rep: Report, results: dict[str, Any], limits_dir: Path) -> N
         title="90% C.L. limits at every mass",
         caption="ε dimensionless; y = ε²α_D(m_χ/m_A')⁴ with m_A' = 3 m_χ; α_D: lower limits (Eq. 5). "
         "The headline is bremsstrahlung only, as in the spec; 'ε brems + annihilation' adds resonant "
-        "annihilation of shower positrons (e⁺e⁻ → A′, E_R = m²/2m_e; docs/annihilation.md) at the brems "
-        "efficiency (assumed).",
+        "annihilation of shower positrons (e⁺e⁻ → A′, E_R = m²/2m_e; docs/annihilation.md) at its own "
+        "efficiency, from annihilation events through the setup simulation at [reproduce] "
+        "annihilation_masses (the brems efficiency where none were simulated).",
     )
 
 
