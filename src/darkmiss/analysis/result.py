@@ -20,8 +20,9 @@ from darkmiss.errors import UserInputError
 from darkmiss.util import jsonable
 
 #: Layout version of ``analysis.json``; bumped when a field changes meaning or shape
-#: (2: ``efficiency_mc_err`` per run, read by the limits' ``epsilon_etl_err``).
-SCHEMA_VERSION = 2
+#: (2: ``efficiency_mc_err`` per run, read by the limits' ``epsilon_etl_err``; 3: the annihilation
+#: signal's ``annihilation_masses``, ``annihilation_efficiency``, ``annihilation_efficiency_err`` per run).
+SCHEMA_VERSION = 3
 
 
 def _num(x: Any) -> float:
