@@ -39,6 +39,9 @@ RUN_KEYS = [
     "dimuon_ratio",
     "dimuon_ratio_err",
     "systematics_total",
+    "annihilation_masses",
+    "annihilation_efficiency",
+    "annihilation_efficiency_err",
 ]
 
 
@@ -114,7 +117,7 @@ def test_analysis_json_round_trips():
 
 def test_analysis_json_layout():
     d = json.loads(to_json(_result().to_dict()))
-    assert list(d)[:2] == ["schema_version", "preset"] and d["schema_version"] == SCHEMA_VERSION == 2
+    assert list(d)[:2] == ["schema_version", "preset"] and d["schema_version"] == SCHEMA_VERSION == 3
     run = d["runs"][0]
     assert list(run) == RUN_KEYS
     assert run["background_components"]["loss of muons (dimuons)"] == [0.02, 0.004]
@@ -138,7 +141,7 @@ def test_sideband_fit_reads_as_a_record():
     assert RunAnalysis("I", 1e10, 1e6).to_dict()["sideband_fit"] == {}
 
 
-@pytest.mark.parametrize("version", [1, 3, 0, None, "2"])
+@pytest.mark.parametrize("version", [1, 2, 4, 0, None, "3"])
 def test_other_schema_versions_are_refused(tmp_path, version):
     d = _result().to_dict()
     if version is None:

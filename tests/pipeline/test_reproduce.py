@@ -7,6 +7,7 @@ import pytest
 from darkmiss.cli.main import main
 from darkmiss.config import load_preset
 from darkmiss.errors import UserInputError
+from darkmiss.physics.annihilation import resonance_energy
 from darkmiss.pipeline.production import (
     BREMS_ONLY,
     headline_yield,
@@ -33,6 +34,14 @@ def test_config_default_masses_include_the_papers():
         assert any(abs(m - x) < 1e-12 for x in cfg.masses)
         assert any(abs(m - x) < 1e-12 for x in cfg.plot_masses)
     assert len(cfg.plot_masses) > len(cfg.masses)  # plus a fine grid for the plots
+
+
+def test_annihilation_masses_lie_in_the_resonance_window():
+    # E_R = m²/(2 m_e) − m_e between the 50 GeV threshold and E0 = 100 GeV: m ≈ 0.226–0.320 GeV
+    for quick in (False, True):
+        cfg = ReproduceConfig.from_preset(load_preset("na64-2016"), quick=quick)
+        assert cfg.annihilation_masses == (0.25,)
+        assert all(50.0 < resonance_energy(m) < 100.0 for m in cfg.annihilation_masses)
 
 
 def test_bad_input_one_line(capsys):

@@ -7,7 +7,13 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from darkmiss.pipeline.results import epsilon_with_annihilation, limit_rows, total_limit
+from darkmiss.analysis.result import AnalysisResult, RunAnalysis
+from darkmiss.pipeline.results import (
+    annihilation_efficiency_ratio,
+    epsilon_with_annihilation,
+    limit_rows,
+    total_limit,
+)
 
 POS = st.floats(min_value=1e-12, max_value=1e3, allow_nan=False, allow_infinity=False)
 
@@ -58,3 +64,34 @@ def test_total_limit_follows_the_headline_production() -> None:
     tot = total_limit(2e-3, y, ("annihilation",))
     assert tot is not None and math.isclose(tot, 2e-3 * math.sqrt(0.75))
     assert total_limit(2e-3, y, ("brems",)) == epsilon_with_annihilation(2e-3, 1.0, 3.0)
+    # each signal at its own efficiency: annihilation only, ρ = 0.5
+    tot = total_limit(2e-3, y, ("annihilation",), 0.5)
+    assert tot is not None and math.isclose(tot, 2e-3 * math.sqrt(1.5 / 2.5))
+
+
+def _analysis(ann_masses: list[float], ann_eff: list[float]) -> AnalysisResult:
+    runs = [
+        RunAnalysis(run="I", eot=2e10, intensity=1.0, efficiency_masses=[0.1, 0.5], efficiency=[0.6, 0.4],
+                    annihilation_masses=ann_masses, annihilation_efficiency=ann_eff),
+        RunAnalysis(run="II", eot=1e10, intensity=1.0, efficiency_masses=[0.1, 0.5], efficiency=[0.3, 0.2],
+                    annihilation_masses=ann_masses, annihilation_efficiency=[e / 2 for e in ann_eff]),
+    ]  # fmt: skip
+    return AnalysisResult(preset="t", blinded=False, ecal_cut=50.0, hcal_cut=1.0, cut_frozen=True,
+                          yield_threshold=50.0, runs=runs)  # fmt: skip
+
+
+def test_efficiency_ratio_weights_runs_by_eot() -> None:
+    # ε_b in log m at 0.25 GeV: 0.6 − 0.2 ln(2.5)/ln(5) per run I (run II half of it); ε_a = 0.3 and
+    # 0.15 (one mass: constant in m). ρ = Σ N ε_a / Σ N ε_b = 0.3 / ε_b,I since both runs scale alike.
+    a = _analysis([0.25], [0.3])
+    eb1 = 0.6 - 0.2 * math.log(2.5) / math.log(5.0)
+    assert math.isclose(annihilation_efficiency_ratio(a, 0.25), 0.3 / eb1, rel_tol=1e-12)
+    # the column: ε_tot² (Y_b + ρ Y_a) = ε_b² Y_b (the same N90)
+    rho = annihilation_efficiency_ratio(a, 0.25)
+    tot = epsilon_with_annihilation(1e-3, 1e-5, 2e-4, rho)
+    assert tot is not None and math.isclose(tot**2 * (1e-5 + rho * 2e-4), 1e-6 * 1e-5, rel_tol=1e-12)
+
+
+def test_efficiency_ratio_without_annihilation_samples_is_one() -> None:
+    assert annihilation_efficiency_ratio(None, 0.25) == 1.0
+    assert annihilation_efficiency_ratio(_analysis([], []), 0.25) == 1.0

@@ -333,7 +333,8 @@ def background_estimate(ctx: AnalysisContext, rng: np.random.Generator) -> Backg
     var_ranges = tuple((max(a, lo), b) for a, b in cfg.sideband_fit_variations if b > max(a, lo))
     a_range = (max(cfg.sideband_a_hcal_range[0], cfg.hcal_cut), cfg.sideband_a_hcal_range[1])
     if mc is not None and msel is not None:
-        bmask = ~np.isin(mc.process, [int(Process.SIGNAL), int(Process.CALIBRATION)])
+        signals = [int(Process.SIGNAL), int(Process.ANNIHILATION), int(Process.CALIBRATION)]
+        bmask = ~np.isin(mc.process, signals)
         in_box = bmask & msel.all(*CUT_NAMES) & ctx.regions["signal_box"].contains(mc.e_ecal, mc.e_hcal)
     runs: dict[str, RunBackground] = {}
     stats: dict[str, dict[str, SampleStats]] = {}

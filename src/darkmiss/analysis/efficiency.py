@@ -20,6 +20,7 @@ from hist import intervals
 
 from darkmiss.analysis.context import AnalysisContext
 from darkmiss.analysis.histograms import bin_sums, weighted_sum
+from darkmiss.events.schema import Process
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.reco.reconstruct import RecoEvents
 from darkmiss.reco.selection import CUT_GROUPS, Selection
@@ -92,9 +93,12 @@ def signal_masks(
     return {"e": e, "aprime": aprime, "ecal": ecal, "v2": v2, "hcal": hcal}
 
 
-def signal_population(reco: RecoEvents, yield_threshold: float) -> np.ndarray:
-    """Signal MC events of the yield population: E_A′ above the yield threshold [GeV]."""
-    return (reco.true_mass > 0) & (reco.true_aprime_energy > yield_threshold)
+def signal_population(
+    reco: RecoEvents, yield_threshold: float, process: Process = Process.SIGNAL
+) -> np.ndarray:
+    """Signal MC events of ``process`` (bremsstrahlung A′ or resonant annihilation) in the yield
+    population: E_A′ (the missing energy of an annihilation) above the yield threshold [GeV]."""
+    return (reco.process == int(process)) & (reco.true_mass > 0) & (reco.true_aprime_energy > yield_threshold)
 
 
 def mass_efficiency(
@@ -103,10 +107,11 @@ def mass_efficiency(
     cfg: AnalysisConfig,
     mass: float,
     yield_threshold: float,
+    process: Process = Process.SIGNAL,
     **variations: Any,
 ) -> MassEfficiency:
-    """MC efficiencies (Eq. 23) for the signal events of ``mass`` [GeV] in ``reco``."""
-    pop = signal_population(reco, yield_threshold) & np.isclose(reco.true_mass, mass, rtol=1e-4)
+    """MC efficiencies (Eq. 23) for the signal events of ``process`` and ``mass`` [GeV] in ``reco``."""
+    pop = signal_population(reco, yield_threshold, process) & np.isclose(reco.true_mass, mass, rtol=1e-4)
     masks = signal_masks(reco, sel, cfg, **variations)
     w = reco.weight
     cur = pop.copy()
@@ -140,9 +145,9 @@ def mass_efficiency(
     )
 
 
-def signal_masses(reco: RecoEvents) -> list[float]:
-    """The distinct simulated A′ masses [GeV] in a sample (6 significant digits)."""
-    m = reco.true_mass[reco.true_mass > 0]
+def signal_masses(reco: RecoEvents, process: Process = Process.SIGNAL) -> list[float]:
+    """The distinct simulated A′ masses [GeV] of ``process`` events in a sample (6 significant digits)."""
+    m = reco.true_mass[(reco.true_mass > 0) & (reco.process == int(process))]
     # true_mass is float32: 6 significant digits give back the simulated value (0.1, not 0.100000001)
     return sorted({float(f"{x:.6g}") for x in np.unique(m)})
 

@@ -68,7 +68,7 @@ def make_events(
         else np.asarray(ecal_energy)
     )
     h = np.abs(rng.normal(0.0, 0.1, n)) if hcal_energy is None else np.asarray(hcal_energy)
-    if kind == Process.SIGNAL:
+    if kind in (Process.SIGNAL, Process.ANNIHILATION):
         a["true_aprime_energy"][:] = cfg.beam_energy - e
         a["true_mass"][:] = mass
         a["true_missing_energy"][:] = cfg.beam_energy - e

@@ -20,8 +20,9 @@ from darkmiss.errors import UserInputError
 from darkmiss.util import jsonable
 
 #: Layout version of ``analysis.json``; bumped when a field changes meaning or shape
-#: (2: ``efficiency_mc_err`` per run, read by the limits' ``epsilon_etl_err``).
-SCHEMA_VERSION = 2
+#: (2: ``efficiency_mc_err`` per run, read by the limits' ``epsilon_etl_err``; 3: the annihilation
+#: signal's ``annihilation_masses``, ``annihilation_efficiency``, ``annihilation_efficiency_err`` per run).
+SCHEMA_VERSION = 3
 
 
 def _num(x: Any) -> float:
@@ -127,6 +128,9 @@ class RunAnalysis:
     denominator the A′ population the yield counts (E_A′ above the yield threshold); efficiency_err its
     uncertainty (signal MC and dimuon f), efficiency_mc_err the signal MC's binomial part alone (empty
     for efficiencies given by hand).
+    annihilation_masses/annihilation_efficiency/annihilation_efficiency_err: ε_tot of the
+    resonant-annihilation signal samples (their own E_ECAL spectrum, the same corrections) per
+    simulated mediator mass [GeV] (empty without annihilation MC).
     signal_ecal_edges/signal_ecal_eff: per mass, the efficiency per E_ECAL bin with every cut
     applied except the E_ECAL cut (for the cut optimisation of Sec. IX, Fig. 14).
     background_components: Table IV rows, name → (value, err) [events]; rows whose name ends in
@@ -160,6 +164,9 @@ class RunAnalysis:
     systematics_total: float = (
         0.0  # quadrature sum of Table III without the cross section (largest over masses)
     )
+    annihilation_masses: list[float] = field(default_factory=list)
+    annihilation_efficiency: list[float] = field(default_factory=list)
+    annihilation_efficiency_err: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         fit: Any = self.sideband_fit
@@ -184,6 +191,9 @@ class RunAnalysis:
             "efficiency_err",
             "efficiency_mc_err",
             "signal_ecal_edges",
+            "annihilation_masses",
+            "annihilation_efficiency",
+            "annihilation_efficiency_err",
         ):
             d[k] = list(d[k])
         d["signal_ecal_eff"] = {k: list(v) for k, v in self.signal_ecal_eff.items()}

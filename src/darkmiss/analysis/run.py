@@ -26,7 +26,14 @@ from darkmiss.analysis.dimuon import DimuonBenchmark, dimuon_benchmark
 from darkmiss.analysis.efficiency import CalibrationEfficiencies, calibration_efficiencies
 from darkmiss.analysis.inputs import AnalysisInputs
 from darkmiss.analysis.result import AnalysisResult, RunAnalysis, SidebandFit
-from darkmiss.analysis.signal import SignalEfficiencies, SignalMC, run_efficiencies, signal_mc_efficiencies
+from darkmiss.analysis.signal import (
+    AnnihilationEfficiency,
+    SignalEfficiencies,
+    SignalMC,
+    annihilation_efficiencies,
+    run_efficiencies,
+    signal_mc_efficiencies,
+)
 from darkmiss.analysis.systematics import Systematics, systematic_uncertainties
 from darkmiss.config.load import Preset
 from darkmiss.reco.config import AnalysisConfig
@@ -86,10 +93,12 @@ def run_result(
     efficiencies: SignalEfficiencies,
     systematics: Systematics,
     background: BackgroundEstimate,
+    annihilation: dict[str, AnnihilationEfficiency],
 ) -> RunAnalysis:
     """The ``analysis.json`` record of one run from the steps' outputs."""
     r = info.name
     eff, dm, bg, sy = efficiencies.runs[r], dimuons.runs[r], background.runs[r], systematics.runs[r]
+    ann = annihilation[r]
     return RunAnalysis(
         run=r,
         eot=info.eot,
@@ -110,6 +119,9 @@ def run_result(
         dimuon_ratio=dm.ratio.f,
         dimuon_ratio_err=dm.ratio.f_err,
         systematics_total=sy.total,
+        annihilation_masses=ann.masses,
+        annihilation_efficiency=ann.efficiency,
+        annihilation_efficiency_err=ann.efficiency_err,
     )
 
 
@@ -161,6 +173,7 @@ def run_analysis(
     calibration = calibration_efficiencies(ctx)
     signal = signal_mc_efficiencies(ctx)
     efficiencies = run_efficiencies(ctx, signal, dimuons, calibration)
+    annihilation = annihilation_efficiencies(ctx, dimuons, calibration)
     systematics = systematic_uncertainties(ctx, signal, efficiencies, dimuons, calibration)
     background = background_estimate(ctx, rng)
     blinding = blinding_record(blinded, cfg)
@@ -171,7 +184,10 @@ def run_analysis(
         hcal_cut=cfg.hcal_cut,
         cut_frozen=bool(cut_frozen),
         yield_threshold=ctx.yield_threshold,
-        runs=[run_result(i, cutflows, dimuons, efficiencies, systematics, background) for i in ctx.runs],
+        runs=[
+            run_result(i, cutflows, dimuons, efficiencies, systematics, background, annihilation)
+            for i in ctx.runs
+        ],
         provenance={
             "darkmiss_version": __version__,
             "seed": int(seed),

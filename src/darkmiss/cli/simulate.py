@@ -96,12 +96,15 @@ def register(app: typer.Typer, plot_app: typer.Typer) -> None:
             None,
             "--process",
             help="Processes, comma-separated: em, signal, dimuon, hadronic, upstream, decays, hadron_target, "
-            "punchthrough, accidental (default: all available).",
+            "punchthrough, accidental, muon_decay, annihilation (default: all available but annihilation; "
+            "signal with --mass and --epsilon).",
         ),
         eot: str = typer.Option(None, "--eot", help="EOT per run (default: the run's full EOT)."),
-        mass: str = typer.Option(None, "--mass", help="A' mass [GeV] for the signal process."),
+        mass: str = typer.Option(
+            None, "--mass", help="A' (mediator) mass [GeV] for the signal and annihilation processes."
+        ),
         epsilon: str = typer.Option(
-            None, "--epsilon", help="Mixing strength epsilon for the signal process."
+            None, "--epsilon", help="Mixing strength epsilon for the signal and annihilation processes."
         ),
         mediator: Mediator = typer.Option(
             Mediator.vector, "--mediator", help="Spin and parity of the signal's boson (signal process)."

@@ -415,12 +415,14 @@ def select_processes(
     processes: list[str] | None, mass: float | None, epsilon: float | None, mode: str = "data"
 ) -> list[str]:
     """The processes to produce: ``processes`` (checked against the registry) or, by default, every
-    registered process, ``signal`` only when ``mass`` [GeV] and ``epsilon`` are given (both or neither),
+    registered process but ``annihilation`` (only when named), ``signal`` only when ``mass`` [GeV] and
+    ``epsilon`` are given (both or neither),
     and the processes that exist only as weighted MC samples (``weighted_only``, e.g. a forced decay)
     only in MC mode."""
     avail = available_processes()
     if processes is None:
         procs = [p for p in avail if p != "signal" or (mass is not None and epsilon is not None)]
+        procs = [p for p in procs if p != "annihilation"]  # only on request (--process annihilation)
         if mode == "data":
             procs = [p for p in procs if not getattr(get_process(p), "weighted_only", False)]
     else:

@@ -43,6 +43,7 @@ class Process(IntEnum):
     BEAM_HADRON = 9  # beam hadron showering normally (rejected by SRD/shape)
     CALIBRATION = 10  # calibration-trigger e- (no ECAL threshold)
     MUON_DECAY = 11  # dimuon event, one muon decaying in flight in the ECAL (forced, Table IV)
+    ANNIHILATION = 12  # shower e+ annihilating resonantly, e+ e- -> V -> invisible
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ default is bremsstrahlung for an e⁻ beam (the spec's analysis) and both for an
 positron annihilates resonantly near m = √(2 m_e E0) (0.32 GeV at 100 GeV) with a yield far above the
 bremsstrahlung one there: a positron-beam limit without it would describe another experiment.
 
-The annihilation signal is counted with the efficiency of the bremsstrahlung signal MC at the same
-mass (no annihilation signal process runs through the setup simulation in this chain).
-Yields per EOT at ε = 1.
+The annihilation signal is counted at its own efficiency: its yield is weighted by
+ρ = Σ N_EOT ε_a / Σ N_EOT ε_b (:func:`darkmiss.pipeline.results.annihilation_efficiency_ratio`, from the
+annihilation events that the MC stage runs through the setup simulation at ``[reproduce]
+annihilation_masses``; constant beyond them). Yields per EOT at ε = 1.
 """
 
 from __future__ import annotations
@@ -34,17 +35,22 @@ def reproduce_production(value: str | None, beam: str) -> tuple[str, ...]:
     return parse_production(value, beam)
 
 
-def headline_yield(record: dict[str, Any], production: tuple[str, ...]) -> SimpleYield:
+def headline_yield(
+    record: dict[str, Any], production: tuple[str, ...], efficiency_ratio: float = 1.0
+) -> SimpleYield:
     """The yields per EOT at ε = 1 of one ``yields.json`` record that enter the headline limit: the
-    bremsstrahlung yields (WW, ETL, exact), the annihilation yield ``yield_annihilation`` added to each of
-    them, or the annihilation yield alone; the Monte-Carlo errors of the two add in quadrature."""
+    bremsstrahlung yields (WW, ETL, exact), ρ × the annihilation yield ``yield_annihilation`` added to each
+    of them, or ρ × the annihilation yield alone (ρ = ``efficiency_ratio``, the annihilation signal's
+    efficiency over the brems one, so that the limit's brems efficiency gives ε_a Y_ann; spec Eq. 26); the
+    Monte-Carlo errors of the two add in quadrature."""
     r = record
     if production == BREMS_ONLY:
         return SimpleYield(
             r["mass"], r["yield_ww"], r["yield_etl"], r["yield_etl_direct"], r.get("yield_etl_err", 0.0)
         )
-    ann = float(r.get("yield_annihilation") or 0.0)
-    ann_err = float(r.get("yield_annihilation_err") or 0.0)
+    rho = max(float(efficiency_ratio), 0.0)
+    ann = rho * float(r.get("yield_annihilation") or 0.0)
+    ann_err = rho * float(r.get("yield_annihilation_err") or 0.0)
     if "brems" not in production:
         return SimpleYield(r["mass"], ann, ann, ann, ann_err)
     err = math.hypot(float(r.get("yield_etl_err", 0.0) or 0.0), ann_err)
@@ -67,8 +73,8 @@ def production_notes(beam: str, production: tuple[str, ...]) -> list[str]:
     ]
     if "annihilation" in production:
         notes.append(
-            "annihilation signal efficiency: the bremsstrahlung signal MC's at the same mass (assumed; the "
-            "annihilation events are not run through the setup simulation in this chain)"
+            "annihilation signal efficiency: its own, from annihilation events through the setup simulation "
+            "at [reproduce] annihilation_masses, interpolated in log m and constant beyond them"
         )
     if beam != "e-":
         notes.append(

@@ -60,7 +60,7 @@ from darkmiss.pipeline.production import (
     reproduce_production,
 )
 from darkmiss.pipeline.results import SCHEMA_VERSION as RESULTS_SCHEMA_VERSION
-from darkmiss.pipeline.results import Results, build_results
+from darkmiss.pipeline.results import Results, annihilation_efficiency_ratio, build_results
 from darkmiss.pipeline.stages import StageRecord, StageRunner, check_output_root, output_lock, write_marker
 from darkmiss.pipeline.yield_files import YIELDS_SCHEMA_VERSION, read_yields, yield_records
 from darkmiss.plots.detsim_figures import fig7_left
@@ -130,6 +130,7 @@ class ReproduceConfig:
     dimuon_events: int
     table_iv_events: dict[str, int]
     quick: bool
+    annihilation_masses: tuple[float, ...] = ()
 
     @classmethod
     def from_preset(
@@ -158,6 +159,7 @@ class ReproduceConfig:
             dimuon_events=int(mode["dimuon_events"]),
             table_iv_events={str(k): int(v) for k, v in mode["table_iv_events"].items()},
             quick=quick,
+            annihilation_masses=tuple(float(m) for m in t.get("annihilation_masses", ())),
         )
 
 
@@ -275,7 +277,7 @@ def table_iv_options(preset: Preset) -> dict[str, Any]:
 
 def stage_mc(ctx: Context, folder: Path) -> dict[str, Any]:
     """Monte Carlo of every run: signal per efficiency mass, calibration trigger, dimuons (weighted
-    samples of fixed size), and the biased samples of the Table IV backgrounds at each run's full EOT
+    samples of fixed size), annihilation signal per ``annihilation_masses``, and the biased samples of the Table IV backgrounds at each run's full EOT
     (fixed sizes ``table_iv_events``; forced interactions and decays, box-only storage)."""
     cfg = ctx.cfg
     table_preset = ctx.preset.with_overrides({"production": {"weighted_events": dict(cfg.table_iv_events)}})
@@ -313,7 +315,28 @@ def stage_mc(ctx: Context, folder: Path) -> dict[str, Any]:
             options=table_iv_options(ctx.preset),
             progress=ctx.progress(f"Table IV MC run {name}"),
         )
-    return {"masses": list(cfg.efficiency_masses), "table_iv_processes": list(TABLE_IV_PROCESSES)}
+    for name, run in ctx.runs.items():
+        simulate_annihilation(ctx, folder, name, run.eot * cfg.mc_eot_scale)
+    return {
+        "masses": list(cfg.efficiency_masses),
+        "annihilation_masses": list(cfg.annihilation_masses),
+        "table_iv_processes": list(TABLE_IV_PROCESSES),
+    }
+
+
+def simulate_annihilation(ctx: Context, folder: Path, run: str, eot: float) -> None:
+    """Resonant-annihilation signal MC of ``run`` at every ``annihilation_masses`` [GeV] (weighted
+    samples of ``signal_events``, the A′ signal's size), for their own efficiency beside the brems one
+    (``darkmiss.analysis.signal.annihilation_efficiencies``); nothing without annihilation masses."""
+    cfg = ctx.cfg
+    preset = ctx.preset.with_overrides(
+        {"production": {"weighted_events": {"annihilation": cfg.signal_events}}}
+    )
+    for m in cfg.annihilation_masses:
+        ctx.simulate(
+            run, "mc", folder / f"annihilation_m{m:.6g}", 6, preset=preset, processes=["annihilation"],
+            mass=m, epsilon=cfg.signal_epsilon, eot=eot,
+        )  # fmt: skip
 
 
 def stage_analysis(ctx: Context, data_dir: Path, mc_dir: Path, folder: Path) -> dict[str, Any]:
@@ -343,9 +366,13 @@ def stage_unblind(ctx: Context, opt_dir: Path, folder: Path) -> dict[str, Any]:
 
 def stage_limits(ctx: Context, yields_dir: Path, unblind_dir: Path, folder: Path) -> dict[str, Any]:
     """Limits and their interpretation → ``limits.json``, workspaces, HEPData, figures; the signal counts
-    the production mechanisms ``ctx.production`` (:func:`darkmiss.pipeline.production.headline_yield`)."""
+    the production mechanisms ``ctx.production`` (:func:`darkmiss.pipeline.production.headline_yield`), the
+    annihilation signal at its own efficiency (:func:`darkmiss.pipeline.results.annihilation_efficiency_ratio`)."""
     analysis = AnalysisResult.read(unblind_dir)
-    ys = [headline_yield(r, ctx.production) for r in read_yields(yields_dir)]
+    ys = [
+        headline_yield(r, ctx.production, annihilation_efficiency_ratio(analysis, float(r["mass"])))
+        for r in read_yields(yields_dir)
+    ]
     lim = interpret_limits(compute_limits(analysis, ys, preset=ctx.preset, workers=ctx.workers), ctx.preset)
     write_outputs(lim, analysis, folder)
     return {"n_masses": len(lim.records)}
@@ -476,6 +503,7 @@ def _reproduce(
         | {
             "scale": cfg.mc_eot_scale,
             "masses": cfg.efficiency_masses,
+            "annihilation_masses": cfg.annihilation_masses,
             "eps": cfg.signal_epsilon,
             "cal": cfg.calibration_eot,
             "n": (cfg.signal_events, cfg.dimuon_events),

@@ -15,6 +15,7 @@ from darkmiss.analysis.result import AnalysisResult
 from darkmiss.cache import write_json_atomic
 from darkmiss.constants import ALPHA
 from darkmiss.errors import UserInputError
+from darkmiss.stats.epsilon import interpolate_efficiency
 
 #: The layout version of results.json (readers refuse others). 2: ``epsilon_etl_err`` per mass, and the
 #: ``calibrated``, ``comparison`` and ``published_limits`` tables; 3: the stage records in ``provenance``,
@@ -39,7 +40,8 @@ class LimitRow:
     error of the headline ``epsilon_etl`` from the Monte-Carlo statistics of the yield and the signal
     efficiency (``darkmiss.stats.limits.epsilon_mc_error``). ``yield_annihilation`` [per EOT per ε²]:
     resonant annihilation of shower positrons; ``epsilon_total``: the limit with bremsstrahlung and
-    annihilation (:func:`epsilon_with_annihilation`), an extra column beside the brems-only headline.
+    annihilation, each signal at its own efficiency (:func:`epsilon_with_annihilation`, :func:`total_limit`),
+    an extra column beside the brems-only headline.
     ``model``/``mediator``: whose limits (``darkmiss.physics.models``); the ε columns are limits on the
     model's ε = g/e; ``coupling``: the limit on g = ε e; ``epsilon_equivalent``: the ε of a dark photon
     with invisible branching ratio 1 giving as many signal events (``darkmiss.pipeline.models``;
@@ -165,34 +167,61 @@ class Results:
 
 
 def epsilon_with_annihilation(
-    epsilon: float | None, yield_brems: float | None, yield_annihilation: float | None
+    epsilon: float | None,
+    yield_brems: float | None,
+    yield_annihilation: float | None,
+    efficiency_ratio: float = 1.0,
 ) -> float | None:
-    """The ε limit with annihilation added to the bremsstrahlung signal, both at the brems efficiency.
+    """The ε limit with annihilation added to the bremsstrahlung signal.
 
-    The signal is ε² · N_EOT · ε_eff · (Y_brems + Y_ann) in every run (spec Eq. 26 with the yield summed),
-    so at the same N90 the limit scales as ε_total = ε_brems · (Y_brems/(Y_brems + Y_ann))^½. Assumed:
-    the annihilation signal has the brems signal's efficiency (its own spectrum through the setup
-    simulation is not made yet); the Monte-Carlo error of Y_ann is left out of N90.
+    The signal is ε² Σ_runs N_EOT (ε_b Y_brems + ε_a Y_ann) (spec Eq. 26 with both productions), so at the
+    same N90 the limit scales as ε_total = ε_brems · (Y_brems/(Y_brems + ρ Y_ann))^½ with
+    ρ = Σ N_EOT ε_a / Σ N_EOT ε_b (``efficiency_ratio``, :func:`annihilation_efficiency_ratio`; 1 puts
+    the annihilation signal at the brems efficiency). The Monte-Carlo error of Y_ann and the change of
+    the signal's split over the runs are left out of N90.
     """
     if epsilon is None or not yield_brems or yield_annihilation is None:
         return None
-    return float(epsilon * math.sqrt(yield_brems / (yield_brems + max(yield_annihilation, 0.0))))
+    s_ann = max(efficiency_ratio, 0.0) * max(yield_annihilation, 0.0)
+    return float(epsilon * math.sqrt(yield_brems / (yield_brems + s_ann)))
+
+
+def annihilation_efficiency_ratio(analysis: AnalysisResult | None, mass: float) -> float:
+    """ρ(m) = Σ_runs N_EOT ε_a(m) / Σ_runs N_EOT ε_b(m): the annihilation signal's ε_tot (from its own
+    simulated samples, ``annihilation_efficiency``) over the bremsstrahlung one, both interpolated
+    linearly in log m between their simulated masses [GeV] and constant beyond them (as the limits
+    interpolate ε_b). 1 (the brems efficiency assumed for annihilation too) when the analysis has no
+    annihilation samples."""
+    if analysis is None or not any(r.annihilation_masses for r in analysis.runs):
+        return 1.0
+    s_b = s_a = 0.0
+    for r in analysis.runs:
+        if r.efficiency_masses:
+            s_b += r.eot * interpolate_efficiency(r.efficiency_masses, r.efficiency, mass)[0]
+        if r.annihilation_masses:
+            s_a += r.eot * interpolate_efficiency(r.annihilation_masses, r.annihilation_efficiency, mass)[0]
+    return s_a / s_b if s_b > 0 else 1.0
 
 
 def total_limit(
-    epsilon: float | None, yields: dict[str, Any], production: tuple[str, ...] = ("brems",)
+    epsilon: float | None,
+    yields: dict[str, Any],
+    production: tuple[str, ...] = ("brems",),
+    efficiency_ratio: float = 1.0,
 ) -> float | None:
     """``epsilon_total``, the limit with bremsstrahlung and annihilation, from the headline limit
     ``epsilon`` whose signal counts ``production``: :func:`epsilon_with_annihilation` for brems only,
-    the headline itself when it counts both, ε_ann · (Y_ann/(Y_brems + Y_ann))^½ for annihilation only."""
+    the headline itself when it counts both, ε_ann · (ρY_ann/(Y_brems + ρY_ann))^½ for annihilation only
+    (ρ = ``efficiency_ratio``, :func:`annihilation_efficiency_ratio`; spec Eq. 26 with the summed signal)."""
     yb, ya = yields.get("yield_etl"), yields.get("yield_annihilation")
     if production == ("brems",):
-        return epsilon_with_annihilation(epsilon, yb, ya)
+        return epsilon_with_annihilation(epsilon, yb, ya, efficiency_ratio)
     if "brems" in production:
         return epsilon
     if epsilon is None or not ya or yb is None:
         return None
-    return float(epsilon * math.sqrt(ya / (yb + ya)))
+    s_ann = max(efficiency_ratio, 0.0) * ya
+    return float(epsilon * math.sqrt(s_ann / (yb + s_ann)))
 
 
 def limit_rows(
@@ -200,9 +229,11 @@ def limit_rows(
     yields: list[dict[str, Any]],
     default_masses: tuple[float, ...],
     production: tuple[str, ...] = ("brems",),
+    analysis: AnalysisResult | None = None,
 ) -> list[LimitRow]:
     """One :class:`LimitRow` per mass of ``limits.json``'s records, with the yields of that mass;
-    ``production``: what the headline limits count (:func:`total_limit`)."""
+    ``production``: what the headline limits count; ``epsilon_total`` (:func:`total_limit`) with the
+    annihilation efficiencies of ``analysis`` (:func:`annihilation_efficiency_ratio`)."""
     by_mass = {round(y["mass"], 9): y for y in yields}
     rows = []
     for r in limits:
@@ -232,7 +263,9 @@ def limit_rows(
                 alpha_d_majorana=finite_or_none(r["alpha_d_majorana"]),
                 default_mass=any(abs(r["mass"] - m) < 1e-9 for m in default_masses),
                 yield_annihilation=y.get("yield_annihilation"),
-                epsilon_total=total_limit(eps, y, production),
+                epsilon_total=total_limit(
+                    eps, y, production, annihilation_efficiency_ratio(analysis, float(r["mass"]))
+                ),
                 coupling=None if eps is None else eps * E_CHARGE,
                 epsilon_equivalent=eps,
             )
@@ -257,7 +290,7 @@ def build_results(
     bkg = [r.background for r in analysis.runs]
     bkg_err = [r.background_err for r in analysis.runs]
     return Results(
-        limits=limit_rows(limits["records"], yields, default_masses, production),
+        limits=limit_rows(limits["records"], yields, default_masses, production, analysis),
         background={
             "total": float(sum(bkg)),
             "total_err": float(math.sqrt(sum(e * e for e in bkg_err))),
@@ -301,7 +334,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "LimitRow",
     "Results",
+    "annihilation_efficiency_ratio",
     "build_results",
+    "epsilon_with_annihilation",
     "finite_or_none",
     "limit_rows",
     "total_limit",

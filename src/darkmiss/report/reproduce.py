@@ -538,8 +538,10 @@ def _headline_caption(provenance: dict[str, Any]) -> str:
     else:
         head = f"The headline ({beam} beam) counts {' + '.join(production)}; 'ε brems + annihilation' is "
     return (
-        head + "resonant annihilation of positrons (e⁺e⁻ → A′, E_R = m²/2m_e; docs/annihilation.md) at the "
-        "brems efficiency (assumed)."
+        head
+        + "resonant annihilation of positrons (e⁺e⁻ → A′, E_R = m²/2m_e; docs/annihilation.md) at its own "
+        "efficiency, from annihilation events through the setup simulation at [reproduce] annihilation_masses "
+        "(the brems efficiency where none were simulated)."
     )
 
 

@@ -24,7 +24,9 @@ import numpy as np
 
 from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import SetupGeometry
+from darkmiss.constants import M_E
 from darkmiss.errors import DarkmissError, UserInputError
+from darkmiss.physics.annihilation import Resonance
 from darkmiss.physics.models import get_mediator
 from darkmiss.shower import cascade
 from darkmiss.shower.api import CaloResponse, DimuonSample, SignalSample
@@ -472,6 +474,50 @@ def signal_sample(
     e = np.full(n, float(energy))
     zero = np.zeros(n)
     force = ("aprime", mass, thr, xsec, med)
+    raw = _raw_response(e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=force)
+    assert raw.aprime_energy is not None and raw.weight is not None
+    return SignalSample(
+        mass=mass,
+        aprime_energy=raw.aprime_energy,
+        weight=raw.weight,
+        response=_readout(raw, cal, settings, rng),
+    )
+
+
+def annihilation_sample(
+    mass: float,
+    n: int,
+    setup: SetupGeometry,
+    rng: np.random.Generator,
+    *,
+    energy: float = 100.0,
+    threshold: float | None = None,
+    particle: str = "e-",
+    mode: str = "fast",
+    resonance: Resonance | None = None,
+    settings: CalorimetrySettings | None = None,
+) -> SignalSample:
+    """``n`` annihilation signal events: showers of ``particle`` (e- or e+) of ``energy`` [GeV] with one
+    forced resonant annihilation e⁺e⁻ → V → invisible of a positron above ``threshold`` [GeV] (default
+    half the beam energy) in the active target (:func:`darkmiss.shower.cascade.run_cascade`,
+    ``force=("annihilation", …)``; mediator ``resonance``, default the vector of mass [GeV] with
+    α_D = 0.5, m_χ = m/3). ``aprime_energy`` is the missing energy (the positron's energy + m_e),
+    ``weight`` the annihilation probability per EOT at ε = 1 (mean weight = yield per EOT), and the
+    response is the shower deposited before and beside the annihilation (docs/annihilation.md)."""
+    _check_mode(mode)
+    if not (mass > 2 * M_E and math.isfinite(mass)):
+        raise UserInputError("mass", mass, "a mediator mass above 2 m_e in GeV")
+    if n <= 0:
+        raise UserInputError("n", n, "a positive number of events")
+    pid = _lepton_pid(particle)
+    thr = 0.5 * energy if threshold is None else float(threshold)
+    if not 0 < thr < energy:
+        raise UserInputError("threshold", threshold, f"between 0 and the beam energy {energy} GeV")
+    settings = settings or default_settings()
+    cal = calibration(setup, settings, mode)
+    e = np.full(n, float(energy))
+    zero = np.zeros(n)
+    force = ("annihilation", float(mass), thr, resonance)
     raw = _raw_response(e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=force)
     assert raw.aprime_energy is not None and raw.weight is not None
     return SignalSample(

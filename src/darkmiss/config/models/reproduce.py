@@ -35,6 +35,7 @@ class ReproduceTable(Table):
     masses: Numbers
     fine_grid: FineGridTable | None = None
     efficiency_masses: Numbers
+    annihilation_masses: Numbers | None = None
     optimise_masses: Numbers | None = None
     signal_epsilon: float | None = None
     full: ReproduceModeTable

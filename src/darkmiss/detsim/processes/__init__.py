@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from darkmiss.detsim.processes import (
     accidental,
+    annihilation,
     decays,
     dimuon,
     em,
@@ -34,6 +35,7 @@ PROCESSES: dict[str, SimProcess] = {
     "punchthrough": punchthrough.PROCESS,
     "accidental": accidental.PROCESS,
     "muon_decay": muon_decay.PROCESS,
+    "annihilation": annihilation.PROCESS,
 }
 
 #: Processes added at run time (tests, plug-ins): name → process object.

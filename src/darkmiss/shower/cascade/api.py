@@ -6,6 +6,7 @@ the forcing and tally tables and the array bundles of :mod:`.state`, and wraps t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from darkmiss.constants import M_E, M_MU
 from darkmiss.errors import UserInputError
+from darkmiss.physics.annihilation import Resonance, vector_resonance
 from darkmiss.shower.cascade.cross_sections import restricted_dedx
 from darkmiss.shower.cascade.kernels import run_showers
 from darkmiss.shower.cascade.state import (
@@ -34,7 +36,12 @@ from darkmiss.shower.cascade.state import (
 )
 from darkmiss.shower.geometry import N_CELLS, REGION_ECAL, REGION_PS, WORLD_HALF_WIDTH_CM, Geometry
 from darkmiss.shower.tally import PositronTally, TrackLengthTally
-from darkmiss.shower.xsec_tables import SigmaTable, aprime_force_table, dimuon_force_table
+from darkmiss.shower.xsec_tables import (
+    SigmaTable,
+    annihilation_force_table,
+    aprime_force_table,
+    dimuon_force_table,
+)
 
 #: Default cuts per mode [GeV] (= the na64-2016 preset's [shower] ecut, fast_kc, yield_kc).
 DEFAULT_ECUT = {"detailed": 0.001, "fast": 0.01, "yield": 0.01}
@@ -143,13 +150,18 @@ def _forcing(
     mode: str,
     split_energy: float,
 ) -> tuple[int, SigmaTable | None]:
-    """Forcing kind (0 none, 1 A′, 2 μμ) and its σ table for the ``force`` argument of :func:`run_cascade`."""
+    """Forcing kind (0 none, 1 A′, 2 μμ, 3 annihilation) and its σ table for the ``force`` argument of
+    :func:`run_cascade`."""
     if force is None:
         return 0, force_table
     e_max = float(primaries.energy.max())
     kind = force[0]
     ftab = force_table
-    if kind == "aprime":
+    if kind == "annihilation":
+        f_kind = 3
+        if ftab is None:
+            ftab = annihilation_force_table(_resonance(force), float(force[2]), e_max)
+    elif kind == "aprime":
         f_kind = 1
         if ftab is None:
             # an optional fifth item names the mediator whose x distribution and σ are forced (default vector)
@@ -165,13 +177,35 @@ def _forcing(
             ftab = dimuon_force_table(emin, e_max, geometry.target)
     else:
         raise UserInputError(
-            "force", force, "None, ('aprime', mass, threshold, kind[, mediator]) or ('dimuon', ecal_max)"
+            "force",
+            force,
+            "None, ('aprime', mass, threshold, kind[, mediator]), ('dimuon', ecal_max) or "
+            "('annihilation', mass, threshold[, resonance])",
         )
     if mode == "fast" and ftab is not None and ftab.emin < split_energy:
         raise UserInputError(
             "force threshold", ftab.emin, f">= the split energy {split_energy} GeV in fast mode"
         )
     return f_kind, ftab
+
+
+def _resonance(force: tuple[Any, ...]) -> Resonance:
+    """The mediator of ``("annihilation", mass, threshold[, resonance])``: the given
+    :class:`~darkmiss.physics.annihilation.Resonance` (its mass must be ``mass``) or, by default, the
+    vector of spec Sec. X (α_D = 0.5, m_χ = m/3)."""
+    if len(force) not in (3, 4):
+        raise UserInputError("force", force, "('annihilation', mass, threshold[, resonance])")
+    mass = float(force[1])
+    res = force[3] if len(force) == 4 and force[3] is not None else vector_resonance(mass)
+    if not isinstance(res, Resonance) or not math.isclose(res.mass, mass, rel_tol=1e-9):
+        raise UserInputError("force resonance", force[3], f"a Resonance of mass {mass} GeV")
+    return res
+
+
+def annihilation_slabs(g: Geometry) -> np.ndarray:
+    """Flag per slab of the active target where positrons annihilate resonantly and are tallied:
+    the ECAL with its preshower, material slabs only (lead and scintillator)."""
+    return ((g.region == REGION_PS) | (g.region == REGION_ECAL)) & (g.material_index > 0)
 
 
 def _tally(tally_edges: np.ndarray | None, g: Geometry, inv_s: np.ndarray) -> Tally:
@@ -209,7 +243,7 @@ def _positron_arrays(
     dl = np.diff(np.log(te))
     if not np.allclose(dl, dl[0], rtol=1e-9, atol=0.0):
         raise UserInputError("positron_edges", edges, "log-spaced energies (uniform in ln E)")
-    sel = (g.region == REGION_PS) | (g.region == REGION_ECAL) if slabs is None else np.asarray(slabs, bool)
+    sel = annihilation_slabs(g) if slabs is None else np.asarray(slabs, bool)
     if sel.shape != (g.n_slabs,):
         raise UserInputError("positron_slabs", slabs, f"a flag per slab ({g.n_slabs} slabs)")
     sel = sel & (g.material_index > 0)
@@ -347,7 +381,13 @@ def run_cascade(
     force: ``("aprime", mass, threshold_gev, xsec_kind[, mediator])`` or ``("dimuon", ecal_max_hint)``: one
     emission per shower at a step chosen ∝ n σ Δs in the target (dimuon: photons above
     0.9 (E0 − ecal_max)); ``weight`` = Σ n σ Δs of the
-    shower (the expected number of emissions at ε = 1). ``force_table`` overrides the tables built
+    shower (the expected number of emissions at ε = 1). ``("annihilation", mass, threshold[, resonance])``:
+    one resonant annihilation e⁺e⁻ → V → invisible per shower, at a positron step in the active
+    target (:func:`annihilation_slabs`, lead and scintillator with their own n_e) chosen ∝ n_e σ(E) Δs
+    with the positron's total energy E above ``threshold`` (σ of
+    :mod:`darkmiss.physics.annihilation`, electrons at rest; default mediator the vector of α_D = 0.5,
+    m_χ = m/3); the positron stops there, ``aprime_energy`` is its energy + m_e (the missing energy)
+    and ``weight`` Σ n_e σ Δs (annihilations per EOT at ε = 1). ``force_table`` overrides the tables built
     from the physics modules. ``yield_table`` adds per-shower Σ n σ(E) Δs in ``yields``.
     ``positron_edges`` (log-spaced total energies [GeV]) adds the positron track-length tally with
     its per-shower covariance (``positrons``) over ``positron_slabs`` (a flag per slab; default
@@ -389,9 +429,12 @@ def run_cascade(
         fb = ForceTable(
             np.ascontiguousarray(ftab.sigma[0], dtype=float), np.ascontiguousarray(ftab.xinv, dtype=float),
             ftab.logemin, ftab.dloge, ftab.emin, float(ftab.x_a), float(ftab.x_b),
+            annihilation_slabs(geometry) if f_kind == 3 else np.zeros(geometry.n_slabs, np.bool_),
         )  # fmt: skip
     else:
-        fb = ForceTable(np.zeros(2), np.zeros((1, 2)), 0.0, 1.0, 0.0, 0.0, 0.0)
+        fb = ForceTable(
+            np.zeros(2), np.zeros((1, 2)), 0.0, 1.0, 0.0, 0.0, 0.0, np.zeros(geometry.n_slabs, np.bool_)
+        )
     geo = SlabArrays(
         g.z_edges,
         g.material_index,

@@ -159,7 +159,8 @@ def charged_step(
     """One step of an e± (kinetic energy ``en`` [GeV]) in material ``mi``: the shortest of the free
     path, the geometric limit ``s_lim`` [cm] and the energy-loss limit (20% of T); continuous loss
     (restricted dE/dx + soft brems) deposited at mid-step; tallies (e⁺ in the active target apart),
-    yields and A′ forcing at the pre-step energy; multiple scattering; then the discrete
+    yields, A′ forcing and forced e⁺ annihilation at the pre-step energy (an annihilating positron
+    stops at the end of the step, its energy + m_e missing); multiple scattering; then the discrete
     interaction if it limited the step."""
     positron = pid == _EP
     mrow = geo.mat[mi]
@@ -185,10 +186,18 @@ def charged_step(
         if f_kind == 1 and etot >= ftab.emin:
             p = emission_probability(mrow[13], ftab, etot, step)
             cum_p, fire = select_step(p, f_pass, pid_id, nstep, cum_p, chosen, aux)
+    if f_kind == 3 and positron and etot >= ftab.emin and ftab.slabs[slab]:
+        # resonant e⁺e⁻ → V on the material's electrons (n_e = mrow[3]) at the pre-step energy
+        p = emission_probability(mrow[3], ftab, etot, step)
+        cum_p, fire = select_step(p, f_pass, pid_id, nstep, cum_p, chosen, aux)
     x += ux * step
     y += uy * step
     z += uz * step
     en -= de
+    if fire and f_kind == 3:
+        # the positron and its atomic electron (at rest) vanish into V: E + m_e is missing
+        out.aprime[s] += en + 2.0 * M_E
+        return STOPPED, en, x, y, z, ux, uy, uz, sp, cum_p, False
     if fire:
         sp = emit_aprime(s, pid, en, etot, x, y, z, ux, uy, uz, aux, ftab, out, stack, sp)
         return (OVERFLOW if sp < 0 else STOPPED), en, x, y, z, ux, uy, uz, sp, cum_p, False
@@ -402,8 +411,8 @@ def track_shower(
 ) -> int:
     """Track one shower from a primary (pid, γ energy or e± kinetic energy ``e0`` [GeV], position
     [cm], direction) into row ``s`` of ``out``. Forcing (``f_kind`` 0 none, 1 A′ from e±, 2 μμ
-    from γ): ``f_pass`` 1 records the candidate step in ``chosen`` (Σp in ``chosen[2]``), 2 emits
-    at it. Returns 0, or 1 on stack overflow."""
+    from γ, 3 resonant annihilation of an e⁺): ``f_pass`` 1 records the candidate step in
+    ``chosen`` (Σp in ``chosen[2]``), 2 emits at it. Returns 0, or 1 on stack overflow."""
     rng, aux = stack.rng, stack.aux
     aux[0] = aux_seed
     sp = push(stack, _ZERO, pid0, e0, pos0[0], pos0[1], pos0[2], dir0[0], dir0[1], dir0[2], seed0)

@@ -115,8 +115,10 @@ class YieldTable(NamedTuple):
 
 
 class ForceTable(NamedTuple):
-    """Forced-emission table: σ(E) per target atom [cm²] on a uniform ln E grid above ``emin`` [GeV],
-    the inverse CDF of the energy fraction and its range parameters (x_a, x_b) [GeV]."""
+    """Forced-emission table: σ(E) per target atom [cm²] (forced annihilation: per electron) on a
+    uniform ln E grid above ``emin`` [GeV], the inverse CDF of the energy fraction and its range
+    parameters (x_a, x_b) [GeV]; ``slabs`` flags per slab where a forced annihilation may happen
+    (the A′ and μμ forcing use the geometry's target flag)."""
 
     sigma: np.ndarray
     xinv: np.ndarray
@@ -125,6 +127,7 @@ class ForceTable(NamedTuple):
     emin: float
     x_a: float
     x_b: float
+    slabs: np.ndarray
 
 
 class Outputs(NamedTuple):
