@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,12 @@ import numpy as np
 from darkmiss.analysis.efficiency import interpolate_log_mass
 from darkmiss.analysis.result import AnalysisResult
 from darkmiss.analysis.table_iv import SPEC_EOT, SPEC_TABLE_IV, TABLE_IV_ROWS, UPSTREAM_ROW
+from darkmiss.cache import write_json_atomic
 from darkmiss.config.calibrated import calibrated_inputs
 from darkmiss.config.load import Preset
 from darkmiss.detsim.spill import DeadTime
 from darkmiss.interpret.published import published_at
-from darkmiss.plots.detsim_figures import Fig7Panel
+from darkmiss.plots.detsim_figures import Fig7Panel, fig7_left
 
 PREDICTION, CLOSURE = "prediction", "closure"
 #: Table I (spec Sec. V.B): f, n_data and n_EOT [1e6] of the dimuon samples per run.
@@ -146,6 +148,46 @@ def trigger_efficiency(data_dir: Path, process: str = "dimuon") -> dict[str, tup
             if n:
                 out[run] = (d["stored_events"][run][process] / n, n)
     return out
+
+
+#: Layout of ``panels.json`` (:func:`data_panels`).
+PANELS_LAYOUT = 1
+
+
+def data_panels(data_dir: Path, folder: Path) -> dict[str, Any]:
+    """Read the pseudo-data of ``data_dir`` once: draw the Fig. 7 (left) panels into ``folder`` and write
+    their region counts and the physics-trigger efficiency (:func:`trigger_efficiency`) to
+    ``folder/panels.json``, so that a rerun of the report need not read the events again."""
+    panels = fig7_left(data_dir / "physics", folder)
+    write_json_atomic(
+        folder / "panels.json",
+        {
+            "schema_version": PANELS_LAYOUT,
+            "panels": [p.to_record() for p in panels],
+            "trigger": trigger_efficiency(data_dir / "physics"),
+        },
+    )
+    return {"runs": [p.run for p in panels]}
+
+
+def read_panels(folder: Path, figures_dir: Path) -> tuple[list[Fig7Panel], dict[str, tuple[float, int]]]:
+    """The Fig. 7 panels and trigger efficiencies that :func:`data_panels` wrote into ``folder``; their
+    figures are copied into ``figures_dir``."""
+    d = json.loads((folder / "panels.json").read_text(encoding="utf-8"))
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    panels = []
+    for r in d["panels"]:
+        src = folder / Path(r["figure"]).name
+        dst = figures_dir / src.name
+        shutil.copyfile(src, dst)
+        panels.append(
+            Fig7Panel(
+                r["run"], int(r["events"]), float(r["weighted"]), float(r["region_I"]), float(r["region_II"]),
+                float(r["region_III"]), float(r["pileup_fraction"]), dst,
+            )
+        )  # fmt: skip
+    trig = {run: (float(e), int(n)) for run, (e, n) in d["trigger"].items()}
+    return panels, trig
 
 
 def build_comparison(

@@ -45,10 +45,12 @@ from darkmiss.parallel import peak_rss_mb
 from darkmiss.physics.models import Model, get_model
 from darkmiss.pipeline.analysis import analyze, optimise, unblind
 from darkmiss.pipeline.comparison import (
+    PANELS_LAYOUT,
     build_comparison,
     calibrated_table,
+    data_panels,
     published_limits,
-    trigger_efficiency,
+    read_panels,
 )
 from darkmiss.pipeline.limits import write_outputs
 from darkmiss.pipeline.models import is_dark_photon, model_pairs, run_model_stages
@@ -63,7 +65,6 @@ from darkmiss.pipeline.results import SCHEMA_VERSION as RESULTS_SCHEMA_VERSION
 from darkmiss.pipeline.results import Results, annihilation_efficiency_ratio, build_results
 from darkmiss.pipeline.stages import StageRecord, StageRunner, check_output_root, output_lock, write_marker
 from darkmiss.pipeline.yield_files import YIELDS_SCHEMA_VERSION, read_yields, yield_records
-from darkmiss.plots.detsim_figures import fig7_left
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.report.reproduce import build_report
 from darkmiss.shower.annihilation import model_annihilation_yields
@@ -539,13 +540,17 @@ def _reproduce(
         notes=tuple(production_notes(beam_lepton(pr), production)),
     )
     data_dir = runner.folder("data")
-    panels = fig7_left(data_dir / "physics", out / "figures")
+    # the events of the pseudo-data are read once per data stage (Fig. 7 panels, trigger efficiency)
+    panels_dir = runner.run(
+        "panels",
+        common | {"layout": PANELS_LAYOUT},
+        functools.partial(data_panels, data_dir),
+        depends=("data",),
+    )
+    panels, trig = read_panels(panels_dir, out / "figures")
     results.calibrated = calibrated_table(pr)
     results.comparison = build_comparison(
-        unblinded,
-        panels,
-        calibrate_dead_time(pr, list(ctx.runs.values())),
-        trigger_efficiency(data_dir / "physics"),
+        unblinded, panels, calibrate_dead_time(pr, list(ctx.runs.values())), trig
     )
     results.published_limits = published_limits([r.to_dict() for r in results.limits])
     results.headline_model = (pairs or [get_model()])[0].record()
