@@ -373,6 +373,16 @@ def _electron_yields(
     mean = s1 / n_sh
     err = np.sqrt(np.maximum(s2 / n_sh - mean**2, 0.0) / (n_sh - 1))
     n_atoms = geom.target_atoms_per_cm3()
+    # the spectra of the masses are independent: one task per mass, on the same workers
+    spectra = map_chunks(
+        _spectra,
+        [
+            (m, th, e0, geom.target, edges, tl, n_atoms, cfg.spectrum_bins, tables[im][1], mediator)
+            for im, m in enumerate(ms)
+        ],
+        workers=workers,
+        scheduler=scheduler,
+    )
     out: list[AprimeYield] = []
     nk = len(kinds)
     for im, m in enumerate(ms):
@@ -383,9 +393,7 @@ def _electron_yields(
         if "etl_direct_relerr" in extras and np.isfinite(dval):
             rel = float(np.max(extras["etl_direct_relerr"])) if extras["etl_direct_relerr"].size else 0.0
             derr = math.hypot(derr, rel * dval)
-        sp_edges, sp_ww, sp_etl = _spectra(
-            m, th, e0, geom.target, edges, tl, n_atoms, cfg.spectrum_bins, extras, mediator
-        )
+        sp_edges, sp_ww, sp_etl = spectra[im]
         out.append(
             AprimeYield(
                 mass=m,
