@@ -164,6 +164,13 @@ def energy_threshold(preset: Preset, e0: float, threshold: float | None, what: s
     return th
 
 
+def _tables_task(
+    mass: float, th: float, e0: float, target: str, kinds: tuple[str, ...], mediator: str
+) -> tuple[SigmaTable, dict[str, np.ndarray]]:
+    """:func:`aprime_tables` of one mass (a map_chunks task)."""
+    return aprime_tables(mass, th, e0, target, kinds, mediator=mediator)
+
+
 def _yield_chunk(
     geom: Geometry,
     energy: float,
@@ -337,11 +344,13 @@ def _electron_yields(
     if n_sh < 2:
         raise UserInputError("showers", n_sh, "at least 2")
     geom = setup_geometry(pre, target)
-    tables: list[tuple[SigmaTable, dict[str, np.ndarray]]] = []
     for m in ms:
         if not m < th:
             raise UserInputError("mass", m, f"below the threshold {th} GeV")
-        tables.append(aprime_tables(m, th, e0, geom.target, kinds, mediator=mediator))
+    # the σ tables of the masses (cached on disk, vegas integrals when cold) are independent
+    tables: list[tuple[SigmaTable, dict[str, np.ndarray]]] = map_chunks(
+        _tables_task, [(m, th, e0, geom.target, tuple(kinds), mediator) for m in ms], workers=workers
+    )
     extra_key = [] if (mediator, pid) == ("vector", 11) else [mediator, pid]
     key = hash_key(
         "aprime-yields",
