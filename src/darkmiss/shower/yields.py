@@ -347,10 +347,11 @@ def _electron_yields(
     for m in ms:
         if not m < th:
             raise UserInputError("mass", m, f"below the threshold {th} GeV")
-    # the σ tables of the masses (cached on disk, vegas integrals when cold) are independent
-    tables: list[tuple[SigmaTable, dict[str, np.ndarray]]] = map_chunks(
-        _tables_task, [(m, th, e0, geom.target, tuple(kinds), mediator) for m in ms], workers=workers
-    )
+    # The σ tables of the masses (cached on disk, vegas integrals when cold) are independent. The
+    # first is built here, so that the forked workers inherit its loaded numba kernels.
+    table_tasks = [(m, th, e0, geom.target, tuple(kinds), mediator) for m in ms]
+    tables = [_tables_task(*table_tasks[0])]
+    tables += map_chunks(_tables_task, table_tasks[1:], workers=workers)
     extra_key = [] if (mediator, pid) == ("vector", 11) else [mediator, pid]
     key = hash_key(
         "aprime-yields",
