@@ -15,6 +15,7 @@ from darkmiss.errors import UserInputError
 from darkmiss.physics.aprime import (
     CrossSection,
     chi_iww,
+    chi_iww_points,
     d2sigma_dx_dcos_iww,
     dsigma_dx_iww,
     resolve_target,
@@ -192,3 +193,17 @@ def test_other_bad_input():
         sigma_iww(0.1, 100.0, x_min=2.0)
     with pytest.raises(UserInputError):
         d2sigma_dx_dcos_iww(0.5, 1.5, 0.1, 100.0)
+
+
+def test_chi_iww_points_is_chi_iww_at_every_point():
+    """χ at broadcast (m, E₀) points: a scalar (m, E₀) is evaluated once and must give exactly the
+    numbers of the elementwise evaluation (the cross-sections downstream are compared bit for bit)."""
+    x = np.linspace(0.01, 0.99, 257)
+    for m, e in ((0.0011, 100.0), (0.0167, 37.5), (0.5, 60.0), (0.32374575428176433, 3.665241237079628)):
+        _, mm, ee = np.broadcast_arrays(x, m, e)
+        assert not any(mm.strides)
+        np.testing.assert_array_equal(chi_iww_points(mm, ee, "Pb"), chi_iww(mm, ee, "Pb"))
+    # points with different masses take the elementwise path
+    mm = np.geomspace(0.001, 0.5, 7)
+    ee = np.full(7, 100.0)
+    np.testing.assert_array_equal(chi_iww_points(mm, ee, "W"), chi_iww(mm, ee, "W"))

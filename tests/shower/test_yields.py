@@ -56,12 +56,16 @@ def test_forced_signal_weights_sum_to_yield():
     np.testing.assert_allclose(out.energy_sum(), p.available_energy(), rtol=1e-9)
 
 
-def test_workers_do_not_change_results():
+def test_workers_do_not_change_results(tmp_path, monkeypatch):
     pre = load_preset("na64-2016").with_overrides({"shower": {"chunk_size": 300}})
-    a = aprime_yields(pre, [0.1], showers=900, seed=5, workers=1, kinds=("ww", "etl"))[0]
-    b = aprime_yields(pre, [0.1], showers=900, seed=5, workers=2, kinds=("ww", "etl"))[0]
-    assert a.yield_ww == b.yield_ww and a.yield_etl == b.yield_etl
-    np.testing.assert_array_equal(a.spectrum_ww, b.spectrum_ww)
+    ya = aprime_yields(pre, [0.02, 0.1], showers=900, seed=5, workers=1, kinds=("ww", "etl"))
+    # a fresh cache: the tables, showers and spectra are all computed again, on two workers
+    monkeypatch.setenv("DARKMISS_CACHE", str(tmp_path))
+    yb = aprime_yields(pre, [0.02, 0.1], showers=900, seed=5, workers=2, kinds=("ww", "etl"))
+    for a, b in zip(ya, yb, strict=True):
+        assert a.yield_ww == b.yield_ww and a.yield_etl == b.yield_etl
+        np.testing.assert_array_equal(a.spectrum_ww, b.spectrum_ww)
+        np.testing.assert_array_equal(a.spectrum_etl, b.spectrum_etl)
 
 
 def test_yield_values_spectra_and_kfactor():

@@ -48,6 +48,7 @@ from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
 from darkmiss.events.io import read_metadata, write_events
 from darkmiss.parallel import chunk_seeds, map_chunks
+from darkmiss.shower.response import calibration
 
 SUMMARY_FILE = "simulation.json"
 #: Layout version of ``simulation.json``.
@@ -613,6 +614,10 @@ def simulate(
             plans.append(plan)
             tasks += todo
             existing += done
+    if workers > 1 and len(tasks) > 1 and not scheduler:
+        # Forked local workers inherit the calibration and the loaded shower kernels of this
+        # process, instead of each simulating the calibration showers and loading the kernels anew.
+        calibration(SetupGeometry.from_preset(pr))
     results = map_chunks(
         run_chunk, [(t,) for t in tasks], workers=workers, scheduler=scheduler, progress=progress
     )

@@ -32,6 +32,7 @@ __all__ = [
     "LEPTON_MASSES",
     "CrossSection",
     "chi_iww",
+    "chi_iww_points",
     "d2sigma_dx_dcos_iww",
     "dsigma_dx_iww",
     "resolve_target",
@@ -87,6 +88,20 @@ def chi_iww(mass: ArrayLike, energy: ArrayLike, target: str | Element = "Pb") ->
     m = np.asarray(mass, dtype=float)
     e = np.asarray(energy, dtype=float)
     return chi_flux(m**4 / (4.0 * e**2), m**2, el.Z, el.A)
+
+
+def chi_iww_points(mass: np.ndarray, energy: np.ndarray, target: str | Element = "Pb") -> np.ndarray:
+    """χ of spec Eq. (10) (:func:`chi_iww`) at broadcast (m, E₀) arrays [GeV], shaped like ``mass``.
+
+    When both arrays are a scalar broadcast over the points (every stride zero, as
+    :func:`iww_points` returns them for a scalar m and E₀), χ is evaluated once, on one element
+    through the same array code, and broadcast: the same numbers, without thousands of identical
+    partial-fraction evaluations.
+    """
+    if mass.size > 1 and not any(mass.strides) and not any(energy.strides):
+        one = np.asarray(chi_iww(mass.flat[:1], energy.flat[:1], target))
+        return np.broadcast_to(one.reshape(()), mass.shape)
+    return np.asarray(chi_iww(mass, energy, target))
 
 
 def sigma_ww(
@@ -169,7 +184,7 @@ def dsigma_dx_iww(
     el = resolve_target(target)
     xs, _, m, e, inside, scalar = iww_points(x, mass, energy, epsilon, lepton_mass)
     beta = np.sqrt(1.0 - m**2 / e**2)
-    chi = np.asarray(chi_iww(m, e, el))
+    chi = chi_iww_points(m, e, el)
     val = 4.0 * ALPHA**3 * epsilon**2 * chi * beta * _iww_shape(xs, m, lepton_mass) * GEV2_TO_PB
     return _scalar_or_array(np.where(inside, val, 0.0), scalar)
 
@@ -193,7 +208,7 @@ def d2sigma_dx_dcos_iww(
     el = resolve_target(target)
     xs, c, m, e, inside, scalar = iww_points(x, mass, energy, epsilon, lepton_mass, cos_theta)
     theta2 = np.arccos(c) ** 2
-    chi = np.asarray(chi_iww(m, e, el))
+    chi = chi_iww_points(m, e, el)
     beta = np.sqrt(1.0 - m**2 / e**2)
     ang = e**2 * xs * theta2
     u = ang + m**2 * (1.0 - xs) / xs + lepton_mass**2 * xs

@@ -110,7 +110,7 @@ def dsigma_dx_iww_mediator(
     val = (
         ALPHA**3
         * epsilon**2
-        * np.asarray(aprime.chi_iww(m, e, el))
+        * aprime.chi_iww_points(m, e, el)
         * beta
         * iww_shape(xs, m, lepton_mass, med)
         * GEV2_TO_PB
@@ -151,7 +151,7 @@ def d2sigma_dx_dcos_iww_mediator(
         2.0
         * ALPHA**3
         * epsilon**2
-        * np.asarray(aprime.chi_iww(m, e, el))
+        * aprime.chi_iww_points(m, e, el)
         * e**2
         * xs
         * beta

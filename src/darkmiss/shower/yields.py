@@ -164,6 +164,13 @@ def energy_threshold(preset: Preset, e0: float, threshold: float | None, what: s
     return th
 
 
+def _tables_task(
+    mass: float, th: float, e0: float, target: str, kinds: tuple[str, ...], mediator: str
+) -> tuple[SigmaTable, dict[str, np.ndarray]]:
+    """:func:`aprime_tables` of one mass (a map_chunks task)."""
+    return aprime_tables(mass, th, e0, target, kinds, mediator=mediator)
+
+
 def _yield_chunk(
     geom: Geometry,
     energy: float,
@@ -337,11 +344,14 @@ def _electron_yields(
     if n_sh < 2:
         raise UserInputError("showers", n_sh, "at least 2")
     geom = setup_geometry(pre, target)
-    tables: list[tuple[SigmaTable, dict[str, np.ndarray]]] = []
     for m in ms:
         if not m < th:
             raise UserInputError("mass", m, f"below the threshold {th} GeV")
-        tables.append(aprime_tables(m, th, e0, geom.target, kinds, mediator=mediator))
+    # The σ tables of the masses (cached on disk, vegas integrals when cold) are independent. The
+    # first is built here, so that the forked workers inherit its loaded numba kernels.
+    table_tasks = [(m, th, e0, geom.target, tuple(kinds), mediator) for m in ms]
+    tables = [_tables_task(*table_tasks[0])]
+    tables += map_chunks(_tables_task, table_tasks[1:], workers=workers)
     extra_key = [] if (mediator, pid) == ("vector", 11) else [mediator, pid]
     key = hash_key(
         "aprime-yields",
@@ -373,6 +383,16 @@ def _electron_yields(
     mean = s1 / n_sh
     err = np.sqrt(np.maximum(s2 / n_sh - mean**2, 0.0) / (n_sh - 1))
     n_atoms = geom.target_atoms_per_cm3()
+    # the spectra of the masses are independent: one task per mass, on the same workers
+    spectra = map_chunks(
+        _spectra,
+        [
+            (m, th, e0, geom.target, edges, tl, n_atoms, cfg.spectrum_bins, tables[im][1], mediator)
+            for im, m in enumerate(ms)
+        ],
+        workers=workers,
+        scheduler=scheduler,
+    )
     out: list[AprimeYield] = []
     nk = len(kinds)
     for im, m in enumerate(ms):
@@ -383,9 +403,7 @@ def _electron_yields(
         if "etl_direct_relerr" in extras and np.isfinite(dval):
             rel = float(np.max(extras["etl_direct_relerr"])) if extras["etl_direct_relerr"].size else 0.0
             derr = math.hypot(derr, rel * dval)
-        sp_edges, sp_ww, sp_etl = _spectra(
-            m, th, e0, geom.target, edges, tl, n_atoms, cfg.spectrum_bins, extras, mediator
-        )
+        sp_edges, sp_ww, sp_etl = spectra[im]
         out.append(
             AprimeYield(
                 mass=m,
