@@ -1,13 +1,14 @@
 """Time of an A′ yield scan: 50 masses (geomspace 1 MeV … 1 GeV), one mediator, ≤ 1% statistical error.
 
-    python benchmarks/bench_yields.py [--workers 2] [--showers 5500] [--cold-numba] [--annihilation]
+    python benchmarks/bench_yields.py [--workers 2] [--showers 5500] [--cold-numba] [--annihilation] [--no-direct]
 
 Runs ``darkmiss yield aprime --mass <50 masses> --showers N --workers W --json`` as a user does,
 twice: *cold* (an empty ``DARKMISS_CACHE``: the σ tables of every mass are built) and *warm* (the
 same cache, another seed, so that the tables are reused but the yields are computed anew).
 ``--cold-numba`` points ``NUMBA_CACHE_DIR`` at an empty folder for the cold run (every kernel
 compiled; otherwise numba's cache of this checkout is used). ``--annihilation`` adds a row with
-``--production brems,annihilation``. The table gives wall time, the CPU time of the command and its
+``--production brems,annihilation``; ``--no-direct`` leaves out ``yield_etl_direct`` (the vegas
+cross-check of the k-factor ETL yield, the cold part of a scan). The table gives wall time, the CPU time of the command and its
 workers, and the largest relative statistical error of yield_etl, yield_ww and yield_etl_direct
 (and of yield_annihilation where it is non-zero). 5500 showers keep every error ≤ 1% for the
 na64-2016 preset (the error scales as 1/√N).
@@ -58,9 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--showers", type=int, default=5500)
     ap.add_argument("--cold-numba", action="store_true", help="compile every kernel in the cold run")
     ap.add_argument("--annihilation", action="store_true", help="also time brems,annihilation")
+    ap.add_argument("--no-direct", action="store_true", help="skip the direct-ETL cross-check column (vegas)")
     a = ap.parse_args(argv)
     masses = ",".join(f"{m:.6g}" for m in MASSES)
     base = ["--mass", masses, "--showers", str(a.showers), "--workers", str(a.workers)]
+    if a.no_direct:
+        base.append("--no-direct")
     productions = [("brems", [])]
     if a.annihilation:
         productions.append(("brems,annihilation", ["--production", "brems,annihilation"]))
