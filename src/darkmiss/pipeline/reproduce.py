@@ -278,8 +278,9 @@ def table_iv_options(preset: Preset) -> dict[str, Any]:
 
 def stage_mc(ctx: Context, folder: Path) -> dict[str, Any]:
     """Monte Carlo of every run: signal per efficiency mass, calibration trigger, dimuons (weighted
-    samples of fixed size), annihilation signal per ``annihilation_masses``, and the biased samples of the Table IV backgrounds at each run's full EOT
-    (fixed sizes ``table_iv_events``; forced interactions and decays, box-only storage)."""
+    samples of fixed size), annihilation signal per ``annihilation_masses``, and the biased samples of
+    the Table IV backgrounds at each run's full EOT (fixed sizes ``table_iv_events``; forced interactions
+    and decays, box-only storage)."""
     cfg = ctx.cfg
     table_preset = ctx.preset.with_overrides({"production": {"weighted_events": dict(cfg.table_iv_events)}})
     for name, run in ctx.runs.items():
