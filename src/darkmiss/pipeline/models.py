@@ -60,6 +60,7 @@ from darkmiss.events.io import event_files
 from darkmiss.interpret.projection import epsilon_with_decays
 from darkmiss.physics.mediator_widths import model_widths
 from darkmiss.physics.models import MODELS, Model, get_mediator, get_model
+from darkmiss.pipeline.mc import SampleCall, simulate_samples
 from darkmiss.pipeline.results import E_CHARGE, LimitRow, finite_or_none
 from darkmiss.pipeline.stages import StageRunner
 from darkmiss.pipeline.yield_files import YIELDS_SCHEMA_VERSION, read_yields, yield_records
@@ -144,13 +145,22 @@ def stage_mediator_yields(ctx: Context, folder: Path, *, mediator: str) -> dict[
 
 
 def stage_mediator_mc(ctx: Context, folder: Path, *, mediator: str) -> dict[str, Any]:
-    """Signal MC of ``mediator`` at the efficiency masses for every run (the headline's seed offset 2)."""
-    for name, run in ctx.runs.items():
-        for m in ctx.cfg.efficiency_masses:
-            ctx.simulate(
-                name, "mc", folder / f"signal_m{m:.6g}", 2, processes=["signal"], mass=m,
-                epsilon=ctx.cfg.signal_epsilon, eot=run.eot * ctx.cfg.mc_eot_scale, mediator=mediator,
-            )  # fmt: skip
+    """Signal MC of ``mediator`` at the efficiency masses for every run (the headline's seed offset 2; the
+    samples side by side, :func:`darkmiss.pipeline.mc.simulate_samples`)."""
+    options = {"processes": ["signal"], "epsilon": ctx.cfg.signal_epsilon, "mediator": mediator}
+    simulate_samples(
+        ctx,
+        [
+            SampleCall(
+                name,
+                folder / f"signal_m{m:.6g}",
+                2,
+                options | {"mass": m, "eot": run.eot * ctx.cfg.mc_eot_scale},
+            )
+            for name, run in ctx.runs.items()
+            for m in ctx.cfg.efficiency_masses
+        ],
+    )
     return {"masses": list(ctx.cfg.efficiency_masses), "mediator": mediator}
 
 

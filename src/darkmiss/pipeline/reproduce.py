@@ -53,6 +53,7 @@ from darkmiss.pipeline.comparison import (
     read_panels,
 )
 from darkmiss.pipeline.limits import write_outputs
+from darkmiss.pipeline.mc import stage_mc
 from darkmiss.pipeline.models import is_dark_photon, model_pairs, run_model_stages
 from darkmiss.pipeline.production import (
     BREMS_ONLY,
@@ -80,16 +81,6 @@ STAGES = ("yields", "data", "mc", "analysis", "optimise", "unblind", "limits", "
 #: that e.g. a changed [stats] table re-runs the limits but not the simulation).
 PHYSICS_TABLES = ("setup", "beam", "shower", "calorimetry")
 SIMULATION_TABLES = (*PHYSICS_TABLES, "runs", "detector", "production", "backgrounds", "from_spec")
-#: The processes of the biased Table IV samples (spec Sec. VIII), in the order of its rows.
-TABLE_IV_PROCESSES = (
-    "punchthrough",
-    "hadronic",
-    "muon_decay",
-    "decays",
-    "upstream",
-    "hadron_target",
-    "accidental",
-)
 #: Layout versions of the files that stages write (part of every stage key).
 OUTPUT_FORMATS = {
     "analysis.json": ANALYSIS_SCHEMA_VERSION,
@@ -261,84 +252,6 @@ def stage_data(ctx: Context, folder: Path) -> dict[str, Any]:
             trigger="calibration",
         )
     return info
-
-
-def table_iv_options(preset: Preset) -> dict[str, Any]:
-    """Options of the biased Table IV samples: the process biasing, MC events kept only where their truth
-    may reach the box, upstream electrons generated below the box edge (plus the margin of
-    ``[production.fast_path] box_ecal_margin``; the weights carry the rest of the spectrum)."""
-    up = preset.section("backgrounds")["upstream"]
-    margin = float(preset.section("production")["fast_path"]["box_ecal_margin"])
-    return {
-        "bias": "table_iv",
-        "box_only": True,
-        "upstream_e_range": [float(up["e_min"]), float(up["box_e_max"]) + margin],
-    }
-
-
-def stage_mc(ctx: Context, folder: Path) -> dict[str, Any]:
-    """Monte Carlo of every run: signal per efficiency mass, calibration trigger, dimuons (weighted
-    samples of fixed size), annihilation signal per ``annihilation_masses``, and the biased samples of
-    the Table IV backgrounds at each run's full EOT (fixed sizes ``table_iv_events``; forced interactions
-    and decays, box-only storage)."""
-    cfg = ctx.cfg
-    table_preset = ctx.preset.with_overrides({"production": {"weighted_events": dict(cfg.table_iv_events)}})
-    for name, run in ctx.runs.items():
-        mc_eot = run.eot * cfg.mc_eot_scale
-        for m in cfg.efficiency_masses:
-            ctx.simulate(
-                name,
-                "mc",
-                folder / f"signal_m{m:.6g}",
-                2,
-                processes=["signal"],
-                mass=m,
-                epsilon=cfg.signal_epsilon,
-                eot=mc_eot,
-            )
-        ctx.simulate(
-            name,
-            "mc",
-            folder / "calibration",
-            4,
-            eot=cfg.calibration_eot,
-            processes=["em"],
-            trigger="calibration",
-        )
-        ctx.simulate(name, "mc", folder / "dimuon", 3, processes=["dimuon"], eot=mc_eot)
-        ctx.simulate(
-            name,
-            "mc",
-            folder / "table_iv",
-            5,
-            preset=table_preset,
-            processes=list(TABLE_IV_PROCESSES),
-            eot=run.eot,
-            options=table_iv_options(ctx.preset),
-            progress=ctx.progress(f"Table IV MC run {name}"),
-        )
-    for name, run in ctx.runs.items():
-        simulate_annihilation(ctx, folder, name, run.eot * cfg.mc_eot_scale)
-    return {
-        "masses": list(cfg.efficiency_masses),
-        "annihilation_masses": list(cfg.annihilation_masses),
-        "table_iv_processes": list(TABLE_IV_PROCESSES),
-    }
-
-
-def simulate_annihilation(ctx: Context, folder: Path, run: str, eot: float) -> None:
-    """Resonant-annihilation signal MC of ``run`` at every ``annihilation_masses`` [GeV] (weighted
-    samples of ``signal_events``, the A′ signal's size), for their own efficiency beside the brems one
-    (``darkmiss.analysis.signal.annihilation_efficiencies``); nothing without annihilation masses."""
-    cfg = ctx.cfg
-    preset = ctx.preset.with_overrides(
-        {"production": {"weighted_events": {"annihilation": cfg.signal_events}}}
-    )
-    for m in cfg.annihilation_masses:
-        ctx.simulate(
-            run, "mc", folder / f"annihilation_m{m:.6g}", 6, preset=preset, processes=["annihilation"],
-            mass=m, epsilon=cfg.signal_epsilon, eot=eot,
-        )  # fmt: skip
 
 
 def stage_analysis(ctx: Context, data_dir: Path, mc_dir: Path, folder: Path) -> dict[str, Any]:
