@@ -17,14 +17,13 @@ import math
 
 import numpy as np
 
-from darkmiss.detsim.beam import BeamConfig, sample_beam
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.processes.em import (
     PrefilterConfig,
     cached_rate,
     conditioned,
-    prefilter_mask,
-    truth_from_response,
+    forced_rate_info,
+    forced_truth,
 )
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
@@ -68,17 +67,7 @@ class Annihilation:
 
     def _draw(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
         s = self._sample(n, rng, ctx)
-        beam = sample_beam(n, rng, BeamConfig.from_preset(ctx.preset), electrons_only=True)
-        ang = np.where(beam.tail, 0.0, beam.angle_mrad)
-        # relative weight w_i / <w> of pre-filtered events: the yield itself enters through rate()
-        w = s.weight / max(self._info(ctx)["w_pass"], 1e-300)
-        t = truth_from_response(
-            s.response, Process.ANNIHILATION, np.full(n, ctx.beam_energy), ang, rng, ctx,
-            weight=w, aprime_energy=s.aprime_energy, mass=s.mass,
-        )  # fmt: skip
-        t.missing_energy[:] = s.aprime_energy + s.response.leak
-        # showers without a positron above the threshold (weight 0) are not signal events
-        return t.select(s.weight > 0)
+        return forced_truth(s, Process.ANNIHILATION, rng, ctx, self._info(ctx)["w_pass"])
 
     def _info(self, ctx: ProcessContext) -> dict[str, float]:
         """Cached {yield per EOT at ε = 1 after the pre-filter, n_pass, mean weight of passing events}."""
@@ -88,16 +77,7 @@ class Annihilation:
 
         def compute() -> dict[str, float]:
             rng = np.random.default_rng(RATE_SEED)
-            s = self._sample(n, rng, ctx)
-            t = truth_from_response(
-                s.response, Process.ANNIHILATION, np.full(n, ctx.beam_energy), np.zeros(n), rng, ctx
-            )
-            ok = prefilter_mask(t, ctx) & (s.weight > 0)
-            return {
-                "yield": float(np.sum(s.weight[ok])) / n,
-                "n_pass": float(ok.sum()),
-                "w_pass": float(np.mean(s.weight[ok])) if ok.any() else 0.0,
-            }
+            return forced_rate_info(self._sample(n, rng, ctx), Process.ANNIHILATION, rng, ctx)
 
         return cached_rate("annihilation", ctx, (m, n, thr, "vector-alpha_d-0.5-mchi-m/3"), compute)
 

@@ -23,19 +23,19 @@ import math
 
 import numpy as np
 
-from darkmiss.detsim.beam import BeamConfig, sample_beam
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.processes.em import (
     PrefilterConfig,
     cached_rate,
     conditioned,
-    prefilter_mask,
-    truth_from_response,
+    forced_rate_info,
+    forced_truth,
 )
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
 from darkmiss.events.schema import Process
 from darkmiss.physics.models import Model, get_model
+from darkmiss.shower.api import SignalSample
 from darkmiss.shower.response import signal_sample
 
 
@@ -75,31 +75,18 @@ class Signal:
     def _threshold(self, ctx: ProcessContext) -> float:
         return max(ctx.beam_energy - PrefilterConfig.from_ctx(ctx).ecal_threshold, 0.0)
 
-    def _draw(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
+    def _sample(
+        self, n: int, rng: np.random.Generator, ctx: ProcessContext, threshold: float
+    ) -> SignalSample:
         m, _ = _mass_eps(ctx)
-        med = _model(ctx).mediator.name
-        s = signal_sample(
-            m, n, ctx.geometry, rng, energy=ctx.beam_energy, threshold=self._threshold(ctx),
-            particle=ctx.beam_particle, mediator=med,
+        return signal_sample(
+            m, n, ctx.geometry, rng, energy=ctx.beam_energy, threshold=threshold, particle=ctx.beam_particle,
+            mediator=_model(ctx).mediator.name,
         )  # fmt: skip
-        beam = sample_beam(n, rng, BeamConfig.from_preset(ctx.preset), electrons_only=True)
-        ang = np.where(beam.tail, 0.0, beam.angle_mrad)
-        # relative weight w_i / <w> of pre-filtered events: the yield itself enters through rate()
-        w = s.weight / max(self._info(ctx)["w_pass"], 1e-300)
-        t = truth_from_response(
-            s.response,
-            Process.SIGNAL,
-            np.full(n, ctx.beam_energy),
-            ang,
-            rng,
-            ctx,
-            weight=w,
-            aprime_energy=s.aprime_energy,
-            mass=m,
-        )
-        t.missing_energy[:] = s.aprime_energy + s.response.leak
-        # showers without an allowed emission (weight 0) are not signal events
-        return t.select(s.weight > 0)
+
+    def _draw(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
+        s = self._sample(n, rng, ctx, self._threshold(ctx))
+        return forced_truth(s, Process.SIGNAL, rng, ctx, self._info(ctx)["w_pass"])
 
     def _info(self, ctx: ProcessContext) -> dict[str, float]:
         """Cached {yield per EOT at ε = 1 after the pre-filter, n_pass, mean weight of passing events}."""
@@ -110,20 +97,7 @@ class Signal:
 
         def compute() -> dict[str, float]:
             rng = np.random.default_rng(20161)
-            s = signal_sample(
-                m, n, ctx.geometry, rng, energy=ctx.beam_energy, threshold=thr, particle=ctx.beam_particle,
-                mediator=med,
-            )  # fmt: skip
-            t = truth_from_response(
-                s.response, Process.SIGNAL, np.full(n, ctx.beam_energy), np.zeros(n), rng, ctx
-            )
-            ok = prefilter_mask(t, ctx) & (s.weight > 0)
-            # the engine's weight is the per-shower emission probability: yield = mean over showers
-            return {
-                "yield": float(np.sum(s.weight[ok])) / n,
-                "n_pass": float(ok.sum()),
-                "w_pass": float(np.mean(s.weight[ok])) if ok.any() else 0.0,
-            }
+            return forced_rate_info(self._sample(n, rng, ctx, thr), Process.SIGNAL, rng, ctx)
 
         # the vector's key is the one of the vector-only versions (their cached rates stay valid)
         key = (m, n, thr, "per-shower-weights") + (() if med == "vector" else (med,))
