@@ -468,12 +468,28 @@ def signal_sample(
     thr = 0.5 * energy if threshold is None else float(threshold)
     if not 0 <= thr < energy:
         raise UserInputError("threshold", threshold, f"between 0 and the beam energy {energy} GeV")
-    med = get_mediator(mediator).name
+    force = ("aprime", mass, thr, xsec, get_mediator(mediator).name)
+    return _forced_sample(mass, n, energy, pid, force, setup, rng, mode, settings)
+
+
+def _forced_sample(
+    mass: float,
+    n: int,
+    energy: float,
+    pid: int,
+    force: tuple[Any, ...],
+    setup: SetupGeometry,
+    rng: np.random.Generator,
+    mode: str,
+    settings: CalorimetrySettings | None,
+) -> SignalSample:
+    """``n`` showers of ``pid`` at ``energy`` [GeV] with one forced invisible process (``force`` of
+    :func:`darkmiss.shower.cascade.run_cascade`), read out: the sample of :func:`signal_sample` and
+    :func:`annihilation_sample` (mass [GeV] of the mediator)."""
     settings = settings or default_settings()
     cal = calibration(setup, settings, mode)
     e = np.full(n, float(energy))
     zero = np.zeros(n)
-    force = ("aprime", mass, thr, xsec, med)
     raw = _raw_response(e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=force)
     assert raw.aprime_energy is not None and raw.weight is not None
     return SignalSample(
@@ -513,19 +529,8 @@ def annihilation_sample(
     thr = 0.5 * energy if threshold is None else float(threshold)
     if not 0 < thr < energy:
         raise UserInputError("threshold", threshold, f"between 0 and the beam energy {energy} GeV")
-    settings = settings or default_settings()
-    cal = calibration(setup, settings, mode)
-    e = np.full(n, float(energy))
-    zero = np.zeros(n)
     force = ("annihilation", float(mass), thr, resonance)
-    raw = _raw_response(e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=force)
-    assert raw.aprime_energy is not None and raw.weight is not None
-    return SignalSample(
-        mass=mass,
-        aprime_energy=raw.aprime_energy,
-        weight=raw.weight,
-        response=_readout(raw, cal, settings, rng),
-    )
+    return _forced_sample(mass, n, energy, pid, force, setup, rng, mode, settings)
 
 
 def dimuon_sample(
