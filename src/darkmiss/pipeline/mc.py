@@ -33,29 +33,6 @@ TABLE_IV_PROCESSES = (
 )
 
 
-class Context(Protocol):
-    """What the MC stage reads of the reproduction's context (``darkmiss.pipeline.reproduce.Context``)."""
-
-    @property
-    def preset(self) -> Preset: ...
-    @property
-    def cfg(self) -> Any: ...  # ReproduceConfig (masses and sample sizes)
-    @property
-    def runs(self) -> dict[str, RunConfig]: ...
-    @property
-    def seed(self) -> int: ...
-    @property
-    def workers(self) -> int: ...
-    @property
-    def scheduler(self) -> str | None: ...
-
-    def progress(self, description: str) -> Callable[..., Any]: ...
-
-    def simulate(
-        self, run: str, mode: str, folder: Path, seed_offset: int, preset: Preset | None = None, **kw: Any
-    ) -> Any: ...
-
-
 class SampleContext(Protocol):
     """What :func:`simulate_samples` reads of a context: the preset, the master seed, how to compute."""
 
@@ -67,6 +44,26 @@ class SampleContext(Protocol):
     def workers(self) -> int: ...
     @property
     def scheduler(self) -> str | None: ...
+
+
+class StageContext(SampleContext, Protocol):
+    """What a stage that simulates reads of the reproduction's context
+    (``darkmiss.pipeline.reproduce.Context``): also the statistics, the runs and one `simulate` call."""
+
+    @property
+    def cfg(self) -> Any: ...  # ReproduceConfig (masses and sample sizes)
+    @property
+    def runs(self) -> dict[str, RunConfig]: ...
+
+    def simulate(
+        self, run: str, mode: str, folder: Path, seed_offset: int, preset: Preset | None = None, **kw: Any
+    ) -> Any: ...
+
+
+class Context(StageContext, Protocol):
+    """What the MC stage reads of the reproduction's context: also its progress bars."""
+
+    def progress(self, description: str) -> Callable[..., Any]: ...
 
 
 @dataclass(frozen=True)
@@ -174,6 +171,7 @@ __all__ = [
     "TABLE_IV_PROCESSES",
     "SampleCall",
     "SampleContext",
+    "StageContext",
     "simulate_samples",
     "stage_mc",
     "table_iv_options",

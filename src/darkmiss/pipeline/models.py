@@ -41,7 +41,7 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -54,41 +54,20 @@ from darkmiss.analysis.signal import run_efficiencies, signal_mc_efficiencies
 from darkmiss.analysis.systematics import systematic_uncertainties
 from darkmiss.cache import write_json_atomic
 from darkmiss.config.load import Preset
-from darkmiss.config.schema import RunConfig, SetupGeometry
+from darkmiss.config.schema import SetupGeometry
 from darkmiss.errors import UserInputError
 from darkmiss.events.io import event_files
 from darkmiss.interpret.projection import epsilon_with_decays
 from darkmiss.physics.mediator_widths import model_widths
 from darkmiss.physics.models import MODELS, Model, get_mediator, get_model
 from darkmiss.pipeline.mc import SampleCall, simulate_samples
+from darkmiss.pipeline.mc import StageContext as Context
 from darkmiss.pipeline.results import E_CHARGE, LimitRow, finite_or_none
 from darkmiss.pipeline.stages import StageRunner
 from darkmiss.pipeline.yield_files import YIELDS_SCHEMA_VERSION, read_yields, yield_records
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.shower.yields import aprime_yields, setup_geometry
 from darkmiss.stats.limits import SimpleYield, compute_limits
-
-
-class Context(Protocol):
-    """What the stages here read of the reproduction's context (``darkmiss.pipeline.reproduce.Context``)."""
-
-    @property
-    def preset(self) -> Preset: ...
-    @property
-    def cfg(self) -> Any: ...  # ReproduceConfig (masses, plot_masses, efficiency_masses, statistics)
-    @property
-    def runs(self) -> dict[str, RunConfig]: ...
-    @property
-    def seed(self) -> int: ...
-    @property
-    def workers(self) -> int: ...
-    @property
-    def scheduler(self) -> str | None: ...
-
-    def simulate(
-        self, run: str, mode: str, folder: Path, seed_offset: int, preset: Preset | None = None, **kw: Any
-    ) -> Any: ...
-
 
 #: Layout version of the stage file ``model_limits.json``.
 MODEL_LIMITS_SCHEMA_VERSION = 2
