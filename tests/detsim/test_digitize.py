@@ -27,7 +27,7 @@ from darkmiss.detsim.trigger import TriggerConfig, evaluate
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
 from darkmiss.events.schema import validate_events
-from darkmiss.plots.detsim_figures import regions
+from darkmiss.reco.fig7 import regions
 
 PRESET = load_preset("na64-2016")
 CFG = DigitizerConfig.from_preset(PRESET)

@@ -16,7 +16,8 @@ from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
 from darkmiss.events.io import read_events, read_metadata
 from darkmiss.events.schema import METADATA_KEYS
-from darkmiss.plots.detsim_figures import fig7_left, regions, srd_tagged
+from darkmiss.plots.detsim_figures import fig7_left
+from darkmiss.reco.fig7 import regions, srd_tagged
 
 RATE = 2e-6  # per EOT
 

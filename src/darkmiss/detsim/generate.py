@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from uproot.deserialization import DeserializationError
 
 from darkmiss import __version__
 from darkmiss.cache import hash_key, write_json_atomic
@@ -46,7 +45,7 @@ from darkmiss.detsim.spill import calibrate_dead_time
 from darkmiss.detsim.trigger import check_trigger
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
-from darkmiss.events.io import read_metadata, write_events
+from darkmiss.events.io import read_metadata, unreadable_errors, write_events
 from darkmiss.parallel import chunk_seeds, map_chunks
 from darkmiss.shower.response import calibration
 
@@ -377,21 +376,18 @@ def summary_path(chunk_path: str | Path) -> Path:
     return p.with_name(p.stem + ".summary.npz")
 
 
-#: What reading a damaged or foreign chunk file raises (uproot: I/O, missing key, bad record; JSON).
-_UNREADABLE = (OSError, KeyError, ValueError, DeserializationError)
-
-
 def _finished(path: Path, config_hash: str) -> dict[str, Any] | None:
     """Metadata of a complete chunk file made with ``config_hash``, else None (the chunk is made anew).
 
-    A file that cannot be read (``_UNREADABLE``: truncated, not a ROOT file, no metadata) or whose
-    metadata lacks the counts a finished chunk records is not finished; any other error propagates.
+    A file that cannot be read (:func:`darkmiss.events.io.unreadable_errors`: truncated, corrupted, not a
+    ROOT file, no metadata) or whose metadata lacks the counts a finished chunk records is not finished;
+    any other error propagates.
     """
     if not path.is_file():
         return None
     try:
         meta = read_metadata(path)
-    except _UNREADABLE:
+    except unreadable_errors():
         return None
     if not isinstance(meta, dict) or meta.get("config_hash") != config_hash:
         return None

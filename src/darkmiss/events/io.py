@@ -15,12 +15,27 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import uproot
-from uproot.deserialization import DeserializationError
 
 from darkmiss.cache import atomic_write_path, kill_point
 from darkmiss.errors import UserInputError
 from darkmiss.events.schema import BRANCH_BY_NAME, BRANCHES, METADATA_NAME, TREE_NAME, validate_events
+
+
+def _uproot() -> Any:
+    """The uproot module, imported on first use: uproot (with awkward) takes ~0.8 s to import, and a
+    cached rerun of the chain reads no event file."""
+    import uproot
+
+    return uproot
+
+
+def unreadable_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged or foreign ROOT file raises (uproot: I/O, missing key, bad record; JSON;
+    zlib/lz4 decompression of a corrupted basket). Used in ``except`` clauses, where it is evaluated only
+    when an error is raised."""
+    from uproot.deserialization import DeserializationError
+
+    return (OSError, KeyError, ValueError, TypeError, EOFError, DeserializationError, zlib.error)
 
 
 @dataclass
@@ -41,7 +56,7 @@ def write_events(path: str | Path, arrays: dict[str, np.ndarray], metadata: dict
     validate_events(arrays)
     path = Path(path)
     with atomic_write_path(path) as tmp:
-        with uproot.recreate(tmp) as f:
+        with _uproot().recreate(tmp) as f:
             f[METADATA_NAME] = json.dumps(metadata, sort_keys=True, default=str)
             types = {b.name: np.dtype((b.dtype, b.shape)) if b.shape else np.dtype(b.dtype) for b in BRANCHES}
             f.mktree(TREE_NAME, types)
@@ -51,14 +66,9 @@ def write_events(path: str | Path, arrays: dict[str, np.ndarray], metadata: dict
     return path
 
 
-#: What reading a damaged or foreign ROOT file raises (uproot: I/O, missing key, bad record; JSON;
-#: zlib/lz4 decompression of a corrupted basket).
-UNREADABLE = (OSError, KeyError, ValueError, TypeError, EOFError, DeserializationError, zlib.error)
-
-
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """The metadata dict of one event file."""
-    with uproot.open(path) as f:
+    with _uproot().open(path) as f:
         return json.loads(str(f[METADATA_NAME]))
 
 
@@ -85,7 +95,7 @@ def check_event_file(path: str | Path, parameter: str = "events") -> dict[str, A
     p = Path(path)
     size = p.stat().st_size
     try:
-        with uproot.open(p) as f:
+        with _uproot().open(p) as f:
             meta = json.loads(str(f[METADATA_NAME]))
             tree = f[TREE_NAME]
             names = set(tree.keys())
@@ -95,7 +105,7 @@ def check_event_file(path: str | Path, parameter: str = "events") -> dict[str, A
                 nbytes = branch.member("fBasketBytes")[: branch.num_baskets]
                 if any(int(s) + int(n) > size for s, n in zip(seeks, nbytes, strict=True)):
                     raise ValueError(f"branch {branch.name} lies beyond the end of the file (truncated)")
-    except UNREADABLE as exc:
+    except unreadable_errors() as exc:
         raise UserInputError(
             parameter, str(p), f"a readable darkmiss event file (truncated or corrupted: {exc})"
         ) from None
@@ -126,7 +136,7 @@ def read_events(path: str | Path, branches: list[str] | None = None) -> EventSam
     for fp in files:
         try:
             meta, data = _read_file(fp, names)
-        except UNREADABLE as exc:
+        except unreadable_errors() as exc:
             raise UserInputError("events", str(fp), f"a readable darkmiss event file ({exc})") from None
         metas.append(meta)
         for n in names:
@@ -138,7 +148,7 @@ def read_events(path: str | Path, branches: list[str] | None = None) -> EventSam
 
 def _read_file(path: Path, names: list[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The metadata and the arrays ``names`` of one event file."""
-    with uproot.open(path) as f:
+    with _uproot().open(path) as f:
         meta = json.loads(str(f[METADATA_NAME]))
         tree = f[TREE_NAME]
         if tree.num_entries == 0:

@@ -17,8 +17,6 @@ from darkmiss.cache import write_json_atomic, write_text_atomic
 from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.errors import BlindingError, UserInputError
-from darkmiss.plots.analysis_figures import make_figures
-from darkmiss.plots.limit_figures import plot_optimisation
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.stats.optimise import OptimisationResult, optimise_cut
 from darkmiss.util import to_json
@@ -105,6 +103,9 @@ def write_outputs(out: AnalysisOutput, out_dir: str | Path, *, figures: bool = T
     )
     write_text_atomic(out_dir / "tables.txt", text_tables(out))
     if figures:
+        # matplotlib takes ~1 s to import and a cached rerun draws nothing: the drawing module is loaded here
+        from darkmiss.plots.analysis_figures import make_figures
+
         make_figures(out, out_dir / "figures")
     return out_dir / "analysis.json"
 
@@ -218,6 +219,9 @@ def optimise(
         folder / "optimisation.json", {"schema_version": OPTIMISATION_SCHEMA_VERSION, **res.to_dict()}
     )
     if figure is not None:
+        # matplotlib takes ~1 s to import and a cached rerun draws nothing: the drawing module is loaded here
+        from darkmiss.plots.limit_figures import plot_optimisation
+
         plot_optimisation(res, figure)
     if freeze:
         freeze_cut(folder, res)

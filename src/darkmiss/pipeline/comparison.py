@@ -26,7 +26,7 @@ from darkmiss.config.calibrated import calibrated_inputs
 from darkmiss.config.load import Preset
 from darkmiss.detsim.spill import DeadTime
 from darkmiss.interpret.published import published_at
-from darkmiss.plots.detsim_figures import Fig7Panel, fig7_left
+from darkmiss.reco.fig7 import Fig7Panel
 
 PREDICTION, CLOSURE = "prediction", "closure"
 #: Table I (spec Sec. V.B): f, n_data and n_EOT [1e6] of the dimuon samples per run.
@@ -158,6 +158,9 @@ def data_panels(data_dir: Path, folder: Path) -> dict[str, Any]:
     """Read the pseudo-data of ``data_dir`` once: draw the Fig. 7 (left) panels into ``folder`` and write
     their region counts and the physics-trigger efficiency (:func:`trigger_efficiency`) to
     ``folder/panels.json``, so that a rerun of the report need not read the events again."""
+    # matplotlib takes ~1 s to import; a cached rerun draws nothing, so the drawing module is loaded here
+    from darkmiss.plots.detsim_figures import fig7_left
+
     panels = fig7_left(data_dir / "physics", folder)
     write_json_atomic(
         folder / "panels.json",

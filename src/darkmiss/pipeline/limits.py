@@ -9,7 +9,6 @@ from typing import Any
 from darkmiss.analysis.result import AnalysisResult
 from darkmiss.cache import write_json_atomic
 from darkmiss.interpret.limits import InterpretedLimits
-from darkmiss.plots.limit_figures import plot_all
 from darkmiss.report.hepdata import write_hepdata
 from darkmiss.stats.limits import build_model
 from darkmiss.stats.model import StatsConfig
@@ -55,5 +54,8 @@ def write_outputs(
     files["workspaces"] = ws_files
     files["hepdata"] = str(write_hepdata(result, out / "hepdata"))
     if plots:
+        # matplotlib takes ~1 s to import and a cached rerun draws nothing: the drawing module is loaded here
+        from darkmiss.plots.limit_figures import plot_all
+
         files["figures"] = [str(p) for p in plot_all(result, out / "figures")]
     return files

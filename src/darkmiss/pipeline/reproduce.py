@@ -65,7 +65,7 @@ from darkmiss.pipeline.production import (
 from darkmiss.pipeline.results import SCHEMA_VERSION as RESULTS_SCHEMA_VERSION
 from darkmiss.pipeline.results import Results, annihilation_efficiency_ratio, build_results
 from darkmiss.pipeline.stages import StageRecord, StageRunner, check_output_root, output_lock, write_marker
-from darkmiss.pipeline.yield_files import YIELDS_SCHEMA_VERSION, read_yields, yield_records
+from darkmiss.pipeline.yield_files import YIELDS_SCHEMA_VERSION, draw_spectra, read_yields, yield_records
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.report.reproduce import build_report
 from darkmiss.shower.annihilation import model_annihilation_yields
@@ -462,6 +462,10 @@ def _reproduce(
         depends=("data",),
     )
     panels, trig = read_panels(panels_dir, out / "figures")
+    # the A' spectra (Fig. 4) are drawn once per yields stage
+    spectra_dir = runner.run(
+        "spectra", common | {"layout": 1}, functools.partial(draw_spectra, yields_dir), depends=("yields",)
+    )
     results.calibrated = calibrated_table(pr)
     results.comparison = build_comparison(
         unblinded, panels, calibrate_dead_time(pr, list(ctx.runs.values())), trig
@@ -499,6 +503,7 @@ def _reproduce(
         results.provenance,
         results.provenance["stages"],
         yields_dir,
+        spectra_dir,
         data_dir,
         opt_dir,
         unblind_dir,

@@ -10,10 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from darkmiss.cache import atomic_write_path
 from darkmiss.errors import require
 
 #: Layout version of the stage file ``yields.json`` (A′ yields on the plot mass grid).
 YIELDS_SCHEMA_VERSION = 2
+#: The spectra figure (spec Fig. 4) that :func:`draw_spectra` writes into its stage folder.
+SPECTRA_PNG = "spectra.png"
 
 
 def yield_records(yields: list[Any]) -> list[dict[str, Any]]:
@@ -43,3 +46,17 @@ def read_yields(folder: Path) -> list[dict[str, Any]]:
         f"a yields.json with schema_version {YIELDS_SCHEMA_VERSION}",
     )
     return list(d["records"])
+
+
+def draw_spectra(yields_dir: Path, folder: Path) -> dict[str, Any]:
+    """Draw the thick-target A′ spectra of ``yields_dir`` (spec Fig. 4) once per yields stage, into
+    ``folder/spectra.png`` (none when the records carry no spectra), so that a rerun of the report draws
+    nothing."""
+    # matplotlib takes ~1 s to import and a cached rerun draws nothing: the drawing module is loaded here
+    from darkmiss.plots.yield_figures import spectra_figure
+
+    png = spectra_figure(read_yields(yields_dir))
+    if png is not None:
+        with atomic_write_path(folder / SPECTRA_PNG) as tmp:
+            tmp.write_bytes(png)
+    return {"figure": png is not None}

@@ -15,8 +15,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-from darkmiss.plots.model_figures import model_figures
-from darkmiss.plots.yield_figures import spectra_figure
 from darkmiss.report.html import Report, Section
 
 #: Captions of the analysis figures by file-name prefix (spec figure numbers).
@@ -113,14 +111,16 @@ def build_report(
     provenance: dict[str, Any],
     stages: list[dict[str, Any]],
     yields_dir: Path,
+    spectra_dir: Path,
     data_dir: Path,
     opt_dir: Path,
     unblind_dir: Path,
     limits_dir: Path,
     figures_dir: Path | None = None,
 ) -> str:
-    """The HTML report of a reproduction (see module docstring); ``figures_dir`` holds the figures made
-    from the pseudo-data at the end of the chain (Fig. 7 left)."""
+    """The HTML report of a reproduction (see module docstring); ``spectra_dir`` holds the drawn A′
+    spectra (``spectra.png``, Fig. 4), ``figures_dir`` the figures made from the pseudo-data at the end of
+    the chain (Fig. 7 left)."""
     quick = " (quick mode: reduced statistics)" if results.get("quick") else ""
     rep = Report(
         title="darkmiss · NA64 2016 invisible dark-photon search, reproduced",
@@ -132,7 +132,7 @@ def build_report(
     tables = _read(unblind_dir / "tables.json") or {}
     _results_section(rep, results, limits_dir)
     _comparison_section(rep, results)
-    _production_section(rep, yields_dir)
+    _production_section(rep, yields_dir, spectra_dir)
     _simulation_section(rep, data_dir, figures_dir)
     _analysis_section(rep, results, tables, unblind_dir)
     _optimisation_section(rep, results, opt_dir)
@@ -250,15 +250,16 @@ def _comparison_section(rep: Report, results: dict[str, Any]) -> None:
     )
 
 
-def _production_section(rep: Report, yields_dir: Path) -> None:
-    """A′ spectra (Fig. 4), then the yields per EOT at ε = 1 (WW, ETL, direct ETL; spec Eqs. 8, 13)."""
+def _production_section(rep: Report, yields_dir: Path, spectra_dir: Path) -> None:
+    """A′ spectra (Fig. 4, drawn into ``spectra_dir/spectra.png``), then the yields per EOT at ε = 1 (WW,
+    ETL, direct ETL; spec Eqs. 8, 13)."""
     s = rep.section("A' production and yields")
     yields = (_read(yields_dir / "yields.json") or {}).get("records", [])
-    spec = spectra_figure(yields)
-    if spec:
+    png = spectra_dir / "spectra.png"
+    if png.is_file():
         rep.figure(
             s,
-            spec,
+            png.read_bytes(),
             title="A' spectra",
             caption="Thick-target A' spectra, WW (dashed) vs ETL (solid), Fig. 4.",
         )
@@ -571,6 +572,9 @@ def _models_section(rep: Report, results: dict[str, Any], figures_dir: Path) -> 
         "spec's B_inv = 1). ε-equivalent: the ε of a dark photon (B_inv = 1) giving as many signal events. "
         "B−L stops below m_π⁰ (hadronic widths not modelled).",
     )
+    # matplotlib takes ~1 s to import and only a run with extra models draws here
+    from darkmiss.plots.model_figures import model_figures
+
     for png in model_figures(results, figures_dir):
         rep.figure(s, png, title=png.stem.replace("_", " "), caption=_caption(png.stem))
     rows = [r for r in results.get("limits", []) if r.get("default_mass")]
