@@ -212,9 +212,9 @@ def store_json(namespace: str, key: str, obj: Any) -> Path:
     return write_json_atomic(cache_dir() / namespace / f"{key}.json", obj)
 
 
-def cached_npz(namespace: str, key: str) -> dict[str, np.ndarray] | None:
-    """Return the cached arrays ``namespace/key``, or None."""
-    p = cache_dir() / namespace / f"{key}.npz"
+def cached_npz(namespace: str, key: str, root: Path | None = None) -> dict[str, np.ndarray] | None:
+    """Return the cached arrays ``namespace/key`` (under ``root``, default the cache folder), or None."""
+    p = (cache_dir() if root is None else root) / namespace / f"{key}.npz"
     if not p.exists():
         return None
     try:
@@ -224,10 +224,20 @@ def cached_npz(namespace: str, key: str) -> dict[str, np.ndarray] | None:
         return None
 
 
-def store_npz(namespace: str, key: str, arrays: dict[str, np.ndarray]) -> Path:
-    """Store arrays as ``namespace/key`` in the cache."""
-    target = cache_dir() / namespace / f"{key}.npz"
+def store_npz(
+    namespace: str,
+    key: str,
+    arrays: dict[str, np.ndarray],
+    root: Path | None = None,
+    *,
+    compress: bool = True,
+) -> Path:
+    """Store arrays as ``namespace/key`` under ``root`` (default the cache folder), compressed or not."""
+    target = (cache_dir() if root is None else root) / namespace / f"{key}.npz"
     with atomic_write_path(target) as tmp:
         with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
+            if compress:
+                np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
+            else:
+                np.savez(fh, **arrays)  # type: ignore[arg-type]
     return target

@@ -32,7 +32,8 @@ from tiny_preset import write_tiny_preset
 
 #: (kill point, the stage it interrupts, the stages finished before it). ``SCOPE:N`` is the N-th file
 #: write inside the stage: a chunk file (data, mc: the ROOT file between its tree header and its
-#: events) or a stage output (analysis: analysis.json, limits: limits.json, each half written).
+#: events) or a stage output (analysis: the first reconstruction it keeps for the unblinding, limits:
+#: limits.json half written).
 KILLS = (
     ("data:1", "data", ("yields",)),
     ("mc:1", "mc", ("yields", "data")),

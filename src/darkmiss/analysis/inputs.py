@@ -4,18 +4,20 @@ box events dropped file by file while blinded (spec Sec. IV), MC weights normali
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from darkmiss import __version__
 from darkmiss.analysis.blinding import hide_box
+from darkmiss.cache import cached_npz, hash_key, store_npz
 from darkmiss.config.schema import RUN_NAMES, SetupGeometry
 from darkmiss.detsim.fastpath import SummaryCounts, read_summaries
 from darkmiss.errors import UserInputError
 from darkmiss.events.io import event_files, read_metadata
 from darkmiss.parallel import map_chunks
 from darkmiss.reco.config import AnalysisConfig
-from darkmiss.reco.reconstruct import FileInfo, RecoEvents, reconstruct_file
+from darkmiss.reco.reconstruct import FileInfo, RecoEvents, file_info, reconstruct_file
 
 
 @dataclass
@@ -75,6 +77,50 @@ def _reco_task(
     return reco, info, read_metadata(path)
 
 
+#: Layout of the entries of a reconstruction cache (:func:`load_inputs`, ``reco_cache``).
+RECO_CACHE_LAYOUT = 1
+
+
+def reco_cache_key(path: Path, cfg: AnalysisConfig, geometry: SetupGeometry | None) -> str:
+    """Key of the reconstruction of the event file ``path``: the file (absolute path, size, modification
+    time), the analysis settings but the signal-box edges (reconstruction does not read them, so the blinded
+    analysis and the unblinding at the frozen cut share one entry), the geometry, the fields of
+    :class:`RecoEvents` and the darkmiss version."""
+    st = path.stat()
+    return hash_key(
+        "reco", RECO_CACHE_LAYOUT, str(path.resolve()), st.st_size, st.st_mtime_ns,
+        replace(cfg, ecal_cut=0.0, hcal_cut=0.0), geometry, [f.name for f in fields(RecoEvents)], __version__,
+    )  # fmt: skip
+
+
+def _reconstruct_files(
+    files: list[Path],
+    cfg: AnalysisConfig,
+    geometry: SetupGeometry | None,
+    workers: int,
+    reco_cache: Path | None,
+) -> list[tuple[RecoEvents, FileInfo, dict]]:
+    """Reconstruct ``files`` over ``workers`` processes, in file order; with ``reco_cache``, a file
+    reconstructed earlier with the same key (:func:`reco_cache_key`) is read from there instead, and new
+    reconstructions are stored there (by this process, uncompressed)."""
+    keys = [reco_cache_key(p, cfg, geometry) for p in files] if reco_cache is not None else []
+    out: dict[int, tuple[RecoEvents, FileInfo, dict]] = {}
+    for i, key in enumerate(keys):
+        arrays = cached_npz("reco", key, reco_cache)
+        if arrays is not None:
+            reco = RecoEvents(**arrays)
+            meta = read_metadata(files[i])
+            out[i] = (reco, file_info(files[i], meta, reco.n), meta)
+    todo = [i for i in range(len(files)) if i not in out]
+    done = map_chunks(_reco_task, [(str(files[i]), cfg, geometry) for i in todo], workers=workers)
+    for i, res in zip(todo, done, strict=True):
+        out[i] = res
+        if reco_cache is not None:
+            arrays = {f.name: getattr(res[0], f.name) for f in fields(RecoEvents)}
+            store_npz("reco", keys[i], arrays, reco_cache, compress=False)
+    return [out[i] for i in range(len(files))]
+
+
 def load_inputs(
     events: str | Path,
     mc: str | Path | None,
@@ -83,16 +129,18 @@ def load_inputs(
     *,
     workers: int = 1,
     blinded: bool = True,
+    reco_cache: Path | None = None,
 ) -> AnalysisInputs:
     """Read and reconstruct every event file; data-mode box events are dropped here when ``blinded``.
 
     Files under ``events`` may be data or MC mode (the file metadata decides); ``mc`` holds the MC
-    samples (any layout: the ``true_process``/``true_mass`` branches identify them).
+    samples (any layout: the ``true_process``/``true_mass`` branches identify them). ``reco_cache``: a
+    folder keeping each file's reconstruction (all its events, before blinding) for the next analysis of
+    the same files and settings (the unblinding).
     """
 
     def load(folder: str | Path) -> tuple[list[RecoEvents], list[FileInfo], list[dict]]:
-        files = event_files(folder)
-        res = map_chunks(_reco_task, [(str(p), cfg, geometry) for p in files], workers=workers)
+        res = _reconstruct_files(event_files(folder), cfg, geometry, workers, reco_cache)
         recos, infos, metas = [], [], []
         for reco, info, meta in res:
             info.run = _run_name(info.run)

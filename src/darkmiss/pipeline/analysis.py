@@ -93,8 +93,11 @@ def text_tables(out: AnalysisOutput) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(out: AnalysisOutput, out_dir: str | Path, *, figures: bool = True) -> Path:
-    """Write analysis.json, tables (JSON + text) and figures into ``out_dir``."""
+def write_outputs(
+    out: AnalysisOutput, out_dir: str | Path, *, figures: bool = True, workers: int = 1
+) -> Path:
+    """Write analysis.json, tables (JSON + text) and figures (drawn over ``workers`` processes) into
+    ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out_dir / "analysis.json", to_json(out.result.to_dict()))
@@ -106,7 +109,7 @@ def write_outputs(out: AnalysisOutput, out_dir: str | Path, *, figures: bool = T
         # matplotlib takes ~1 s to import and a cached rerun draws nothing: the drawing module is loaded here
         from darkmiss.plots.analysis_figures import make_figures
 
-        make_figures(out, out_dir / "figures")
+        make_figures(out, out_dir / "figures", workers=workers)
     return out_dir / "analysis.json"
 
 
@@ -123,12 +126,17 @@ def analyze(
     ecal_cut: float | None = None,
     cut_frozen: bool = False,
     extra: dict[str, Any] | None = None,
+    reco_cache: Path | None = None,
 ) -> AnalysisResult:
-    """Run the analysis on event files and write ``out_dir`` (the reproduce command's API)."""
+    """Run the analysis on event files and write ``out_dir`` (the reproduce command's API); ``reco_cache``:
+    a folder keeping the files' reconstructions for the next analysis of the same files
+    (:func:`darkmiss.analysis.inputs.load_inputs`)."""
     p = preset if isinstance(preset, Preset) else load_preset(preset)
     cfg = AnalysisConfig.from_preset(p).with_cuts(ecal_cut=ecal_cut)
     geometry = SetupGeometry.from_preset(p)  # a bad [setup] table stops the analysis with its error
-    inputs = load_inputs(events_dir, mc_dir, cfg, geometry, workers=workers, blinded=blinded)
+    inputs = load_inputs(
+        events_dir, mc_dir, cfg, geometry, workers=workers, blinded=blinded, reco_cache=reco_cache
+    )
     out = run_analysis(inputs, cfg, p, blinded=blinded, cut_frozen=cut_frozen, seed=seed)
     out.result.provenance.update(
         {
@@ -142,16 +150,22 @@ def analyze(
         merged = dict(extra)
         merged.update(out.result.extra)
         out.result.extra = merged
-    write_outputs(out, out_dir, figures=figures)
+    write_outputs(out, out_dir, figures=figures, workers=workers)
     return out.result
 
 
 def unblind(
-    analysis_dir: str | Path, *, workers: int = 1, figures: bool = True, preset: str | Preset | None = None
+    analysis_dir: str | Path,
+    *,
+    workers: int = 1,
+    figures: bool = True,
+    preset: str | Preset | None = None,
+    reco_cache: Path | None = None,
 ) -> AnalysisResult:
     """Open the box (``darkmiss unblind``): refuses unless the ECAL cut was frozen by the
     optimisation; re-runs the analysis at the frozen cuts with the box open and fills ``observed``.
-    ``preset`` defaults to the one the analysis was made with (by name)."""
+    ``preset`` defaults to the one the analysis was made with (by name); ``reco_cache``: the blinded
+    analysis's reconstructions (:func:`analyze`), reused where the files and settings are the same."""
     res = AnalysisResult.read(analysis_dir)
     if not res.cut_frozen:
         raise BlindingError(
@@ -176,6 +190,7 @@ def unblind(
         ecal_cut=res.ecal_cut,
         cut_frozen=True,
         extra=res.extra,
+        reco_cache=reco_cache,
     )
     return new
 

@@ -254,15 +254,25 @@ def stage_data(ctx: Context, folder: Path) -> dict[str, Any]:
     return info
 
 
+#: Sub-folder of the analysis stage keeping each event file's reconstruction for the unblinding.
+RECO_CACHE = "reco"
+
+
 def stage_analysis(ctx: Context, data_dir: Path, mc_dir: Path, folder: Path) -> dict[str, Any]:
-    """The blinded analysis of the pseudo-data with the MC."""
-    res = analyze(data_dir, mc_dir, folder, ctx.preset, workers=ctx.workers, seed=ctx.seed, blinded=True)
+    """The blinded analysis of the pseudo-data with the MC; the files' reconstructions are kept in
+    ``folder/reco`` for the unblinding."""
+    res = analyze(
+        data_dir, mc_dir, folder, ctx.preset, workers=ctx.workers, seed=ctx.seed, blinded=True,
+        reco_cache=folder / RECO_CACHE,
+    )  # fmt: skip
     return {"blinded": res.blinded}
 
 
 def stage_optimise(ctx: Context, analysis_dir: Path, folder: Path) -> dict[str, Any]:
     """The ECAL cut chosen blind (Fig. 14) and frozen into a copy of the analysis."""
-    shutil.copytree(analysis_dir, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("DONE.json"))
+    shutil.copytree(
+        analysis_dir, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("DONE.json", RECO_CACHE)
+    )
     opt = optimise(
         folder,
         list(ctx.cfg.optimise_masses),
@@ -272,10 +282,11 @@ def stage_optimise(ctx: Context, analysis_dir: Path, folder: Path) -> dict[str, 
     return {"chosen_cut": float(opt.chosen_cut)}
 
 
-def stage_unblind(ctx: Context, opt_dir: Path, folder: Path) -> dict[str, Any]:
-    """The box opened at the frozen cut, in a copy of the optimised analysis."""
+def stage_unblind(ctx: Context, opt_dir: Path, analysis_dir: Path, folder: Path) -> dict[str, Any]:
+    """The box opened at the frozen cut, in a copy of the optimised analysis; the event files are not
+    reconstructed again (the analysis stage's ``reco`` folder)."""
     shutil.copytree(opt_dir, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("DONE.json"))
-    res = unblind(folder, workers=ctx.workers, preset=ctx.preset)
+    res = unblind(folder, workers=ctx.workers, preset=ctx.preset, reco_cache=analysis_dir / RECO_CACHE)
     return {"observed": [r.observed for r in res.runs]}
 
 
@@ -431,7 +442,7 @@ def _reproduce(
     opt_dir = stage(
         "optimise", ctx.tables("stats") | {"masses": cfg.optimise_masses}, stage_optimise, "analysis"
     )
-    unblind_dir = stage("unblind", {}, stage_unblind, "optimise")
+    unblind_dir = stage("unblind", {}, stage_unblind, "optimise", "analysis")
     limits_dir = stage(
         "limits", ctx.tables("stats") | production_params(production), stage_limits, "yields", "unblind"
     )

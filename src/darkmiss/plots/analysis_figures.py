@@ -6,6 +6,7 @@ reach this module (analysis/blinding.py), and the box is drawn hatched with "bli
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from darkmiss.analysis.efficiency import CalibrationEfficiency
 from darkmiss.analysis.histograms import bin_sums
 from darkmiss.analysis.run import AnalysisOutput
 from darkmiss.cache import atomic_write_path
+from darkmiss.parallel import map_chunks
 from darkmiss.plots.style import hep_style
 
 
@@ -178,21 +180,40 @@ def fig13(run: str, bg: RunBackground, ecal_cut: float, path: Path) -> Path:
     return _save(fig, path)
 
 
+#: The figures of :func:`make_figures` by name (module-level, so a worker process can draw them).
+_FIGURES: dict[str, Callable[..., Path]] = {
+    "fig7": fig7,
+    "fig8": fig8,
+    "fig9": fig9,
+    "fig10": fig10,
+    "fig11": fig11,
+    "fig12": fig12,
+    "fig13": fig13,
+}
+
+
 @hep_style
-def make_figures(out: AnalysisOutput, folder: str | Path) -> list[Path]:
-    """All analysis figures of an :class:`darkmiss.analysis.run.AnalysisOutput` into ``folder``."""
-    folder = Path(folder)
+def _draw(name: str, args: tuple[Any, ...]) -> Path:
+    """Draw the figure ``name`` of :data:`_FIGURES` with ``args`` (in this or a worker process)."""
+    return _FIGURES[name](*args)
+
+
+def make_figures(out: AnalysisOutput, folder: str | Path, workers: int = 1) -> list[Path]:
+    """All analysis figures of an :class:`darkmiss.analysis.run.AnalysisOutput` into ``folder``, one figure
+    per task over ``workers`` local processes (``darkmiss.parallel.map_chunks``); the paths in task order."""
+    folder = Path(folder).absolute()
     res = out.result
-    paths = []
     mc = out.dimuons.mc
+    tasks: list[tuple[str, tuple[Any, ...]]] = []
     for r, rc in out.cutflows.runs.items():
         dm = out.dimuons.runs[r]
-        paths.append(fig7(r, rc, res.ecal_cut, res.hcal_cut, res.blinded, folder / f"fig7_run{r}.png"))
-        paths.append(fig8(r, dm, folder / f"fig8_run{r}.png"))
-        paths.append(fig9(r, dm, mc, folder / f"fig9_run{r}.png"))
-        paths.append(fig10(r, dm, mc, folder / f"fig10_run{r}.png"))
-        paths.append(fig11(r, dm.rr, folder / f"fig11_run{r}.png"))
-        paths.append(fig13(r, out.background.runs[r], res.ecal_cut, folder / f"fig13_run{r}.png"))
-    for cal in out.calibration.runs.values():
-        paths.append(fig12(cal, folder / f"fig12_run{cal.run}.png"))
-    return paths
+        tasks += [
+            ("fig7", (r, rc, res.ecal_cut, res.hcal_cut, res.blinded, folder / f"fig7_run{r}.png")),
+            ("fig8", (r, dm, folder / f"fig8_run{r}.png")),
+            ("fig9", (r, dm, mc, folder / f"fig9_run{r}.png")),
+            ("fig10", (r, dm, mc, folder / f"fig10_run{r}.png")),
+            ("fig11", (r, dm.rr, folder / f"fig11_run{r}.png")),
+            ("fig13", (r, out.background.runs[r], res.ecal_cut, folder / f"fig13_run{r}.png")),
+        ]
+    tasks += [("fig12", (cal, folder / f"fig12_run{cal.run}.png")) for cal in out.calibration.runs.values()]
+    return map_chunks(_draw, tasks, workers=workers)

@@ -203,32 +203,35 @@ def reconstruct_file(
     sample = read_events(path)
     meta = sample.metadata[0] if sample.metadata else {}
     mode = str(meta.get("mode", "mc"))
-    is_data = mode == "data"
-    norm = 1.0 if is_data else mc_norm(meta)
     reco = reconstruct_arrays(
         sample.arrays,
         cfg,
         geometry,
-        is_data=is_data,
-        norm=norm,
+        is_data=mode == "data",
+        norm=1.0 if mode == "data" else mc_norm(meta),
         calibration_run=str(meta.get("trigger", "physics")) == "calibration",
     )
-    info = FileInfo(
+    return reco, file_info(path, meta, reco.n)
+
+
+def file_info(path: str | Path, meta: dict[str, Any], n_events: int) -> FileInfo:
+    """The :class:`FileInfo` of the event file ``path`` from its metadata and its number of events."""
+    mode = str(meta.get("mode", "mc"))
+    return FileInfo(
         path=str(path),
         mode=mode,
         run=str(meta.get("run", "")),
         eot=float(meta.get("eot") or 0.0),
         intensity=float(meta.get("intensity") or 0.0),
         process=str(meta.get("process", "")),
-        n_events=reco.n,
-        blinded=bool(meta.get("blinded", is_data)),
+        n_events=int(n_events),
+        blinded=bool(meta.get("blinded", mode == "data")),
         trigger=str(meta.get("trigger", "physics")),
         n_generated=int(meta.get("n_generated") or 0),
         rate_per_eot=float(meta.get("rate_per_eot") or 0.0),
         sum_weights_generated=float(meta.get("sum_weights_generated") or 0.0),
         max_weight_generated=float(meta.get("max_weight_generated") or 0.0),
     )
-    return reco, info
 
 
 def build_selection(reco: RecoEvents, cfg: AnalysisConfig) -> Selection:
