@@ -15,6 +15,7 @@ from darkmiss.detsim.hadron_escape import escape_probability_with_angle
 from darkmiss.detsim.processes import hadronic as hproc
 from darkmiss.detsim.processes import punchthrough as pt
 from darkmiss.detsim.processes.base import ProcessContext
+from darkmiss.errors import UserInputError
 
 PRESET = load_preset("na64-2016")
 SETUP = SetupGeometry.from_preset(PRESET)
@@ -91,3 +92,9 @@ def test_biased_sample_has_much_smaller_weights():
     w_unb = pt.PROCESS.rate(CTX).per_eot / n * pt.PROCESS.generate(n, rng, CTX).weight.max()
     w_bias = pt.PROCESS.rate(BIASED).per_eot / n * pt.PROCESS.generate(n, rng, BIASED).weight.max()
     assert w_bias * 100 <= w_unb
+
+
+def test_a_box_out_of_reach_is_refused_not_drawn_forever():
+    # 150 GeV of missing energy is more than a 100 GeV beam has: no interaction reaches such a box
+    with pytest.raises(UserInputError, match="punch-through sample can reach"):
+        pt.build_in_reach(10, np.random.default_rng(0), BIASED, missing_min=150.0)

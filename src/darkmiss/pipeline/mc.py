@@ -103,6 +103,11 @@ def simulate_samples(ctx: SampleContext, calls: list[SampleCall]) -> None:
     map_chunks(_simulate_folder, tasks, workers=ctx.workers, scheduler=ctx.scheduler)
 
 
+#: Version of the biased Table IV samples, part of the MC stage's key (2: punch-through drawn only
+#: within reach of the signal box), so that an MC stage cached by older code is made again.
+TABLE_IV_LAYOUT = 2
+
+
 def table_iv_options(preset: Preset) -> dict[str, Any]:
     """Options of the biased Table IV samples: the process biasing, MC events kept only where their truth
     may reach the box, upstream electrons generated below the box edge (plus the margin of
@@ -168,6 +173,7 @@ def stage_mc(ctx: Context, folder: Path) -> dict[str, Any]:
 
 
 __all__ = [
+    "TABLE_IV_LAYOUT",
     "TABLE_IV_PROCESSES",
     "SampleCall",
     "SampleContext",

@@ -53,7 +53,7 @@ from darkmiss.pipeline.comparison import (
     read_panels,
 )
 from darkmiss.pipeline.limits import write_outputs
-from darkmiss.pipeline.mc import stage_mc
+from darkmiss.pipeline.mc import TABLE_IV_LAYOUT, stage_mc
 from darkmiss.pipeline.models import is_dark_photon, model_pairs, run_model_stages
 from darkmiss.pipeline.production import (
     BREMS_ONLY,
@@ -434,6 +434,7 @@ def _reproduce(
             "cal": cfg.calibration_eot,
             "n": (cfg.signal_events, cfg.dimuon_events),
             "table_iv": cfg.table_iv_events,
+            "table_iv_layout": TABLE_IV_LAYOUT,
             "hcal_modules": pr.section("analysis").get("hcal_modules_in_ehcal"),
         },
         stage_mc,

@@ -23,6 +23,7 @@ from darkmiss.detsim.photonuclear import electronuclear_probability
 from darkmiss.detsim.processes import hadronic as hproc
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.truth import TruthBatch
+from darkmiss.errors import UserInputError
 from darkmiss.events.schema import Process
 
 #: Margin of :func:`box_reach` in σ of its conservative Gaussian model of the non-leading missing energy
@@ -134,6 +135,13 @@ def build_in_reach(
     Random numbers: the interactions, their sums-level showers, then the cell-level truth."""
     _, cfg, beam = hproc._configs(ctx)
     _, w_mean = _reach_rate_sample(ctx, missing_min)
+    if w_mean <= 0.0:  # no interaction of the rate sample reaches the box: drawing would never end
+        need = box_missing_min(ctx) if missing_min is None else float(missing_min)
+        raise UserInputError(
+            "preset [production.protected]/[production.fast_path] (missing energy a box event needs)",
+            f"{need:g} GeV",
+            f"a box the punch-through sample can reach (none of {BIAS_RATE_SYSTEMS} interactions does)",
+        )
     parts: list[TruthBatch] = []
     have = 0
     while have < n:
