@@ -99,8 +99,10 @@ def _reconstruct_files(
     geometry: SetupGeometry | None,
     workers: int,
     reco_cache: Path | None,
+    scheduler: str | None = None,
 ) -> list[tuple[RecoEvents, FileInfo, dict]]:
-    """Reconstruct ``files`` over ``workers`` processes, in file order; with ``reco_cache``, a file
+    """Reconstruct ``files`` over ``workers`` processes (or the dask cluster at ``scheduler``), in file order;
+    with ``reco_cache``, a file
     reconstructed earlier with the same key (:func:`reco_cache_key`) is read from there instead, and new
     reconstructions are stored there (by this process, uncompressed)."""
     keys = [reco_cache_key(p, cfg, geometry) for p in files] if reco_cache is not None else []
@@ -112,7 +114,8 @@ def _reconstruct_files(
             meta = read_metadata(files[i])
             out[i] = (reco, file_info(files[i], meta, reco.n), meta)
     todo = [i for i in range(len(files)) if i not in out]
-    done = map_chunks(_reco_task, [(str(files[i]), cfg, geometry) for i in todo], workers=workers)
+    tasks = [(str(files[i].absolute()), cfg, geometry) for i in todo]
+    done = map_chunks(_reco_task, tasks, workers=workers, scheduler=scheduler)
     for i, res in zip(todo, done, strict=True):
         out[i] = res
         if reco_cache is not None:
@@ -130,17 +133,19 @@ def load_inputs(
     workers: int = 1,
     blinded: bool = True,
     reco_cache: Path | None = None,
+    scheduler: str | None = None,
 ) -> AnalysisInputs:
     """Read and reconstruct every event file; data-mode box events are dropped here when ``blinded``.
 
     Files under ``events`` may be data or MC mode (the file metadata decides); ``mc`` holds the MC
     samples (any layout: the ``true_process``/``true_mass`` branches identify them). ``reco_cache``: a
     folder keeping each file's reconstruction (all its events, before blinding) for the next analysis of
-    the same files and settings (the unblinding).
+    the same files and settings (the unblinding). ``scheduler``: reconstruct on that dask cluster (the
+    event files on a filesystem its workers share).
     """
 
     def load(folder: str | Path) -> tuple[list[RecoEvents], list[FileInfo], list[dict]]:
-        res = _reconstruct_files(event_files(folder), cfg, geometry, workers, reco_cache)
+        res = _reconstruct_files(event_files(folder), cfg, geometry, workers, reco_cache, scheduler)
         recos, infos, metas = [], [], []
         for reco, info, meta in res:
             info.run = _run_name(info.run)

@@ -94,10 +94,15 @@ def text_tables(out: AnalysisOutput) -> str:
 
 
 def write_outputs(
-    out: AnalysisOutput, out_dir: str | Path, *, figures: bool = True, workers: int = 1
+    out: AnalysisOutput,
+    out_dir: str | Path,
+    *,
+    figures: bool = True,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> Path:
-    """Write analysis.json, tables (JSON + text) and figures (drawn over ``workers`` processes) into
-    ``out_dir``."""
+    """Write analysis.json, tables (JSON + text) and figures (drawn over ``workers`` processes or the dask
+    cluster at ``scheduler``) into ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out_dir / "analysis.json", to_json(out.result.to_dict()))
@@ -109,7 +114,7 @@ def write_outputs(
         # matplotlib takes ~1 s to import and a cached rerun draws nothing: the drawing module is loaded here
         from darkmiss.plots.analysis_figures import make_figures
 
-        make_figures(out, out_dir / "figures", workers=workers)
+        make_figures(out, out_dir / "figures", workers=workers, scheduler=scheduler)
     return out_dir / "analysis.json"
 
 
@@ -127,15 +132,23 @@ def analyze(
     cut_frozen: bool = False,
     extra: dict[str, Any] | None = None,
     reco_cache: Path | None = None,
+    scheduler: str | None = None,
 ) -> AnalysisResult:
     """Run the analysis on event files and write ``out_dir`` (the reproduce command's API); ``reco_cache``:
-    a folder keeping the files' reconstructions for the next analysis of the same files
-    (:func:`darkmiss.analysis.inputs.load_inputs`)."""
+    a folder keeping the files' reconstructions for the next analysis of the same files, ``scheduler``: a
+    dask cluster for the reconstruction and the figures (:func:`darkmiss.analysis.inputs.load_inputs`)."""
     p = preset if isinstance(preset, Preset) else load_preset(preset)
     cfg = AnalysisConfig.from_preset(p).with_cuts(ecal_cut=ecal_cut)
     geometry = SetupGeometry.from_preset(p)  # a bad [setup] table stops the analysis with its error
     inputs = load_inputs(
-        events_dir, mc_dir, cfg, geometry, workers=workers, blinded=blinded, reco_cache=reco_cache
+        events_dir,
+        mc_dir,
+        cfg,
+        geometry,
+        workers=workers,
+        blinded=blinded,
+        reco_cache=reco_cache,
+        scheduler=scheduler,
     )
     out = run_analysis(inputs, cfg, p, blinded=blinded, cut_frozen=cut_frozen, seed=seed)
     out.result.provenance.update(
@@ -150,7 +163,7 @@ def analyze(
         merged = dict(extra)
         merged.update(out.result.extra)
         out.result.extra = merged
-    write_outputs(out, out_dir, figures=figures, workers=workers)
+    write_outputs(out, out_dir, figures=figures, workers=workers, scheduler=scheduler)
     return out.result
 
 
@@ -161,11 +174,13 @@ def unblind(
     figures: bool = True,
     preset: str | Preset | None = None,
     reco_cache: Path | None = None,
+    scheduler: str | None = None,
 ) -> AnalysisResult:
     """Open the box (``darkmiss unblind``): refuses unless the ECAL cut was frozen by the
     optimisation; re-runs the analysis at the frozen cuts with the box open and fills ``observed``.
     ``preset`` defaults to the one the analysis was made with (by name); ``reco_cache``: the blinded
-    analysis's reconstructions (:func:`analyze`), reused where the files and settings are the same."""
+    analysis's reconstructions (:func:`analyze`), reused where the files and settings are the same;
+    ``scheduler``: as in :func:`analyze`."""
     res = AnalysisResult.read(analysis_dir)
     if not res.cut_frozen:
         raise BlindingError(
@@ -191,6 +206,7 @@ def unblind(
         cut_frozen=True,
         extra=res.extra,
         reco_cache=reco_cache,
+        scheduler=scheduler,
     )
     return new
 

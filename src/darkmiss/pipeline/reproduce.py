@@ -263,7 +263,7 @@ def stage_analysis(ctx: Context, data_dir: Path, mc_dir: Path, folder: Path) -> 
     ``folder/reco`` for the unblinding."""
     res = analyze(
         data_dir, mc_dir, folder, ctx.preset, workers=ctx.workers, seed=ctx.seed, blinded=True,
-        reco_cache=folder / RECO_CACHE,
+        reco_cache=folder / RECO_CACHE, scheduler=ctx.scheduler,
     )  # fmt: skip
     return {"blinded": res.blinded}
 
@@ -286,7 +286,10 @@ def stage_unblind(ctx: Context, opt_dir: Path, analysis_dir: Path, folder: Path)
     """The box opened at the frozen cut, in a copy of the optimised analysis; the event files are not
     reconstructed again (the analysis stage's ``reco`` folder)."""
     shutil.copytree(opt_dir, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("DONE.json"))
-    res = unblind(folder, workers=ctx.workers, preset=ctx.preset, reco_cache=analysis_dir / RECO_CACHE)
+    res = unblind(
+        folder, workers=ctx.workers, preset=ctx.preset, reco_cache=analysis_dir / RECO_CACHE,
+        scheduler=ctx.scheduler,
+    )  # fmt: skip
     return {"observed": [r.observed for r in res.runs]}
 
 
@@ -299,7 +302,10 @@ def stage_limits(ctx: Context, yields_dir: Path, unblind_dir: Path, folder: Path
         headline_yield(r, ctx.production, annihilation_efficiency_ratio(analysis, float(r["mass"])))
         for r in read_yields(yields_dir)
     ]
-    lim = interpret_limits(compute_limits(analysis, ys, preset=ctx.preset, workers=ctx.workers), ctx.preset)
+    lim = interpret_limits(
+        compute_limits(analysis, ys, preset=ctx.preset, workers=ctx.workers, scheduler=ctx.scheduler),
+        ctx.preset,
+    )
     write_outputs(lim, analysis, folder)
     return {"n_masses": len(lim.records)}
 

@@ -198,9 +198,12 @@ def _draw(name: str, args: tuple[Any, ...]) -> Path:
     return _FIGURES[name](*args)
 
 
-def make_figures(out: AnalysisOutput, folder: str | Path, workers: int = 1) -> list[Path]:
+def make_figures(
+    out: AnalysisOutput, folder: str | Path, workers: int = 1, scheduler: str | None = None
+) -> list[Path]:
     """All analysis figures of an :class:`darkmiss.analysis.run.AnalysisOutput` into ``folder``, one figure
-    per task over ``workers`` local processes (``darkmiss.parallel.map_chunks``); the paths in task order."""
+    per task over ``workers`` local processes or the dask cluster at ``scheduler`` (which writes to the
+    absolute ``folder``: a shared filesystem; ``darkmiss.parallel.map_chunks``); the paths in task order."""
     folder = Path(folder).absolute()
     res = out.result
     mc = out.dimuons.mc
@@ -216,4 +219,4 @@ def make_figures(out: AnalysisOutput, folder: str | Path, workers: int = 1) -> l
             ("fig13", (r, out.background.runs[r], res.ecal_cut, folder / f"fig13_run{r}.png")),
         ]
     tasks += [("fig12", (cal, folder / f"fig12_run{cal.run}.png")) for cal in out.calibration.runs.values()]
-    return map_chunks(_draw, tasks, workers=workers)
+    return map_chunks(_draw, tasks, workers=workers, scheduler=scheduler)

@@ -338,8 +338,10 @@ def compute_limits(
     asymptotic: bool = True,
     workers: int = 1,
     progress: Any = None,
+    scheduler: str | None = None,
 ) -> LimitsResult:
-    """90% C.L. limits for every yield record (one per A′ mass), spec Sec. IX-X.
+    """90% C.L. limits for every yield record (one per A′ mass), spec Sec. IX-X, one mass per task over
+    ``workers`` local processes or the dask cluster at ``scheduler``.
 
     ``method`` ("exact" headline, "asymptotic", "simplified") defaults to the preset's; the other
     two are always reported beside the exact one (asymptotic unless ``asymptotic=False``).
@@ -357,7 +359,7 @@ def compute_limits(
         notes = []
     ad = analysis.to_dict()
     tasks = [(ad, y, config, method, asymptotic) for y in recs]
-    records = map_chunks(_limit_task, tasks, workers=workers, progress=progress)
+    records = map_chunks(_limit_task, tasks, workers=workers, scheduler=scheduler, progress=progress)
     records.sort(key=lambda r: r.mass)
     obs = None if analysis.blinded else [int(r.observed or 0) for r in analysis.runs]
     if not analysis.blinded and asymptotic:
