@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
+import scipy.linalg  # noqa: F401  (loads scipy's BLAS, so that single_threaded_blas limits it too)
+from threadpoolctl import threadpool_limits
 
 T = TypeVar("T")
 
@@ -80,10 +82,23 @@ def _add_usage(host: str, pid: int, cpu: float, rss: float) -> None:
             u.chunks += 1
 
 
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Run the block with one BLAS thread (threadpoolctl; numpy's and scipy's OpenBLAS both loaded first).
+
+    darkmiss runs in parallel over processes: BLAS threads on top only oversubscribe the cores (two
+    workers with two threads each took 1.5 times the CPU time of one thread), and the results of
+    threaded BLAS reductions depend on the thread count, hence on the machine."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 def _measured(fn: Callable[..., T], *args: Any) -> tuple[T, tuple[str, int, float, float]]:
-    """Run ``fn(*args)`` and return its result with (host, pid, CPU seconds, peak RSS [MB])."""
+    """Run ``fn(*args)`` with one BLAS thread (:func:`single_threaded_blas`) and return its result with
+    (host, pid, CPU seconds, peak RSS [MB])."""
     c0 = time.process_time()
-    out = fn(*args)
+    with single_threaded_blas():
+        out = fn(*args)
     return out, (socket.gethostname(), os.getpid(), time.process_time() - c0, peak_rss_mb())
 
 

@@ -101,10 +101,9 @@ def _reconstruct_files(
     reco_cache: Path | None,
     scheduler: str | None = None,
 ) -> list[tuple[RecoEvents, FileInfo, dict]]:
-    """Reconstruct ``files`` over ``workers`` processes (or the dask cluster at ``scheduler``), in file order;
-    with ``reco_cache``, a file
-    reconstructed earlier with the same key (:func:`reco_cache_key`) is read from there instead, and new
-    reconstructions are stored there (by this process, uncompressed)."""
+    """Reconstruct ``files`` over ``workers`` processes (or the dask cluster at ``scheduler``), in file
+    order. With ``reco_cache``, a file reconstructed earlier with the same key (:func:`reco_cache_key`) is
+    read from there instead, and new reconstructions are stored there (by this process, uncompressed)."""
     keys = [reco_cache_key(p, cfg, geometry) for p in files] if reco_cache is not None else []
     out: dict[int, tuple[RecoEvents, FileInfo, dict]] = {}
     for i, key in enumerate(keys):

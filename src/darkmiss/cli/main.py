@@ -14,6 +14,7 @@ import typer
 
 from darkmiss import __version__
 from darkmiss.errors import DarkmissError, UserInputError
+from darkmiss.parallel import single_threaded_blas
 
 
 def _click_exception(name: str) -> Any:
@@ -81,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; user errors become one line on stderr and exit code 2."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        result = app(args=args, prog_name="darkmiss", standalone_mode=False)
+        with single_threaded_blas():  # parallel over processes (darkmiss.parallel), not BLAS threads
+            result = app(args=args, prog_name="darkmiss", standalone_mode=False)
     except UserInputError as exc:
         sys.stderr.write(f"darkmiss: error: {exc}\n")
         return 2
