@@ -86,9 +86,8 @@ def _add_usage(host: str, pid: int, cpu: float, rss: float) -> None:
 def single_threaded_blas() -> Iterator[None]:
     """Run the block with one BLAS thread (threadpoolctl; numpy's and scipy's OpenBLAS both loaded first).
 
-    darkmiss runs in parallel over processes: BLAS threads on top only oversubscribe the cores (two
-    workers with two threads each took 1.5 times the CPU time of one thread), and the results of
-    threaded BLAS reductions depend on the thread count, hence on the machine."""
+    darkmiss runs in parallel over processes, and the results of threaded BLAS reductions depend on the
+    thread count, hence on the machine (the asymptotic pyhf limits moved in the 11th digit)."""
     with threadpool_limits(limits=1, user_api="blas"):
         yield
 
