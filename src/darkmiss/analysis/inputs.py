@@ -100,10 +100,12 @@ def _reconstruct_files(
     workers: int,
     reco_cache: Path | None,
     scheduler: str | None = None,
+    store: bool = True,
 ) -> list[tuple[RecoEvents, FileInfo, dict]]:
     """Reconstruct ``files`` over ``workers`` processes (or the dask cluster at ``scheduler``), in file
     order. With ``reco_cache``, a file reconstructed earlier with the same key (:func:`reco_cache_key`) is
-    read from there instead, and new reconstructions are stored there (by this process, uncompressed)."""
+    read from there instead, and new reconstructions are stored there (by this process, uncompressed)
+    unless ``store`` is false."""
     keys = [reco_cache_key(p, cfg, geometry) for p in files] if reco_cache is not None else []
     out: dict[int, tuple[RecoEvents, FileInfo, dict]] = {}
     for i, key in enumerate(keys):
@@ -117,7 +119,7 @@ def _reconstruct_files(
     done = map_chunks(_reco_task, tasks, workers=workers, scheduler=scheduler)
     for i, res in zip(todo, done, strict=True):
         out[i] = res
-        if reco_cache is not None:
+        if reco_cache is not None and store:
             arrays = {f.name: getattr(res[0], f.name) for f in fields(RecoEvents)}
             store_npz("reco", keys[i], arrays, reco_cache, compress=False)
     return [out[i] for i in range(len(files))]
@@ -133,18 +135,21 @@ def load_inputs(
     blinded: bool = True,
     reco_cache: Path | None = None,
     scheduler: str | None = None,
+    reco_cache_store: bool = True,
 ) -> AnalysisInputs:
     """Read and reconstruct every event file; data-mode box events are dropped here when ``blinded``.
 
     Files under ``events`` may be data or MC mode (the file metadata decides); ``mc`` holds the MC
     samples (any layout: the ``true_process``/``true_mass`` branches identify them). ``reco_cache``: a
     folder keeping each file's reconstruction (all its events, before blinding) for the next analysis of
-    the same files and settings (the unblinding). ``scheduler``: reconstruct on that dask cluster (the
+    the same files and settings (the unblinding); ``reco_cache_store`` false only reads it. ``scheduler``: reconstruct on that dask cluster (the
     event files on a filesystem its workers share).
     """
 
     def load(folder: str | Path) -> tuple[list[RecoEvents], list[FileInfo], list[dict]]:
-        res = _reconstruct_files(event_files(folder), cfg, geometry, workers, reco_cache, scheduler)
+        res = _reconstruct_files(
+            event_files(folder), cfg, geometry, workers, reco_cache, scheduler, reco_cache_store
+        )
         recos, infos, metas = [], [], []
         for reco, info, meta in res:
             info.run = _run_name(info.run)

@@ -21,6 +21,9 @@ from darkmiss.reco.config import AnalysisConfig
 from darkmiss.stats.optimise import OptimisationResult, optimise_cut
 from darkmiss.util import to_json
 
+#: Sub-folder of an analysis folder (the analysis stage of ``reproduce``) that keeps each event file's
+#: reconstruction for the next analyses of the same files (:func:`darkmiss.analysis.inputs.load_inputs`).
+RECO_CACHE = "reco"
 #: Layout versions of ``tables.json`` and ``optimisation.json``.
 TABLES_SCHEMA_VERSION = 1
 OPTIMISATION_SCHEMA_VERSION = 1

@@ -60,6 +60,7 @@ from darkmiss.events.io import event_files
 from darkmiss.interpret.projection import epsilon_with_decays
 from darkmiss.physics.mediator_widths import model_widths
 from darkmiss.physics.models import MODELS, Model, get_mediator, get_model
+from darkmiss.pipeline.analysis import RECO_CACHE
 from darkmiss.pipeline.mc import SampleCall, simulate_samples
 from darkmiss.pipeline.mc import StageContext as Context
 from darkmiss.pipeline.results import E_CHARGE, LimitRow, finite_or_none
@@ -162,15 +163,21 @@ def mc_view(folder: Path, shared_mc: Path, signal_mc: Path) -> Iterator[Path]:
 
 
 def model_efficiency_analysis(
-    unblinded: AnalysisResult, data_dir: Path, mc_dir: Path, preset: Preset, workers: int
+    unblinded: AnalysisResult,
+    data_dir: Path,
+    mc_dir: Path,
+    preset: Preset,
+    workers: int,
+    reco_cache: Path | None = None,
 ) -> AnalysisResult:
     """The unblinded analysis with its signal efficiencies, their MC errors, components and signal
     systematics from the signal MC in ``mc_dir`` (with the calibration and dimuon MC), at the frozen
     cuts; observed counts, backgrounds and cuts are those of ``unblinded`` (spec Sec. VI–VII, Eq. 23)."""
     cfg = AnalysisConfig.from_preset(preset).with_cuts(ecal_cut=unblinded.ecal_cut)
     inputs = load_inputs(
-        data_dir, mc_dir, cfg, SetupGeometry.from_preset(preset), workers=workers, blinded=False
-    )
+        data_dir, mc_dir, cfg, SetupGeometry.from_preset(preset), workers=workers, blinded=False,
+        reco_cache=reco_cache, reco_cache_store=False,
+    )  # fmt: skip
     ctx = build_context(inputs, cfg, preset, blinded=False)
     dimuons = dimuon_benchmark(ctx)
     calibration = calibration_efficiencies(ctx)
@@ -199,13 +206,22 @@ def model_efficiency_analysis(
 
 
 def stage_mediator_efficiency(
-    ctx: Context, data_dir: Path, mc_dir: Path, signal_dir: Path, unblind_dir: Path, folder: Path
+    ctx: Context,
+    data_dir: Path,
+    mc_dir: Path,
+    signal_dir: Path,
+    unblind_dir: Path,
+    analysis_dir: Path,
+    folder: Path,
 ) -> dict[str, Any]:
-    """``analysis.json``: the unblinded analysis with the efficiencies of the signal MC in ``signal_dir``."""
+    """``analysis.json``: the unblinded analysis with the efficiencies of the signal MC in ``signal_dir``;
+    the pseudo-data and the shared MC are read from the analysis stage's reconstructions (only the signal
+    MC is reconstructed, and not kept)."""
     with mc_view(folder, mc_dir, signal_dir) as view:
         an = model_efficiency_analysis(
-            AnalysisResult.read(unblind_dir), data_dir, view, ctx.preset, ctx.workers
-        )
+            AnalysisResult.read(unblind_dir), data_dir, view, ctx.preset, ctx.workers,
+            reco_cache=analysis_dir / RECO_CACHE,
+        )  # fmt: skip
     an.provenance = dict(an.provenance) | {"signal_mc": str(signal_dir)}
     write_json_atomic(folder / "analysis.json", an.to_dict())
     return {"signal_models": an.extra["signal_models"]}
@@ -381,7 +397,16 @@ def run_model_stages(
             y = f"yields_{med}"
             stage(y, p, functools.partial(stage_mediator_yields, mediator=med), after="yields")
             stage(f"mc_{med}", p, functools.partial(stage_mediator_mc, mediator=med), after="mc")
-            stage(f"efficiency_{med}", p, stage_mediator_efficiency, "data", "mc", f"mc_{med}", "unblind")
+            stage(
+                f"efficiency_{med}",
+                p,
+                stage_mediator_efficiency,
+                "data",
+                "mc",
+                f"mc_{med}",
+                "unblind",
+                "analysis",
+            )
             stage(f"limits_{med}", p, stage_mediator_limits, y, f"efficiency_{med}", after="limits")
             folders[med] = (y, f"limits_{med}")
         y, lim = folders[med]

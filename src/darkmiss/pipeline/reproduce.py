@@ -43,7 +43,7 @@ from darkmiss.interpret.darkmatter import InterpretConfig
 from darkmiss.interpret.limits import interpret_limits
 from darkmiss.parallel import peak_rss_mb
 from darkmiss.physics.models import Model, get_model
-from darkmiss.pipeline.analysis import analyze, optimise, unblind
+from darkmiss.pipeline.analysis import RECO_CACHE, analyze, optimise, unblind
 from darkmiss.pipeline.comparison import (
     PANELS_LAYOUT,
     build_comparison,
@@ -252,10 +252,6 @@ def stage_data(ctx: Context, folder: Path) -> dict[str, Any]:
             trigger="calibration",
         )
     return info
-
-
-#: Sub-folder of the analysis stage keeping each event file's reconstruction for the unblinding.
-RECO_CACHE = "reco"
 
 
 def stage_analysis(ctx: Context, data_dir: Path, mc_dir: Path, folder: Path) -> dict[str, Any]:
