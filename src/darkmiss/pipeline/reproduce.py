@@ -65,7 +65,13 @@ from darkmiss.pipeline.production import (
 from darkmiss.pipeline.results import SCHEMA_VERSION as RESULTS_SCHEMA_VERSION
 from darkmiss.pipeline.results import Results, annihilation_efficiency_ratio, build_results
 from darkmiss.pipeline.stages import StageRecord, StageRunner, check_output_root, output_lock, write_marker
-from darkmiss.pipeline.yield_files import YIELDS_SCHEMA_VERSION, draw_spectra, read_yields, yield_records
+from darkmiss.pipeline.yield_files import (
+    SPECTRA_PNG,
+    YIELDS_SCHEMA_VERSION,
+    draw_spectra,
+    read_yields,
+    yield_records,
+)
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.report.reproduce import build_report
 from darkmiss.shower.annihilation import model_annihilation_yields
@@ -517,7 +523,7 @@ def _reproduce(
         results.provenance,
         results.provenance["stages"],
         yields_dir,
-        spectra_dir,
+        spectra_dir / SPECTRA_PNG,
         data_dir,
         opt_dir,
         unblind_dir,

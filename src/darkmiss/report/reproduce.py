@@ -111,16 +111,16 @@ def build_report(
     provenance: dict[str, Any],
     stages: list[dict[str, Any]],
     yields_dir: Path,
-    spectra_dir: Path,
+    spectra_png: Path,
     data_dir: Path,
     opt_dir: Path,
     unblind_dir: Path,
     limits_dir: Path,
     figures_dir: Path | None = None,
 ) -> str:
-    """The HTML report of a reproduction (see module docstring); ``spectra_dir`` holds the drawn A′
-    spectra (``spectra.png``, Fig. 4), ``figures_dir`` the figures made from the pseudo-data at the end of
-    the chain (Fig. 7 left)."""
+    """The HTML report of a reproduction (see module docstring); ``spectra_png`` is the drawn A′ spectra
+    (Fig. 4; absent when the yields carry no spectra), ``figures_dir`` holds the figures made from the
+    pseudo-data at the end of the chain (Fig. 7 left)."""
     quick = " (quick mode: reduced statistics)" if results.get("quick") else ""
     rep = Report(
         title="darkmiss · NA64 2016 invisible dark-photon search, reproduced",
@@ -132,7 +132,7 @@ def build_report(
     tables = _read(unblind_dir / "tables.json") or {}
     _results_section(rep, results, limits_dir)
     _comparison_section(rep, results)
-    _production_section(rep, yields_dir, spectra_dir)
+    _production_section(rep, yields_dir, spectra_png)
     _simulation_section(rep, data_dir, figures_dir)
     _analysis_section(rep, results, tables, unblind_dir)
     _optimisation_section(rep, results, opt_dir)
@@ -250,12 +250,11 @@ def _comparison_section(rep: Report, results: dict[str, Any]) -> None:
     )
 
 
-def _production_section(rep: Report, yields_dir: Path, spectra_dir: Path) -> None:
-    """A′ spectra (Fig. 4, drawn into ``spectra_dir/spectra.png``), then the yields per EOT at ε = 1 (WW,
-    ETL, direct ETL; spec Eqs. 8, 13)."""
+def _production_section(rep: Report, yields_dir: Path, png: Path) -> None:
+    """A′ spectra (Fig. 4, the drawn file ``png``), then the yields per EOT at ε = 1 (WW, ETL, direct ETL;
+    spec Eqs. 8, 13)."""
     s = rep.section("A' production and yields")
     yields = (_read(yields_dir / "yields.json") or {}).get("records", [])
-    png = spectra_dir / "spectra.png"
     if png.is_file():
         rep.figure(
             s,
