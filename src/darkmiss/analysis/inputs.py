@@ -142,8 +142,8 @@ def load_inputs(
     Files under ``events`` may be data or MC mode (the file metadata decides); ``mc`` holds the MC
     samples (any layout: the ``true_process``/``true_mass`` branches identify them). ``reco_cache``: a
     folder keeping each file's reconstruction (all its events, before blinding) for the next analysis of
-    the same files and settings (the unblinding); ``reco_cache_store`` false only reads it. ``scheduler``: reconstruct on that dask cluster (the
-    event files on a filesystem its workers share).
+    the same files and settings (the unblinding); with ``reco_cache_store`` false it is only read.
+    ``scheduler``: reconstruct on that dask cluster (the event files on a filesystem its workers share).
     """
 
     def load(folder: str | Path) -> tuple[list[RecoEvents], list[FileInfo], list[dict]]:
