@@ -463,13 +463,20 @@ def signal_sample(
     pid = _lepton_pid(particle)
     if not (mass > 0 and math.isfinite(mass)):
         raise UserInputError("mass", mass, "a positive mass in GeV")
+    thr = _forced_threshold(n, threshold, energy, zero_allowed=True)
+    force = ("aprime", mass, thr, xsec, get_mediator(mediator).name)
+    return _forced_sample(mass, n, energy, pid, force, setup, rng, mode, settings)
+
+
+def _forced_threshold(n: int, threshold: float | None, energy: float, *, zero_allowed: bool) -> float:
+    """The checked number of events ``n`` and energy threshold [GeV] of a forced sample: ``threshold``, default
+    half the beam ``energy``, below ``energy`` and above 0 (or at 0, with ``zero_allowed``)."""
     if n <= 0:
         raise UserInputError("n", n, "a positive number of events")
     thr = 0.5 * energy if threshold is None else float(threshold)
-    if not 0 <= thr < energy:
+    if not ((0 <= thr) if zero_allowed else (0 < thr)) or not thr < energy:
         raise UserInputError("threshold", threshold, f"between 0 and the beam energy {energy} GeV")
-    force = ("aprime", mass, thr, xsec, get_mediator(mediator).name)
-    return _forced_sample(mass, n, energy, pid, force, setup, rng, mode, settings)
+    return thr
 
 
 def _forced_sample(
@@ -523,12 +530,8 @@ def annihilation_sample(
     _check_mode(mode)
     if not (mass > 2 * M_E and math.isfinite(mass)):
         raise UserInputError("mass", mass, "a mediator mass above 2 m_e in GeV")
-    if n <= 0:
-        raise UserInputError("n", n, "a positive number of events")
+    thr = _forced_threshold(n, threshold, energy, zero_allowed=False)
     pid = _lepton_pid(particle)
-    thr = 0.5 * energy if threshold is None else float(threshold)
-    if not 0 < thr < energy:
-        raise UserInputError("threshold", threshold, f"between 0 and the beam energy {energy} GeV")
     force = ("annihilation", float(mass), thr, resonance)
     return _forced_sample(mass, n, energy, pid, force, setup, rng, mode, settings)
 
