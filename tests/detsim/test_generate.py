@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +19,9 @@ from darkmiss.events.io import read_events, read_metadata
 from darkmiss.events.schema import METADATA_KEYS
 from darkmiss.plots.detsim_figures import fig7_left
 from darkmiss.reco.fig7 import regions, srd_tagged
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+from event_digest import event_digests
 
 RATE = 2e-6  # per EOT
 
@@ -51,17 +55,6 @@ def _toy():
 PRESET = load_preset("na64-2016").with_overrides({"production": {"chunk_events": 40}})
 
 
-def _digest(folder) -> dict[str, str]:
-    out = {}
-    for f in sorted(folder.rglob("*.root")):
-        ev = read_events(f)
-        h = hashlib.sha256()
-        for k in sorted(ev.arrays):
-            h.update(np.ascontiguousarray(ev.arrays[k]).tobytes())
-        out[str(f.relative_to(folder))] = h.hexdigest()
-    return out
-
-
 def test_registry_lists_own_processes():
     names = available_processes()
     assert {"em", "signal", "dimuon", "toy"} <= set(names)
@@ -91,10 +84,10 @@ def test_same_seed_identical_for_1_and_2_workers(tmp_path):
     a = gen.simulate(PRESET, "I,III", "data", tmp_path / "a", processes=["toy"], eot=6e7, seed=11, workers=1)
     gen.simulate(PRESET, "I,III", "data", tmp_path / "b", processes=["toy"], eot=6e7, seed=11, workers=2)
     assert a.chunks_written >= 4
-    da, db = _digest(tmp_path / "a"), _digest(tmp_path / "b")
+    da, db = event_digests(tmp_path / "a"), event_digests(tmp_path / "b")
     assert da == db and len(da) == a.chunks_written
     gen.simulate(PRESET, "I", "data", tmp_path / "c", processes=["toy"], eot=6e7, seed=12)
-    assert _digest(tmp_path / "c") != {k: v for k, v in da.items() if k.startswith("I")}
+    assert event_digests(tmp_path / "c") != {k: v for k, v in da.items() if k.startswith("I")}
 
 
 def test_interrupted_production_resumes(tmp_path, monkeypatch):
@@ -120,25 +113,25 @@ def test_interrupted_production_resumes(tmp_path, monkeypatch):
     monkeypatch.setattr(gen, "run_chunk", real)
     s = gen.simulate(PRESET, "II", "data", out, processes=["toy"], eot=1e8, seed=5)
     assert s.chunks_skipped == 2 and s.chunks_written == full.chunks_written - 2
-    assert _digest(out) == _digest(ref)  # nothing lost, nothing duplicated
+    assert event_digests(out) == event_digests(ref)  # nothing lost, nothing duplicated
     # a deleted chunk is regenerated identically, the others are skipped
     victim = sorted(out.rglob("*.root"))[1]
     victim.unlink()
     s2 = gen.simulate(PRESET, "II", "data", out, processes=["toy"], eot=1e8, seed=5)
     assert s2.chunks_written == 1
-    assert _digest(out) == _digest(ref)
+    assert event_digests(out) == event_digests(ref)
     assert sum(s2.stored_events["II"].values()) == sum(full.stored_events["II"].values())
 
 
 def test_damaged_chunk_is_regenerated(tmp_path):
     out = tmp_path / "run"
     ref = gen.simulate(PRESET, "I", "data", out, processes=["toy"], eot=6e7, seed=4)
-    digest = _digest(out)
+    digest = event_digests(out)
     victim = sorted(out.rglob("*.root"))[0]
     victim.write_bytes(victim.read_bytes()[:200])  # truncated (e.g. a half-copied folder)
     s = gen.simulate(PRESET, "I", "data", out, processes=["toy"], eot=6e7, seed=4)
     assert s.chunks_written == 1 and s.chunks_skipped == ref.chunks_written - 1
-    assert _digest(out) == digest
+    assert event_digests(out) == digest
     # a file that is not an event file at all is made anew as well
     victim.write_bytes(b"not a ROOT file")
     assert gen.simulate(PRESET, "I", "data", out, processes=["toy"], eot=6e7, seed=4).chunks_written == 1

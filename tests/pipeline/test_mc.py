@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from darkmiss.config import load_preset
 from darkmiss.config.load import Preset
 from darkmiss.detsim.generate import simulate
-from darkmiss.events.io import read_events
 from darkmiss.pipeline.mc import SampleCall, simulate_samples
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+from event_digest import event_digests
 
 
 @dataclass(frozen=True)
@@ -22,19 +23,6 @@ class _Ctx:
     seed: int
     workers: int
     scheduler: str | None = None
-
-
-def _digests(root: Path) -> dict[str, str]:
-    """SHA-256 of the event arrays of every file under ``root``, by relative path (the ROOT container
-    itself carries write times)."""
-    out = {}
-    for f in sorted(root.rglob("*.root")):
-        ev = read_events(f)
-        h = hashlib.sha256()
-        for k in sorted(ev.arrays):
-            h.update(np.ascontiguousarray(ev.arrays[k]).tobytes())
-        out[str(f.relative_to(root))] = h.hexdigest()
-    return out
 
 
 def test_samples_side_by_side_equal_one_by_one(tmp_path: Path) -> None:
@@ -54,7 +42,7 @@ def test_samples_side_by_side_equal_one_by_one(tmp_path: Path) -> None:
             seed=11 + c.seed_offset,
             **c.options,
         )
-    pool, serial = _digests(tmp_path / "pool"), _digests(tmp_path / "serial")
+    pool, serial = event_digests(tmp_path / "pool"), event_digests(tmp_path / "serial")
     assert pool == serial and len(pool) == 3
 
 
