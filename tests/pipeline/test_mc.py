@@ -6,8 +6,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from darkmiss.config import load_preset
 from darkmiss.config.load import Preset
 from darkmiss.detsim.generate import simulate
@@ -30,24 +28,25 @@ def test_samples_side_by_side_equal_one_by_one(tmp_path: Path) -> None:
     calls = [
         SampleCall(run, tmp_path / "pool" / "dimuon", 3, {"processes": ["dimuon"], "eot": 1e8})
         for run in ("I", "III")
-    ] + [SampleCall("II", tmp_path / "pool" / "dimuon_b", 7, {"processes": ["dimuon"], "eot": 1e8})]
-    simulate_samples(_Ctx(preset, seed=11, workers=2), calls)
-    for c in calls:
-        simulate(
+    ] + [
+        SampleCall("II", tmp_path / "pool" / "dimuon_b", 7, {"processes": ["dimuon"], "eot": 1e8}),
+        # a folder's calls may differ in seed; pseudo-data (unit weights) in the same production
+        SampleCall("I", tmp_path / "pool" / "dimuon_b", 8, {"processes": ["dimuon"], "eot": 1e8}),
+        SampleCall(
+            "III", tmp_path / "pool" / "data", 0, {"processes": ["em", "hadronic"], "eot": 2e7}, mode="data"
+        ),
+    ]
+    summaries = simulate_samples(_Ctx(preset, seed=11, workers=2), calls)
+    for c, s in zip(calls, summaries, strict=True):
+        one = simulate(
             preset,
             c.run,
-            "mc",
+            c.mode,
             tmp_path / "serial" / c.folder.name,
             workers=1,
             seed=11 + c.seed_offset,
             **c.options,
         )
+        assert s.stored_events == one.stored_events and s.weighted_events == one.weighted_events
     pool, serial = event_digests(tmp_path / "pool"), event_digests(tmp_path / "serial")
-    assert pool == serial and len(pool) == 3
-
-
-def test_calls_of_one_folder_share_seed_and_preset(tmp_path: Path) -> None:
-    preset = load_preset("na64-2016")
-    calls = [SampleCall("I", tmp_path, 3), SampleCall("II", tmp_path, 4)]
-    with pytest.raises(ValueError, match="seed offset or preset"):
-        simulate_samples(_Ctx(preset, seed=0, workers=1), calls)
+    assert pool == serial and len(pool) >= 5

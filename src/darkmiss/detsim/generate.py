@@ -41,12 +41,12 @@ from darkmiss.detsim.pileup import PileupConfig, mean_pileup
 from darkmiss.detsim.processes import available_processes, get_process
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
 from darkmiss.detsim.processes.signal import signal_model_options
-from darkmiss.detsim.spill import calibrate_dead_time
+from darkmiss.detsim.spill import DeadTime, calibrate_dead_time
 from darkmiss.detsim.trigger import check_trigger
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.errors import UserInputError
 from darkmiss.events.io import read_metadata, unreadable_errors, write_events
-from darkmiss.parallel import chunk_seeds, map_chunks
+from darkmiss.parallel import Task, chunk_seeds, run_tasks
 from darkmiss.shower.response import calibration
 
 SUMMARY_FILE = "simulation.json"
@@ -549,6 +549,127 @@ def write_summaries(summary: SimulationSummary, runs: list[RunConfig]) -> None:
         write_json_atomic(out / rc.name / SUMMARY_FILE, d)
 
 
+@dataclass(frozen=True)
+class _Setup:
+    """One :func:`simulate` call with its arguments checked (cheap; done where the call is made)."""
+
+    preset: Preset
+    run_list: list[RunConfig]
+    procs: list[str]
+    opts: dict[str, Any]
+    eot: float | None
+    out: Path
+    seed: int
+    mode: str
+    trigger: str
+
+
+@dataclass
+class _Prepared:
+    """A :func:`simulate` call planned: its chunks still to make and those found finished."""
+
+    setup: _Setup
+    plans: list[ProcessPlan]
+    tasks: list[ChunkTask]
+    existing: list[dict[str, Any]]
+    dead_time: DeadTime
+
+
+def _setup(
+    preset: str | Preset,
+    runs: str | list[str],
+    mode: str,
+    out_dir: str | Path,
+    *,
+    processes: list[str] | None = None,
+    eot: float | None = None,
+    mass: float | None = None,
+    epsilon: float | None = None,
+    trigger: str = "physics",
+    workers: int = 1,
+    seed: int = 0,
+    options: dict[str, Any] | None = None,
+    beam: str | None = None,
+    mediator: str = "vector",
+    model: str | None = None,
+) -> _Setup:
+    """Check the arguments of one :func:`simulate` call (each bad value a user error naming it)."""
+    pr = with_beam(preset if isinstance(preset, Preset) else load_preset(preset), beam)
+    check_arguments(mode, trigger, eot, workers, seed)
+    run_list = select_runs(pr, runs if isinstance(runs, str) else ",".join(runs))
+    procs = select_processes(processes, mass, epsilon, mode)
+    opts: dict[str, Any] = {**(options or {}), "trigger": trigger}
+    if mass is not None and epsilon is not None:
+        opts.update(mass=float(mass), epsilon=float(epsilon))
+    opts.update(signal_model_options(mediator, model))
+    ProductionConfig.from_preset(pr)  # validate the production table before any work
+    DigitizerConfig.from_preset(pr)  # validate the detector tables before any work
+    BeamConfig.from_preset(pr)  # validate the beam table before any work
+    PileupConfig.from_preset(pr)  # validate the pile-up table before any work
+    out = Path(out_dir).absolute()  # workers on a cluster never resolve a relative path themselves
+    return _Setup(pr, run_list, procs, opts, eot, out, seed, mode, trigger)
+
+
+def _plan(su: _Setup) -> _Prepared:
+    """Plan the chunks of a checked call (:func:`plan_chunks` per run and process; may simulate a
+    process' rate, cached on disk afterwards)."""
+    pr = su.preset
+    prod = ProductionConfig.from_preset(pr)
+    dead = calibrate_dead_time(pr, list(runs_from_preset(pr).values()))
+    plans: list[ProcessPlan] = []
+    tasks: list[ChunkTask] = []
+    existing: list[dict[str, Any]] = []
+    for run in su.run_list:
+        eot = run.eot if su.eot is None else float(su.eot)
+        for p in su.procs:
+            plan, todo, done = plan_chunks(
+                pr, run, su.mode, p, su.trigger, su.opts, eot, su.seed, prod, su.out
+            )
+            plans.append(plan)
+            tasks += todo
+            existing += done
+    return _Prepared(su, plans, tasks, existing, dead)
+
+
+def _finish(prep: _Prepared, results: list[dict[str, Any]]) -> SimulationSummary:
+    """Tally a planned call's chunks (``results`` of its tasks, in order) and write its summaries."""
+    su = prep.setup
+    stored, wsum, summ, digi, files = tally_chunks(prep.tasks, results, prep.existing, su.run_list, su.procs)
+    pcfg = PileupConfig.from_preset(su.preset)
+    summary = SimulationSummary(
+        out_dir=su.out,
+        files=files,
+        plans=prep.plans,
+        stored_events=stored,
+        weighted_events=wsum,
+        summary_events=summ,
+        digitised_events=digi,
+        dead_time={r.name: prep.dead_time.per_run.get(r.name, 0.0) for r in su.run_list},
+        mean_pileup={r.name: (mean_pileup(r, pcfg) if su.mode == "data" else 0.0) for r in su.run_list},
+        chunks_written=len(prep.tasks),
+        chunks_skipped=len(prep.existing),
+        seed=su.seed,
+        mode=su.mode,
+        trigger=su.trigger,
+        extra={
+            "preset": su.preset.name,
+            "beam": BeamConfig.from_preset(su.preset).particle,
+            "options": su.opts,
+            "dead_time_tau_ns": prep.dead_time.tau_ns,
+        },
+    )
+    write_summaries(summary, su.run_list)
+    return summary
+
+
+def chunk_cost(task: ChunkTask) -> float:
+    """Rough CPU cost of a chunk [s], for scheduling only (the largest chunks start first; the results
+    never depend on it): ``n_events`` × the process' ``cost_per_event`` for the chunk's mode (default
+    2 ms, a full shower and its readout)."""
+    per_event = getattr(get_process(task.process), "cost_per_event", {}).get(task.mode, 2e-3)
+    return task.n_events * float(per_event)
+
+
 def simulate(
     preset: str | Preset,
     runs: str | list[str],
@@ -582,63 +703,88 @@ def simulate(
     ``beam``: e- or e+, the preset's beam set to that lepton (:func:`darkmiss.detsim.beam.with_beam`;
     muon beams are refused); None: the preset's own (``[beam] particle``).
     Steps: :func:`check_arguments`, :func:`select_processes`, :func:`plan_chunks` per (run,
-    process), :func:`run_chunk` per chunk to make (``map_chunks``), :func:`tally_chunks`,
-    :func:`write_summaries`.
+    process), :func:`run_chunk` per chunk to make, :func:`tally_chunks`, :func:`write_summaries`
+    (:func:`simulate_many` with this one call).
     """
-    pr = with_beam(preset if isinstance(preset, Preset) else load_preset(preset), beam)
-    check_arguments(mode, trigger, eot, workers, seed)
-    run_list = select_runs(pr, runs if isinstance(runs, str) else ",".join(runs))
-    procs = select_processes(processes, mass, epsilon, mode)
-    opts: dict[str, Any] = {**(options or {}), "trigger": trigger}
-    if mass is not None and epsilon is not None:
-        opts.update(mass=float(mass), epsilon=float(epsilon))
-    opts.update(signal_model_options(mediator, model))
-    prod = ProductionConfig.from_preset(pr)
-    DigitizerConfig.from_preset(pr)  # validate the detector tables before any work
-    BeamConfig.from_preset(pr)  # validate the beam table before any work
-    pcfg = PileupConfig.from_preset(pr)
-    dead = calibrate_dead_time(pr, list(runs_from_preset(pr).values()))
-    out = Path(out_dir).absolute()  # workers on a cluster never resolve a relative path themselves
-    plans: list[ProcessPlan] = []
-    tasks: list[ChunkTask] = []
-    existing: list[dict[str, Any]] = []
-    for run in run_list:
-        for p in procs:
-            plan, todo, done = plan_chunks(
-                pr, run, mode, p, trigger, opts, run.eot if eot is None else float(eot), seed, prod, out
-            )
-            plans.append(plan)
-            tasks += todo
-            existing += done
-    if workers > 1 and len(tasks) > 1 and not scheduler:
+    kwargs = {
+        "processes": processes, "eot": eot, "mass": mass, "epsilon": epsilon, "trigger": trigger,
+        "seed": seed, "options": options, "beam": beam, "mediator": mediator, "model": model,
+    }  # fmt: skip
+    call = SimulateCall(preset, runs, mode, out_dir, kwargs)
+    return simulate_many([call], workers=workers, scheduler=scheduler, progress=progress)[0]
+
+
+@dataclass(frozen=True)
+class SimulateCall:
+    """One :func:`simulate` call of a :func:`simulate_many` batch: its positional arguments and its
+    keyword arguments ``kwargs`` (all but ``workers``, ``scheduler`` and ``progress``)."""
+
+    preset: str | Preset
+    runs: str | list[str]
+    mode: str
+    out_dir: str | Path
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def simulate_many(
+    calls: list[SimulateCall],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: Any = None,
+) -> list[SimulationSummary]:
+    """Run several :func:`simulate` calls as one production and return their summaries in order.
+
+    Every call's arguments are checked here first. Then, over ``workers`` or ``scheduler``
+    (:func:`darkmiss.parallel.run_tasks`): each call is planned (:func:`plan_chunks`, which may
+    simulate a process' rate), and its chunks start as soon as its plan is made, the most costly
+    first (:func:`chunk_cost`). The calls into one folder are planned after its first call, whose
+    rates (run-independent ones, cached on disk) they then reuse. Last, each call is tallied and its
+    summaries written in the order of ``calls``, so a folder's ``simulation.json`` is its last
+    call's. A chunk depends only on its own task: the files are the same as from the calls one after
+    another, whatever the worker count.
+    """
+    for key in ("workers", "scheduler", "progress"):
+        for c in calls:
+            if key in c.kwargs:
+                raise ValueError(f"simulate_many takes {key} for all calls, not per call")
+    setups = [_setup(c.preset, c.runs, c.mode, c.out_dir, workers=workers, **c.kwargs) for c in calls]
+    if workers > 1 and not scheduler:
         # Forked local workers inherit the calibration and the loaded shower kernels of this
         # process, instead of each simulating the calibration showers and loading the kernels anew.
-        calibration(SetupGeometry.from_preset(pr))
-    results = map_chunks(
-        run_chunk, [(t,) for t in tasks], workers=workers, scheduler=scheduler, progress=progress
+        for geometry in {SetupGeometry.from_preset(su.preset) for su in setups}:
+            calibration(geometry)
+    folders: dict[Path, list[int]] = {}
+    for i, su in enumerate(setups):
+        folders.setdefault(su.out, []).append(i)
+    preps: list[_Prepared | None] = [None] * len(calls)
+    results: list[list[Any]] = [[] for _ in calls]
+
+    def plan_task(i: int) -> Task:
+        return Task(_plan, (setups[i],), math.inf, ("plan", i))
+
+    def on_done(task: Task, out: Any) -> list[Task]:
+        if task.key[0] == "chunk":
+            results[task.key[1]][task.key[2]] = out
+            return []
+        i = task.key[1]
+        preps[i] = out
+        results[i] = [None] * len(out.tasks)
+        new = [Task(run_chunk, (t,), chunk_cost(t), ("chunk", i, j)) for j, t in enumerate(out.tasks)]
+        group = folders[setups[i].out]
+        if group[0] == i:
+            new += [plan_task(k) for k in group[1:]]
+        return new
+
+    run_tasks(
+        [plan_task(g[0]) for g in folders.values()],
+        on_done,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
     )
-    stored, wsum, summ, digi, files = tally_chunks(tasks, results, existing, run_list, procs)
-    summary = SimulationSummary(
-        out_dir=out,
-        files=files,
-        plans=plans,
-        stored_events=stored,
-        weighted_events=wsum,
-        summary_events=summ,
-        digitised_events=digi,
-        dead_time={r.name: dead.per_run.get(r.name, 0.0) for r in run_list},
-        mean_pileup={r.name: (mean_pileup(r, pcfg) if mode == "data" else 0.0) for r in run_list},
-        chunks_written=len(tasks),
-        chunks_skipped=len(existing),
-        seed=seed,
-        mode=mode,
-        trigger=trigger,
-        extra={
-            "preset": pr.name,
-            "beam": BeamConfig.from_preset(pr).particle,
-            "options": opts,
-            "dead_time_tau_ns": dead.tau_ns,
-        },
-    )
-    write_summaries(summary, run_list)
-    return summary
+    summaries = []
+    for prep, res in zip(preps, results, strict=True):
+        assert prep is not None
+        summaries.append(_finish(prep, res))
+    return summaries

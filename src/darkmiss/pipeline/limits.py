@@ -20,9 +20,16 @@ SETTINGS_SCHEMA_VERSION = 1
 
 
 def write_outputs(
-    result: InterpretedLimits, analysis: AnalysisResult, out: Path, *, plots: bool = True
+    result: InterpretedLimits,
+    analysis: AnalysisResult,
+    out: Path,
+    *,
+    plots: bool = True,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
-    """limits.json, one pyhf workspace per mass (+ settings), HEPData folder and figures under ``out``."""
+    """limits.json, one pyhf workspace per mass (+ settings), HEPData folder and figures under ``out``
+    (the figures one per task over ``workers`` or the dask cluster at ``scheduler``)."""
     config = StatsConfig.from_preset(result.preset)
     files: dict[str, Any] = {"limits": str(write_json_atomic(out / "limits.json", result.to_dict()))}
     ws_files = []
@@ -57,5 +64,6 @@ def write_outputs(
         # matplotlib takes ~1 s to import and a cached rerun draws nothing: the drawing module is loaded here
         from darkmiss.plots.limit_figures import plot_all
 
-        files["figures"] = [str(p) for p in plot_all(result, out / "figures")]
+        figures = plot_all(result, out / "figures", workers=workers, scheduler=scheduler)
+        files["figures"] = [str(p) for p in figures]
     return files

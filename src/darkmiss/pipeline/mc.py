@@ -2,11 +2,10 @@
 dimuons, resonant-annihilation signal (weighted samples of fixed size), and the biased samples of the
 Table IV backgrounds (spec Sec. VI–VIII).
 
-The weighted samples are small: one chunk per run each, which a ``simulate`` call runs in the calling
-process. :func:`simulate_samples` therefore runs the samples side by side over the workers (or the
-dask cluster), one task per output folder with its runs in a fixed order. Every call is the same
-``simulate`` call as alone (same preset, seed and EOT; chunk boundaries and streams never depend on the
-worker count), so the event files are identical to running the calls one after another.
+Every sample is one ``simulate`` call (same preset, seed and EOT as alone). :func:`simulate_samples`
+plans them all and runs their chunks in one pool, or on the dask cluster, the most costly first
+(``darkmiss.detsim.generate.simulate_many``). Chunk boundaries and streams never depend on the worker
+count or on the other calls, so the event files are identical to running the calls one after another.
 """
 
 from __future__ import annotations
@@ -18,8 +17,7 @@ from typing import Any, Protocol
 
 from darkmiss.config.load import Preset
 from darkmiss.config.schema import RunConfig
-from darkmiss.detsim.generate import simulate
-from darkmiss.parallel import map_chunks
+from darkmiss.detsim.generate import SimulateCall, SimulationSummary, simulate_many
 
 #: The processes of the biased Table IV samples (spec Sec. VIII), in the order of its rows.
 TABLE_IV_PROCESSES = (
@@ -48,16 +46,12 @@ class SampleContext(Protocol):
 
 class StageContext(SampleContext, Protocol):
     """What a stage that simulates reads of the reproduction's context
-    (``darkmiss.pipeline.reproduce.Context``): also the statistics, the runs and one `simulate` call."""
+    (``darkmiss.pipeline.reproduce.Context``): also the statistics and the runs."""
 
     @property
     def cfg(self) -> Any: ...  # ReproduceConfig (masses and sample sizes)
     @property
     def runs(self) -> dict[str, RunConfig]: ...
-
-    def simulate(
-        self, run: str, mode: str, folder: Path, seed_offset: int, preset: Preset | None = None, **kw: Any
-    ) -> Any: ...
 
 
 class Context(StageContext, Protocol):
@@ -68,39 +62,31 @@ class Context(StageContext, Protocol):
 
 @dataclass(frozen=True)
 class SampleCall:
-    """One MC ``simulate`` call: ``run`` into ``folder`` with the master seed + ``seed_offset``, the keyword
-    arguments ``options`` (processes, EOT, mass, …) and ``preset`` (None: the reproduction's)."""
+    """One ``simulate`` call: ``run`` into ``folder`` in ``mode`` with the master seed + ``seed_offset``,
+    the keyword arguments ``options`` (processes, EOT, mass, …) and ``preset`` (None: the
+    reproduction's)."""
 
     run: str
     folder: Path
     seed_offset: int
     options: dict[str, Any] = field(default_factory=dict)
     preset: Preset | None = None
+    mode: str = "mc"
 
 
-def _simulate_folder(
-    preset: Preset, folder: Path, seed: int, calls: list[tuple[str, dict[str, Any]]]
-) -> None:
-    """The MC calls of one output folder, in order, each in this process (one worker of the pool)."""
-    for run, options in calls:
-        simulate(preset, run, "mc", folder, workers=1, seed=seed, **options)
-
-
-def simulate_samples(ctx: SampleContext, calls: list[SampleCall]) -> None:
-    """Run ``calls`` (module docstring): the calls of one folder in one task, in their order (the folder's
-    ``simulation.json`` is written by its last call, as one by one), the folders side by side over
-    ``ctx.workers`` or ``ctx.scheduler``. A folder's calls share their preset and seed offset."""
-    groups: dict[Path, list[SampleCall]] = {}
-    for c in calls:
-        groups.setdefault(c.folder, []).append(c)
-    tasks = []
-    for folder, group in groups.items():
-        first = group[0]
-        if any(c.seed_offset != first.seed_offset or c.preset is not first.preset for c in group):
-            raise ValueError(f"MC calls into {folder} differ in seed offset or preset")
-        preset = first.preset or ctx.preset
-        tasks.append((preset, folder, ctx.seed + first.seed_offset, [(c.run, c.options) for c in group]))
-    map_chunks(_simulate_folder, tasks, workers=ctx.workers, scheduler=ctx.scheduler)
+def simulate_samples(
+    ctx: SampleContext, calls: list[SampleCall], progress: Callable[..., Any] | None = None
+) -> list[SimulationSummary]:
+    """Run ``calls`` (module docstring) as one production over ``ctx.workers`` or ``ctx.scheduler``; a
+    folder's ``simulation.json`` is written by its last call, as one by one. Returns the calls'
+    summaries in their order."""
+    batch = [
+        SimulateCall(
+            c.preset or ctx.preset, c.run, c.mode, c.folder, {"seed": ctx.seed + c.seed_offset, **c.options}
+        )
+        for c in calls
+    ]
+    return simulate_many(batch, workers=ctx.workers, scheduler=ctx.scheduler, progress=progress)
 
 
 #: Version of the biased Table IV samples, part of the MC stage's key (2: punch-through drawn only
@@ -154,17 +140,17 @@ def weighted_sample_calls(ctx: Context, folder: Path) -> list[SampleCall]:
 
 
 def stage_mc(ctx: Context, folder: Path) -> dict[str, Any]:
-    """Monte Carlo of every run: the weighted samples (:func:`weighted_sample_calls`, side by side), then
-    the biased samples of the Table IV backgrounds at each run's full EOT (fixed sizes
-    ``table_iv_events``; forced interactions and decays, box-only storage; their chunks in parallel)."""
+    """Monte Carlo of every run, as one production (:func:`simulate_samples`): the weighted samples
+    (:func:`weighted_sample_calls`) and the biased samples of the Table IV backgrounds at each run's full
+    EOT (fixed sizes ``table_iv_events``; forced interactions and decays, box-only storage)."""
     cfg = ctx.cfg
-    simulate_samples(ctx, weighted_sample_calls(ctx, folder))
     table_preset = ctx.preset.with_overrides({"production": {"weighted_events": dict(cfg.table_iv_events)}})
-    for name, run in ctx.runs.items():
-        ctx.simulate(
-            name, "mc", folder / "table_iv", 5, preset=table_preset, processes=list(TABLE_IV_PROCESSES),
-            eot=run.eot, options=table_iv_options(ctx.preset), progress=ctx.progress(f"Table IV MC run {name}"),
-        )  # fmt: skip
+    table_iv = {"processes": list(TABLE_IV_PROCESSES), "options": table_iv_options(ctx.preset)}
+    calls = weighted_sample_calls(ctx, folder) + [
+        SampleCall(name, folder / "table_iv", 5, table_iv | {"eot": run.eot}, table_preset)
+        for name, run in ctx.runs.items()
+    ]
+    simulate_samples(ctx, calls, ctx.progress("MC"))
     return {
         "masses": list(cfg.efficiency_masses),
         "annihilation_masses": list(cfg.annihilation_masses),

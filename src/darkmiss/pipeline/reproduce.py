@@ -36,7 +36,7 @@ from darkmiss.config.schema import RunConfig, SetupGeometry, runs_from_preset
 from darkmiss.detsim.background_config import BeamFractions, HadronicConfig, KnockOnConfig, PhotonuclearConfig
 from darkmiss.detsim.beam import beam_lepton, with_beam
 from darkmiss.detsim.digitize import DigitizerConfig
-from darkmiss.detsim.generate import ProductionConfig, simulate
+from darkmiss.detsim.generate import ProductionConfig
 from darkmiss.detsim.spill import calibrate_dead_time
 from darkmiss.errors import require
 from darkmiss.interpret.darkmatter import InterpretConfig
@@ -53,7 +53,7 @@ from darkmiss.pipeline.comparison import (
     read_panels,
 )
 from darkmiss.pipeline.limits import write_outputs
-from darkmiss.pipeline.mc import TABLE_IV_LAYOUT, stage_mc
+from darkmiss.pipeline.mc import TABLE_IV_LAYOUT, SampleCall, simulate_samples, stage_mc
 from darkmiss.pipeline.models import is_dark_photon, model_pairs, run_model_stages
 from darkmiss.pipeline.production import (
     BREMS_ONLY,
@@ -196,21 +196,6 @@ class Context:
 
         return wrap
 
-    def simulate(
-        self, run: str, mode: str, folder: Path, seed_offset: int, preset: Preset | None = None, **kw: Any
-    ) -> Any:
-        """One `simulate` call of this reproduction (same preset unless given, workers and scheduler)."""
-        return simulate(
-            preset or self.preset,
-            run,
-            mode,
-            folder,
-            workers=self.workers,
-            seed=self.seed + seed_offset,
-            scheduler=self.scheduler,
-            **kw,
-        )
-
 
 def stage_yields(ctx: Context, folder: Path) -> dict[str, Any]:
     """A′ yields per EOT on the plot mass grid → ``yields.json``: bremsstrahlung (the headline) and, as an
@@ -236,28 +221,20 @@ def stage_yields(ctx: Context, folder: Path) -> dict[str, Any]:
 
 
 def stage_data(ctx: Context, folder: Path) -> dict[str, Any]:
-    """Pseudo-data of every run (data mode, physics and calibration triggers)."""
-    info: dict[str, Any] = {}
+    """Pseudo-data of every run (data mode, physics and calibration triggers), as one production
+    (:func:`darkmiss.pipeline.mc.simulate_samples`: the same files as one call after another)."""
+    calls = []
     for name, run in ctx.runs.items():
-        s = ctx.simulate(
-            name,
-            "data",
-            folder / "physics",
-            0,
-            eot=run.eot * ctx.cfg.data_eot_scale,
-            progress=ctx.progress(f"data run {name}"),
-        )
-        info[name] = {"stored": s.stored_events.get(name, {}), "pileup": s.mean_pileup.get(name)}
-        ctx.simulate(
-            name,
-            "data",
-            folder / "calibration",
-            1,
-            eot=ctx.cfg.calibration_eot,
-            processes=["em"],
-            trigger="calibration",
-        )
-    return info
+        physics = {"eot": run.eot * ctx.cfg.data_eot_scale}
+        calibration = {"eot": ctx.cfg.calibration_eot, "processes": ["em"], "trigger": "calibration"}
+        calls.append(SampleCall(name, folder / "physics", 0, physics, mode="data"))
+        calls.append(SampleCall(name, folder / "calibration", 1, calibration, mode="data"))
+    summaries = simulate_samples(ctx, calls, ctx.progress("data"))
+    return {
+        c.run: {"stored": s.stored_events.get(c.run, {}), "pileup": s.mean_pileup.get(c.run)}
+        for c, s in zip(calls, summaries, strict=True)
+        if c.seed_offset == 0
+    }
 
 
 def stage_analysis(ctx: Context, data_dir: Path, mc_dir: Path, folder: Path) -> dict[str, Any]:
@@ -308,7 +285,7 @@ def stage_limits(ctx: Context, yields_dir: Path, unblind_dir: Path, folder: Path
         compute_limits(analysis, ys, preset=ctx.preset, workers=ctx.workers, scheduler=ctx.scheduler),
         ctx.preset,
     )
-    write_outputs(lim, analysis, folder)
+    write_outputs(lim, analysis, folder, workers=ctx.workers, scheduler=ctx.scheduler)
     return {"n_masses": len(lim.records)}
 
 

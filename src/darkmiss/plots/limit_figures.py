@@ -7,7 +7,9 @@ the Brazil band of the expected limit; the ECAL-cut optimisation curves. Masses 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,6 +19,7 @@ from darkmiss.interpret.bounds import load_bound
 from darkmiss.interpret.darkmatter import alpha_d_lower_bound, rescale_y
 from darkmiss.interpret.limits import InterpretedLimits
 from darkmiss.interpret.published import fig15_curve, table_v
+from darkmiss.parallel import map_chunks
 from darkmiss.physics.gminus2 import ae_excluded_epsilon, amu_favoured_band
 from darkmiss.plots.style import hep_style
 from darkmiss.stats.optimise import OptimisationResult
@@ -182,11 +185,32 @@ def plot_optimisation(result: OptimisationResult, path: str | Path) -> Path:
     return out
 
 
-def plot_all(result: InterpretedLimits, folder: str | Path) -> list[Path]:
-    """Every limit figure into ``folder``; returns the paths."""
-    folder = Path(folder)
-    out = [plot_epsilon(result, folder / "epsilon.png"), plot_brazil(result, folder / "brazil.png")]
+#: The figures of :func:`plot_all` by name (module-level, so a worker process can draw them).
+_FIGURES: dict[str, Callable[..., Path]] = {
+    "epsilon": plot_epsilon,
+    "brazil": plot_brazil,
+    "y": plot_y,
+    "alpha_d": plot_alpha_d,
+}
+
+
+def _draw(name: str, args: tuple[Any, ...]) -> Path:
+    """Draw the figure ``name`` of :data:`_FIGURES` with ``args`` (in this or a worker process)."""
+    return _FIGURES[name](*args)
+
+
+def plot_all(
+    result: InterpretedLimits, folder: str | Path, workers: int = 1, scheduler: str | None = None
+) -> list[Path]:
+    """Every limit figure into ``folder``, one figure per task over ``workers`` local processes or the
+    dask cluster at ``scheduler`` (which writes to the absolute ``folder``: a shared filesystem;
+    ``darkmiss.parallel.map_chunks``); returns the paths."""
+    folder = Path(folder).absolute()
+    tasks: list[tuple[str, tuple[Any, ...]]] = [
+        ("epsilon", (result, folder / "epsilon.png")),
+        ("brazil", (result, folder / "brazil.png")),
+    ]
     for a in result.interpret.get("alpha_d", (0.5, 0.005)):
-        out.append(plot_y(result, folder / f"y_alphaD{a:g}.png", float(a)))
-    out.append(plot_alpha_d(result, folder / "alpha_d.png"))
-    return out
+        tasks.append(("y", (result, folder / f"y_alphaD{a:g}.png", float(a))))
+    tasks.append(("alpha_d", (result, folder / "alpha_d.png")))
+    return map_chunks(_draw, tasks, workers=workers, scheduler=scheduler)

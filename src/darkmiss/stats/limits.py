@@ -359,7 +359,10 @@ def compute_limits(
         notes = []
     ad = analysis.to_dict()
     tasks = [(ad, y, config, method, asymptotic) for y in recs]
-    records = map_chunks(_limit_task, tasks, workers=workers, scheduler=scheduler, progress=progress)
+    # the limits need nothing of this process: clean workers (see darkmiss.parallel.clean_context)
+    records = map_chunks(
+        _limit_task, tasks, workers=workers, scheduler=scheduler, progress=progress, clean_workers=True
+    )
     records.sort(key=lambda r: r.mass)
     obs = None if analysis.blinded else [int(r.observed or 0) for r in analysis.runs]
     if not analysis.blinded and asymptotic:

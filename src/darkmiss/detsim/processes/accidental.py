@@ -16,6 +16,7 @@ probabilities without the knock-on tag).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -72,6 +73,8 @@ class AccidentalProcess:
     """Accidental SR tag + beam μ/π/K decaying or interacting."""
 
     name = "accidental"
+    #: CPU seconds per event by mode, measured on a 2-core laptop; scheduling only (generate.chunk_cost)
+    cost_per_event: ClassVar[dict[str, float]] = {"mc": 1e-4}
 
     def components(self, ctx: ProcessContext) -> tuple[dict[str, float], dict[str, float]]:
         """Per-EOT rates of (decay channels, target species) with the accidental tag."""

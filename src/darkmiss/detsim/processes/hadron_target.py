@@ -16,6 +16,7 @@ E_PS > 0.3 GeV and E_ECAL < prefilter_ecal_max). Channels:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -218,6 +219,8 @@ class HadronTargetProcess:
     """Beam μ/π/K with a knock-on fake tag interacting in the ECAL."""
 
     name = "hadron_target"
+    #: CPU seconds per event by mode, measured on a 2-core laptop; scheduling only (generate.chunk_cost)
+    cost_per_event: ClassVar[dict[str, float]] = {"mc": 1e-4}
 
     def species_rates(self, ctx: ProcessContext) -> dict[str, float]:
         """Rate per EOT per species after tag and pre-filter."""
