@@ -118,7 +118,9 @@ def clean_context(preload: Sequence[str] = ()) -> BaseContext:
     minor page faults per task, against 2–4 thousand from a clean interpreter: 0.6–0.8 s of system
     time and 3.3–4.4 s per mass instead of 2.1–2.8 s (2-core machine; a fork of a short-lived
     process does not show it, and the cause in the long-lived one is not pinned down). The forkserver
-    imports darkmiss (and the modules ``preload``, when it starts) once; each worker then forks from it."""
+    imports darkmiss (and the modules ``preload``, when it starts) once; each worker then forks from it.
+    Like spawn, it imports the calling program's main module, which must therefore keep its work under
+    ``if __name__ == "__main__":`` (the ``darkmiss`` command and ``python -m`` entry points do)."""
     if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")

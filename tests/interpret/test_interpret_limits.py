@@ -153,3 +153,13 @@ def test_optimise_refused_after_unblinding_and_runs_blind():
     for c in res.curves:
         assert min(c.sensitivity) == pytest.approx(1.0)
         assert np.all(np.diff(c.background) >= 0)  # more background with a looser cut
+
+
+def test_compute_limits_same_in_clean_workers():
+    # one mass per task: serial, forked and clean (forkserver) workers give the same records
+    an, ys = make_analysis(), _yields([0.01, 0.1, 1.0])
+    serial = compute_limits(an, ys, asymptotic=False).to_dict()
+    forked = compute_limits(an, ys, asymptotic=False, workers=2).to_dict()
+    clean = compute_limits(an, ys, asymptotic=False, workers=2, clean_workers=True).to_dict()
+    assert serial["records"] == forked["records"] == clean["records"]
+    assert len(serial["records"]) == 3

@@ -235,7 +235,9 @@ def stage_mediator_limits(ctx: Context, yields_dir: Path, analysis_dir: Path, fo
         )
         for r in read_yields(yields_dir)
     ]
-    lim = compute_limits(AnalysisResult.read(analysis_dir), ys, preset=ctx.preset, workers=ctx.workers)
+    lim = compute_limits(
+        AnalysisResult.read(analysis_dir), ys, preset=ctx.preset, workers=ctx.workers, clean_workers=True
+    )
     write_json_atomic(folder / "limits.json", lim.to_dict())
     return {"n_masses": len(lim.records)}
 

@@ -282,7 +282,9 @@ def stage_limits(ctx: Context, yields_dir: Path, unblind_dir: Path, folder: Path
         for r in read_yields(yields_dir)
     ]
     lim = interpret_limits(
-        compute_limits(analysis, ys, preset=ctx.preset, workers=ctx.workers, scheduler=ctx.scheduler),
+        compute_limits(
+            analysis, ys, preset=ctx.preset, workers=ctx.workers, scheduler=ctx.scheduler, clean_workers=True
+        ),
         ctx.preset,
     )
     write_outputs(lim, analysis, folder, workers=ctx.workers, scheduler=ctx.scheduler)

@@ -339,9 +339,15 @@ def compute_limits(
     workers: int = 1,
     progress: Any = None,
     scheduler: str | None = None,
+    clean_workers: bool = False,
 ) -> LimitsResult:
     """90% C.L. limits for every yield record (one per A′ mass), spec Sec. IX-X, one mass per task over
     ``workers`` local processes or the dask cluster at ``scheduler``.
+
+    ``clean_workers``: local workers started from a clean interpreter, not forked from this process
+    (``darkmiss.parallel.clean_context``: faster from a long-lived process such as ``reproduce``). As
+    with multiprocessing on macOS, the calling program's main module must then be importable without
+    side effects (its work under ``if __name__ == "__main__":``), as the ``darkmiss`` command's is.
 
     ``method`` ("exact" headline, "asymptotic", "simplified") defaults to the preset's; the other
     two are always reported beside the exact one (asymptotic unless ``asymptotic=False``).
@@ -359,9 +365,13 @@ def compute_limits(
         notes = []
     ad = analysis.to_dict()
     tasks = [(ad, y, config, method, asymptotic) for y in recs]
-    # the limits need nothing of this process: clean workers (see darkmiss.parallel.clean_context)
     records = map_chunks(
-        _limit_task, tasks, workers=workers, scheduler=scheduler, progress=progress, clean_workers=True
+        _limit_task,
+        tasks,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        clean_workers=clean_workers,
     )
     records.sort(key=lambda r: r.mass)
     obs = None if analysis.blinded else [int(r.observed or 0) for r in analysis.runs]
