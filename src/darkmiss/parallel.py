@@ -120,7 +120,9 @@ def clean_context(preload: Sequence[str] = ()) -> BaseContext:
     process does not show it, and the cause in the long-lived one is not pinned down). The forkserver
     imports darkmiss (and the modules ``preload``, when it starts) once; each worker then forks from it.
     Like spawn, it imports the calling program's main module, which must therefore keep its work under
-    ``if __name__ == "__main__":`` (the ``darkmiss`` command and ``python -m`` entry points do)."""
+    ``if __name__ == "__main__":`` (the ``darkmiss`` command and ``python -m`` entry points do). The
+    workers see the environment variables of the forkserver's start (the first such pool of the process),
+    not later changes."""
     if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
