@@ -445,15 +445,17 @@ def plan_chunks(
     seed: int,
     prod: ProductionConfig,
     out: Path,
+    dead: DeadTime,
 ) -> tuple[ProcessPlan, list[ChunkTask], list[dict[str, Any]]]:
     """The plan of (run, process) with ``eot`` EOT, its chunks still to make under ``out``, and the
-    finished chunks found there (path, run, process, n_events, sum_weights)."""
+    finished chunks found there (path, run, process, n_events, sum_weights); ``dead``: the preset's
+    dead-time calibration (:func:`calibrate_dead_time`, computed once per call)."""
     plan, scale = plan_process(pr, run, mode, process, trigger, options, eot, seed, prod)
     sub = _sub_seed(seed, run.name, process)
     chash = hash_key(
         pr.digest(), run, mode, process, trigger, options, plan.n_events, scale, seed, prod.chunk_events
     )
-    dead_time = calibrate_dead_time(pr, list(runs_from_preset(pr).values())).per_run.get(run.name, 0.0)
+    dead_time = dead.per_run.get(run.name, 0.0)
     tasks: list[ChunkTask] = []
     existing: list[dict[str, Any]] = []
     for i, n_i in enumerate(_chunk_sizes(plan.n_events, plan.n_chunks) if plan.n_chunks else []):
@@ -623,7 +625,7 @@ def _plan(su: _Setup) -> _Prepared:
         eot = run.eot if su.eot is None else float(su.eot)
         for p in su.procs:
             plan, todo, done = plan_chunks(
-                pr, run, su.mode, p, su.trigger, su.opts, eot, su.seed, prod, su.out
+                pr, run, su.mode, p, su.trigger, su.opts, eot, su.seed, prod, su.out, dead
             )
             plans.append(plan)
             tasks += todo
