@@ -14,6 +14,7 @@ from darkmiss.detsim.digitize import (
     DigitizerConfig,
     beam_counters,
     digitize,
+    ecal_readout,
     empty_overlay,
     read_out,
     schema_events,
@@ -25,9 +26,12 @@ from darkmiss.detsim.pileup import Deposits, PileupOverlay, mean_pileup
 from darkmiss.detsim.tracker import deflection_mrad
 from darkmiss.detsim.trigger import TriggerConfig, evaluate
 from darkmiss.detsim.truth import TruthBatch
+from darkmiss.detsim.waveforms import pulse_matrix
 from darkmiss.errors import UserInputError
 from darkmiss.events.schema import validate_events
+from darkmiss.reco.config import AnalysisConfig
 from darkmiss.reco.fig7 import regions
+from darkmiss.reco.pileup import remove_pileup
 
 PRESET = load_preset("na64-2016")
 CFG = DigitizerConfig.from_preset(PRESET)
@@ -167,6 +171,56 @@ def test_trigger_sums_take_in_time_pileup_only():
     intime = np.abs(ov.time_ns) < CFG.trigger.gate_ns
     ps, ecal = trigger_sums(t, ov, intime)
     assert np.allclose(ps, [1.5, 1.0]) and np.allclose(ecal, [51.5, 31.0])
+
+
+def test_out_of_gate_pileup_keeps_the_waveforms_and_the_fit_removes_it():
+    # event 0: a 100 GeV pile-up electron 150 ns after the trigger (out of the gate): the full window
+    # holds 130 GeV, above the storage bound, but the in-gate sum is the event's own 30 GeV. Its
+    # waveforms must be kept, and the pile-up fit of spec Sec. VI.A must give back the in-time 30 GeV.
+    # event 1: the same electron 5 ns after the trigger (in the gate, 130 GeV): no waveforms.
+    t = _batch(2, 30.0, 0.0, 0.0)
+    ov = _overlay([0, 1], [150.0, 5.0], [False, False])
+    ov.deposits.ecal[:, 2, 2] = 100.0
+    intime = np.abs(ov.time_ns) < CFG.trigger.gate_ns
+    _, gate = trigger_sums(t, ov, intime)
+    assert np.allclose(gate, [30.0, 130.0])
+    frac = pulse_matrix(ov.time_ns, CFG.waveform).sum(axis=1)
+    ecal, ps, wave, has, times = ecal_readout(
+        t, ov, frac, CFG.waveform, np.random.default_rng(3), ecal_gate=gate, waveform_max_ecal=120.0
+    )
+    assert (ecal + ps)[0].sum() > 120.0  # the full-window sum that used to withhold them
+    assert has.tolist() == [True, False]
+    pu = remove_pileup(wave, has, ecal + ps, times, AnalysisConfig.from_preset(PRESET).pileup)
+    in_time = (pu.scale * (ecal + ps))[0, 2, 2]
+    assert in_time == pytest.approx(30.0, rel=0.02)  # the pile-up pulse is subtracted
+    assert pu.timing_ok[0]
+    # without the gate sum (the old full-window rule) the same event would keep no waveform
+    _, _, _, has_full, _ = ecal_readout(
+        t,
+        ov,
+        frac,
+        CFG.waveform,
+        np.random.default_rng(3),
+        ecal_gate=(ecal + ps).sum(axis=(1, 2)),
+        waveform_max_ecal=120.0,
+    )
+    assert not has_full[0]
+
+
+def test_triggered_data_events_all_keep_their_waveforms():
+    # the physics trigger requires an in-gate E_ECAL < 80 GeV (Eq. 14), so with the storage bound at
+    # 120 GeV every triggered event keeps its waveforms, also those whose full window holds a pile-up
+    # shower (run III intensity: many of them)
+    ev = digitize(
+        _batch(600, 30.0, 1.0, 0.0),
+        RUNS["III"],
+        "data",
+        CFG,
+        np.random.default_rng(4),
+        waveform_max_ecal=120.0,
+    )
+    assert np.sum(ev["ecal_energy"] > 120.0) > 20
+    assert np.all(ev["has_waveforms"])
 
 
 def test_srd_readout_mc_is_fully_efficient():

@@ -12,9 +12,11 @@ only events that fire the chosen trigger, as the DAQ would.
 
 ECAL readout: the cell energies are the sums of the full readout window (the event's pulse, the
 pile-up pulses' in-window fractions, and the noise sum of the 32 samples drawn directly); the
-samples themselves are built only for the cells that are stored (events below ``waveform_max_ecal``,
-cells above the zero suppression), with per-sample noise conditioned on the cell's noise sum, so a
-stored waveform always sums to its cell energy. ``waveforms=False`` stores none (a fast path for
+samples themselves are built only for the cells that are stored (events whose in-gate E_ECAL, the
+trigger's sum, is below ``waveform_max_ecal``; cells above the zero suppression), with per-sample
+noise conditioned on the cell's noise sum, so a stored waveform always sums to its cell energy.
+Out-of-gate pile-up never withholds an event's waveforms: removing it is what the pile-up fit of
+spec Sec. VI.A is for. ``waveforms=False`` stores none (a fast path for
 events that cannot reach the signal box: their cell times stand in for the pile-up fit).
 Energies GeV, times ns, counters MIP.
 """
@@ -37,6 +39,11 @@ from darkmiss.detsim.truth import TruthBatch
 from darkmiss.detsim.waveforms import WaveformConfig, kept_waveforms, pulse_matrix
 from darkmiss.errors import UserInputError
 from darkmiss.events.schema import empty_events
+
+#: Version of the readout's output, part of the data and MC stages' keys in ``reproduce`` (stage keys do
+#: not include the code), so that events made by older code are made again. 2: waveforms are kept by the
+#: in-gate E_ECAL, not the full-window one, so out-of-gate pile-up no longer withholds them.
+READOUT_VERSION = 2
 
 MODES = ("data", "mc")
 
@@ -236,18 +243,22 @@ def ecal_readout(
     wcfg: WaveformConfig,
     rng: np.random.Generator,
     *,
+    ecal_gate: np.ndarray | None = None,
     waveform_max_ecal: float = np.inf,
     waveform_zs_gev: float = 0.0,
     waveforms: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """ECAL and preshower cell sums [GeV], the stored waveforms [GeV per sample] with their flag, and
-    the cell times [ns] (:func:`ecal_cell_times`). Waveforms are built for events whose full-window
-    E_ECAL is below ``waveform_max_ecal`` and, in them, for cells whose ECAL+PS energy reaches
-    ``waveform_zs_gev`` (zero suppression); none when ``waveforms`` is False.
+    the cell times [ns] (:func:`ecal_cell_times`). Waveforms are built for events whose in-gate
+    E_ECAL ``ecal_gate`` [GeV] (n,) (the trigger's sum, :func:`trigger_sums`; default: the event's
+    own deposits, no pile-up) is below ``waveform_max_ecal`` and, in them, for cells whose ECAL+PS
+    energy reaches ``waveform_zs_gev`` (zero suppression); none when ``waveforms`` is False.
     Random numbers, in order: cell noise sums (ECAL, PS), per-sample noise of the stored cells, times."""
     ecal, ps, n_ecal, n_ps = ecal_cell_sums(truth, ov, frac, wcfg, rng)
     tot = ecal + ps
-    has = (tot.sum(axis=(1, 2)) < waveform_max_ecal) & bool(waveforms)
+    if ecal_gate is None:
+        ecal_gate = (truth.ecal + truth.ps).sum(axis=(1, 2))
+    has = (np.asarray(ecal_gate, dtype=float) < waveform_max_ecal) & bool(waveforms)
     keep = has[:, None, None] & (
         (tot >= waveform_zs_gev) if waveform_zs_gev > 0 else np.ones(tot.shape, bool)
     )
@@ -332,18 +343,19 @@ def read_out(
     s, v1 = beam_counters(truth, ov, intime, cfg, rng)
     trk = tracker_readout(truth, ov, cfg, rng, rate)
     srd_e, srd_t = srd_readout(truth, ov, intime, cfg, rng, rate, data)
+    ps_it, ecal_it = trigger_sums(truth, ov, intime)
     ecal, ps, wave, has, ecal_time = ecal_readout(
         truth,
         ov,
         frac,
         cfg.waveform,
         rng,
+        ecal_gate=ecal_it,
         waveform_max_ecal=waveform_max_ecal,
         waveform_zs_gev=waveform_zs_gev,
         waveforms=waveforms,
     )
     v2, hcal, hcal_t = hcal_readout(truth, ov, frac, cfg, rng)
-    ps_it, ecal_it = trigger_sums(truth, ov, intime)
     bits = evaluate(s, v1, ps_it, ecal_it, cfg.trigger)
     readout = Readout(s, v1, trk, srd_e, srd_t, ecal, ps, wave, has, ecal_time, v2, hcal, hcal_t, bits)
     return readout, ov
@@ -420,7 +432,7 @@ def digitize(
     :func:`schema_events`, then (data mode by default) :func:`select_triggered`.
 
     ``waveform_max_ecal`` [GeV]: waveforms are stored (``has_waveforms``) only for events whose
-    full-window ``ecal_energy`` is below it; within them, cells whose ECAL+PS energy is below
+    in-gate ECAL+PS energy (the trigger's sum of Eq. 14) is below it; within them, cells whose ECAL+PS energy is below
     ``waveform_zs_gev`` [GeV] are zero-suppressed (their samples stored as 0, as a DAQ would);
     ``waveforms=False`` stores none. ``keep_all`` overrides the mode's choice of keeping events that
     fail ``trigger`` (default: data drops them, mc keeps them).

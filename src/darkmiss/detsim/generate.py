@@ -349,6 +349,7 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
         "n_events": meta["n_events"],
         "sum_weights": sum_w,
         "n_summary": meta["n_summary"],
+        "n_digitised": n_digitised,
     }
 
 

@@ -35,7 +35,7 @@ from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import RunConfig, SetupGeometry, runs_from_preset
 from darkmiss.detsim.background_config import BeamFractions, HadronicConfig, KnockOnConfig, PhotonuclearConfig
 from darkmiss.detsim.beam import beam_lepton, with_beam
-from darkmiss.detsim.digitize import DigitizerConfig
+from darkmiss.detsim.digitize import READOUT_VERSION, DigitizerConfig
 from darkmiss.detsim.generate import ProductionConfig
 from darkmiss.detsim.spill import calibrate_dead_time
 from darkmiss.errors import require
@@ -407,7 +407,12 @@ def _reproduce(
     stage(
         "data",
         ctx.tables(*SIMULATION_TABLES)
-        | {"scale": cfg.data_eot_scale, "cal": cfg.calibration_eot, "summary_cuts": cuts},
+        | {
+            "scale": cfg.data_eot_scale,
+            "cal": cfg.calibration_eot,
+            "summary_cuts": cuts,
+            "readout": READOUT_VERSION,
+        },
         stage_data,
     )
     stage(
@@ -422,6 +427,7 @@ def _reproduce(
             "n": (cfg.signal_events, cfg.dimuon_events),
             "table_iv": cfg.table_iv_events,
             "table_iv_layout": TABLE_IV_LAYOUT,
+            "readout": READOUT_VERSION,
             "hcal_modules": pr.section("analysis").get("hcal_modules_in_ehcal"),
         },
         stage_mc,
