@@ -126,3 +126,23 @@ def test_model_pairs():
         model_pairs(["scalar"], ["B-L"])
     with pytest.raises(UserInputError, match="model"):
         model_pairs(["vector"], ["Z-prime"])
+
+
+def test_mediator_limits_run_on_the_users_scheduler(monkeypatch, tmp_path):
+    """The mediator-limits stage hands ``--scheduler`` to compute_limits, as the headline limits do."""
+    from types import SimpleNamespace
+
+    import darkmiss.pipeline.models as pm
+
+    seen: dict = {}
+
+    def fake_limits(analysis, ys, **kw):
+        seen.update(kw)
+        return SimpleNamespace(records=[], to_dict=lambda: {})
+
+    monkeypatch.setattr(pm, "read_yields", lambda folder: [])
+    monkeypatch.setattr(pm.AnalysisResult, "read", staticmethod(lambda folder: None))
+    monkeypatch.setattr(pm, "compute_limits", fake_limits)
+    ctx = SimpleNamespace(preset=None, workers=3, scheduler="tcp://cluster:8786")
+    pm.stage_mediator_limits(ctx, tmp_path, tmp_path, tmp_path)
+    assert seen["scheduler"] == "tcp://cluster:8786" and seen["workers"] == 3

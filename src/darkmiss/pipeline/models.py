@@ -236,7 +236,12 @@ def stage_mediator_limits(ctx: Context, yields_dir: Path, analysis_dir: Path, fo
         for r in read_yields(yields_dir)
     ]
     lim = compute_limits(
-        AnalysisResult.read(analysis_dir), ys, preset=ctx.preset, workers=ctx.workers, clean_workers=True
+        AnalysisResult.read(analysis_dir),
+        ys,
+        preset=ctx.preset,
+        workers=ctx.workers,
+        scheduler=ctx.scheduler,
+        clean_workers=True,
     )
     write_json_atomic(folder / "limits.json", lim.to_dict())
     return {"n_masses": len(lim.records)}
