@@ -99,3 +99,36 @@ def test_zero_suppressed_cells_keep_their_cell_energy():
     assert res.scale[0, 0, 0] == 1.0
     assert res.scale[0, 2, 2] == pytest.approx(1.0, rel=1e-6)
     assert res.timing_ok[0]
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 3),
+    stride=st.sampled_from([1, 7, 10]),
+)
+def test_scan_gives_the_fit_of_every_position(seed, n, stride):
+    # the scan of one pulse's position keeps the other pulses' normal equations; it must choose the
+    # position, χ² and (last) amplitudes of refitting every position from scratch, bit for bit
+    from darkmiss.reco.pileup import _best_position, _chi2_joint, _work, pulse_table
+
+    rng = np.random.default_rng(seed)
+    table, _tmin, _step = pulse_table(CFG)
+    w = sum(pulse_samples(rng.uniform(1, 80), rng.uniform(-150, 250), CFG) for _ in range(n))
+    w = w + rng.normal(0.0, 0.002, w.size)
+    idx = rng.integers(0, len(table), 3).astype(np.int64)
+    j = int(rng.integers(0, n))
+    lo = int(rng.integers(0, len(table) - 200))
+    hi = lo + 200
+    amps, work = np.zeros(3), _work(3)
+    scan_idx = idx.copy()
+    got = _best_position(w, table, scan_idx, n, j, lo, hi, stride, amps, work)
+    best_c, best_i, ref_amps = 1e300, -1, np.zeros(3)
+    for pos in range(lo, hi, stride):
+        trial = idx.copy()
+        trial[j] = pos
+        c = _chi2_joint(w, table, trial, n, ref_amps, _work(3))
+        if np.all(ref_amps[:n] >= 0.0) and c < best_c:
+            best_c, best_i = c, pos
+    assert got == (best_i, best_c)
+    assert np.array_equal(amps[:n], ref_amps[:n])
+    assert scan_idx[j] == (best_i if best_i >= 0 else idx[j])

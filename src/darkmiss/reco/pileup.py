@@ -77,10 +77,13 @@ def _make_table(tau, t0, dt, ns, step, tmin, ntab):
 
 
 @numba.njit(cache=True)
-def _small_solve(A, b, n):
-    """Gaussian elimination with partial pivoting for the tiny normal equations."""
-    M = A.copy()
-    x = b.copy()
+def _solve_into(A, b, n, M, x):
+    """Gaussian elimination with partial pivoting for the tiny normal equations ``A[:n,:n] x = b[:n]``,
+    into the work arrays ``M`` (a copy of A) and ``x`` (the solution)."""
+    for r in range(n):
+        x[r] = b[r]
+        for c in range(n):
+            M[r, c] = A[r, c]
     for c in range(n):
         p = c
         for r in range(c + 1, n):
@@ -104,33 +107,42 @@ def _small_solve(A, b, n):
         for k in range(c + 1, n):
             s -= M[c, k] * x[k]
         x[c] = s / M[c, c]
-    return x
 
 
 @numba.njit(cache=True)
-def _lsq_fit(w, T, n, amps):
-    """Least-squares amplitudes of the pulse templates ``T[:n]`` for waveform ``w``; returns χ²."""
+def _work(max_pulses):
+    """Work arrays of the least-squares fits of one cell: A, b, M, x (sized for ``max_pulses``)."""
+    m = max(max_pulses, 1)
+    return np.empty((m, m)), np.empty(m), np.empty((m, m)), np.empty(m)
+
+
+@numba.njit(cache=True)
+def _lsq_rows(w, rows, idx, n, amps, work):
+    """Least-squares amplitudes of the pulse templates ``rows[idx[:n]]`` for waveform ``w``; returns χ².
+
+    ``work`` = :func:`_work` arrays (no allocation per call: the fits run hundreds of times per cell)."""
+    A, b, M, x = work
     ns = w.shape[0]
-    A = np.empty((n, n))
-    b = np.empty(n)
     for i in range(n):
+        ri = idx[i]
         s = 0.0
         for k in range(ns):
-            s += T[i, k] * w[k]
+            s += rows[ri, k] * w[k]
         b[i] = s
         for j in range(i, n):
+            rj = idx[j]
             s = 0.0
             for k in range(ns):
-                s += T[i, k] * T[j, k]
+                s += rows[ri, k] * rows[rj, k]
             A[i, j] = s
             A[j, i] = s
         A[i, i] += 1e-9
-    x = _small_solve(A, b, n)
+    _solve_into(A, b, n, M, x)
     c = 0.0
     for k in range(ns):
         d = w[k]
         for i in range(n):
-            d -= x[i] * T[i, k]
+            d -= x[i] * rows[idx[i], k]
         c += d * d
     for i in range(n):
         amps[i] = x[i]
@@ -138,30 +150,71 @@ def _lsq_fit(w, T, n, amps):
 
 
 @numba.njit(cache=True)
-def _chi2_joint(w, table, idx, n, amps):
+def _chi2_joint(w, table, idx, n, amps, work):
     """Least-squares amplitudes of pulses ``table[idx[:n]]`` for waveform ``w``; returns χ²."""
-    T = np.empty((n, w.shape[0]))
-    for i in range(n):
-        T[i, :] = table[idx[i]]
-    return _lsq_fit(w, T, n, amps)
+    return _lsq_rows(w, table, idx, n, amps, work)
 
 
 @numba.njit(cache=True)
-def _best_position(w, table, idx, n, j, lo, hi, stride, amps):
-    """Scan pulse ``j``'s table index over [lo, hi) with ``stride``; keep the lowest χ² with amplitudes ≥ 0."""
+def _best_position(w, table, idx, n, j, lo, hi, stride, amps, work):
+    """Scan pulse ``j``'s table index over [lo, hi) with ``stride``; keep the lowest χ² with amplitudes ≥ 0.
+
+    Each position is the fit of :func:`_chi2_joint`; the normal-equation entries of the other pulses do
+    not change along the scan and are computed once, with the same sums, so every χ² and amplitude is
+    the one :func:`_chi2_joint` gives. ``amps`` holds the last position's amplitudes."""
+    A, b, M, x = work
+    ns = w.shape[0]
+    for i in range(n):
+        if i == j:
+            continue
+        ri = idx[i]
+        s = 0.0
+        for k in range(ns):
+            s += table[ri, k] * w[k]
+        b[i] = s
+        for i2 in range(i, n):
+            if i2 == j:
+                continue
+            r2 = idx[i2]
+            s = 0.0
+            for k in range(ns):
+                s += table[ri, k] * table[r2, k]
+            A[i, i2] = s
+            A[i2, i] = s
+        A[i, i] += 1e-9
     best_c = 1e300
     best_i = -1
     keep = idx[j]
-    for i in range(lo, hi, stride):
-        idx[j] = i
-        c = _chi2_joint(w, table, idx, n, amps)
+    for pos in range(lo, hi, stride):
+        idx[j] = pos
+        s = 0.0
+        for k in range(ns):
+            s += table[pos, k] * w[k]
+        b[j] = s
+        for i in range(n):
+            # the product of two samples is the same in either order, so A[i, j] is _lsq_rows's sum
+            ri = idx[i]
+            s = 0.0
+            for k in range(ns):
+                s += table[ri, k] * table[pos, k]
+            A[i, j] = s
+            A[j, i] = s
+        A[j, j] += 1e-9
+        _solve_into(A, b, n, M, x)
+        c = 0.0
+        for k in range(ns):
+            d = w[k]
+            for i in range(n):
+                d -= x[i] * table[idx[i], k]
+            c += d * d
         ok = True
         for m in range(n):
-            if amps[m] < 0.0:
+            amps[m] = x[m]
+            if x[m] < 0.0:
                 ok = False
         if ok and c < best_c:
             best_c = c
-            best_i = i
+            best_i = pos
     if best_i < 0:
         idx[j] = keep
     else:
@@ -170,35 +223,36 @@ def _best_position(w, table, idx, n, j, lo, hi, stride, amps):
 
 
 @numba.njit(cache=True)
-def _chi2_times(w, times, n, tau, t0, dt, calib, amps):
-    """χ² and amplitudes of pulses starting at continuous ``times`` (templates computed on the fly)."""
+def _chi2_times(w, times, n, tau, t0, dt, calib, amps, work, T, order, tmp):
+    """χ² and amplitudes of pulses starting at continuous ``times`` (templates computed on the fly into
+    ``T``, via ``tmp``; ``order`` = 0, 1, 2, …)."""
     ns = w.shape[0]
-    T = np.empty((n, ns))
-    tmp = np.empty(ns)
     for i in range(n):
         _template(times[i], tau, t0, dt, ns, tmp)
         for k in range(ns):
             T[i, k] = tmp[k] * calib
-    return _lsq_fit(w, T, n, amps)
+    return _lsq_rows(w, T, order, n, amps, work)
 
 
 @numba.njit(cache=True)
-def _polish(w, times, amps, n, tau, t0, dt, step):
+def _polish(w, times, amps, n, tau, t0, dt, step, work):
     """Refine every pulse time below the table grid: three parabolic steps of shrinking size."""
     ns = w.shape[0]
     tmp = np.empty(ns)
     _template(0.0, tau, t0, dt, ns, tmp)
     calib = 1.0 / tmp.sum()
+    T = np.empty((max(n, 1), ns))
+    order = np.arange(max(n, 1))
     h = step
     for _it in range(3):
         for j in range(n):
             keep = times[j]
             times[j] = keep - h
-            cm = _chi2_times(w, times, n, tau, t0, dt, calib, amps)
+            cm = _chi2_times(w, times, n, tau, t0, dt, calib, amps, work, T, order, tmp)
             times[j] = keep + h
-            cp = _chi2_times(w, times, n, tau, t0, dt, calib, amps)
+            cp = _chi2_times(w, times, n, tau, t0, dt, calib, amps, work, T, order, tmp)
             times[j] = keep
-            c0 = _chi2_times(w, times, n, tau, t0, dt, calib, amps)
+            c0 = _chi2_times(w, times, n, tau, t0, dt, calib, amps, work, T, order, tmp)
             den = cm - 2.0 * c0 + cp
             if den > 0:
                 off = 0.5 * h * (cm - cp) / den
@@ -208,7 +262,7 @@ def _polish(w, times, amps, n, tau, t0, dt, step):
                     off = -h
                 times[j] = keep + off
         h *= 0.25
-    _chi2_times(w, times, n, tau, t0, dt, calib, amps)
+    _chi2_times(w, times, n, tau, t0, dt, calib, amps, work, T, order, tmp)
 
 
 @numba.njit(cache=True)
@@ -238,6 +292,7 @@ def fit_cell(
     ntab = table.shape[0]
     idx = np.zeros(max_pulses, dtype=np.int64)
     amps = np.zeros(max_pulses)
+    work = _work(max_pulses)
     wmax = 0.0
     for k in range(w.shape[0]):
         if w[k] > wmax:
@@ -255,7 +310,7 @@ def fit_cell(
     while n < max_pulses:
         if n > 0:
             # stop when no significant residual peak is left
-            _chi2_joint(w, table, idx, n, amps)
+            _chi2_joint(w, table, idx, n, amps, work)
             for k in range(w.shape[0]):
                 d = w[k]
                 for i in range(n):
@@ -275,14 +330,14 @@ def fit_cell(
         hi = min(ntab, int((t_k - peak_delay + 20.0 - tmin) / step) + 1)
         if hi <= lo:
             lo, hi = 0, ntab
-        bi, _bc = _best_position(w, table, idx, n + 1, n, lo, hi, coarse, amps)
+        bi, _bc = _best_position(w, table, idx, n + 1, n, lo, hi, coarse, amps, work)
         if bi < 0:
-            bi, _bc = _best_position(w, table, idx, n + 1, n, 0, ntab, coarse, amps)
+            bi, _bc = _best_position(w, table, idx, n + 1, n, 0, ntab, coarse, amps, work)
         if bi < 0:
             break
         lo = max(0, bi - fine)
         hi = min(ntab, bi + fine + 1)
-        bi, _bc = _best_position(w, table, idx, n + 1, n, lo, hi, 1, amps)
+        bi, _bc = _best_position(w, table, idx, n + 1, n, lo, hi, 1, amps, work)
         if bi < 0:
             break
         peak = 0.0
@@ -297,7 +352,7 @@ def fit_cell(
                 for j in range(n):
                     lo = max(0, idx[j] - wide)
                     hi = min(ntab, idx[j] + wide + 1)
-                    _best_position(w, table, idx, n, j, lo, hi, 1, amps)
+                    _best_position(w, table, idx, n, j, lo, hi, 1, amps, work)
     if n == 0:
         return 0.0, t_expected, 0
     times = np.empty(n)
@@ -305,7 +360,7 @@ def fit_cell(
         times[i] = tmin + idx[i] * step
     if n > 1:
         # below the grid: parabolic refinement of each time on the continuous template
-        _polish(w, times, amps, n, tau, window_start, sample_ns, step)
+        _polish(w, times, amps, n, tau, window_start, sample_ns, step, work)
         # drop pulses that only absorbed the grid mismatch: removing the smallest one must leave
         # no significant residual peak
         while n > 1:
@@ -320,7 +375,7 @@ def fit_cell(
                     trial[m] = times[i]
                     m += 1
             tamps = np.zeros(n - 1)
-            _polish(w, trial, tamps, n - 1, tau, window_start, sample_ns, step)
+            _polish(w, trial, tamps, n - 1, tau, window_start, sample_ns, step, work)
             if _residual_max(w, trial, tamps, n - 1, tau, window_start, sample_ns) >= thr:
                 break
             n -= 1
@@ -328,7 +383,7 @@ def fit_cell(
                 times[i] = trial[i]
                 amps[i] = tamps[i]
     else:
-        _chi2_joint(w, table, idx, n, amps)
+        _chi2_joint(w, table, idx, n, amps, work)
     best = 0
     for i in range(1, n):
         if abs(times[i] - t_expected) < abs(times[best] - t_expected):
