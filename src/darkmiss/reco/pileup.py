@@ -117,6 +117,36 @@ def _work(max_pulses):
 
 
 @numba.njit(cache=True)
+def _dot_w(rows, r, w):
+    """Σ_k rows[r, k] w[k]: a right-hand side of the normal equations."""
+    s = 0.0
+    for k in range(w.shape[0]):
+        s += rows[r, k] * w[k]
+    return s
+
+
+@numba.njit(cache=True)
+def _dot_rows(rows, r1, r2, ns):
+    """Σ_k rows[r1, k] rows[r2, k]: an entry of the normal-equation matrix."""
+    s = 0.0
+    for k in range(ns):
+        s += rows[r1, k] * rows[r2, k]
+    return s
+
+
+@numba.njit(cache=True)
+def _chi2_of(w, rows, idx, n, x):
+    """χ² of waveform ``w`` minus the pulses ``rows[idx[:n]]`` with amplitudes ``x``."""
+    c = 0.0
+    for k in range(w.shape[0]):
+        d = w[k]
+        for i in range(n):
+            d -= x[i] * rows[idx[i], k]
+        c += d * d
+    return c
+
+
+@numba.njit(cache=True)
 def _lsq_rows(w, rows, idx, n, amps, work):
     """Least-squares amplitudes of the pulse templates ``rows[idx[:n]]`` for waveform ``w``; returns χ².
 
@@ -124,29 +154,16 @@ def _lsq_rows(w, rows, idx, n, amps, work):
     A, b, M, x = work
     ns = w.shape[0]
     for i in range(n):
-        ri = idx[i]
-        s = 0.0
-        for k in range(ns):
-            s += rows[ri, k] * w[k]
-        b[i] = s
+        b[i] = _dot_w(rows, idx[i], w)
         for j in range(i, n):
-            rj = idx[j]
-            s = 0.0
-            for k in range(ns):
-                s += rows[ri, k] * rows[rj, k]
+            s = _dot_rows(rows, idx[i], idx[j], ns)
             A[i, j] = s
             A[j, i] = s
         A[i, i] += 1e-9
     _solve_into(A, b, n, M, x)
-    c = 0.0
-    for k in range(ns):
-        d = w[k]
-        for i in range(n):
-            d -= x[i] * rows[idx[i], k]
-        c += d * d
     for i in range(n):
         amps[i] = x[i]
-    return c
+    return _chi2_of(w, rows, idx, n, x)
 
 
 @numba.njit(cache=True)
@@ -167,18 +184,11 @@ def _best_position(w, table, idx, n, j, lo, hi, stride, amps, work):
     for i in range(n):
         if i == j:
             continue
-        ri = idx[i]
-        s = 0.0
-        for k in range(ns):
-            s += table[ri, k] * w[k]
-        b[i] = s
+        b[i] = _dot_w(table, idx[i], w)
         for i2 in range(i, n):
             if i2 == j:
                 continue
-            r2 = idx[i2]
-            s = 0.0
-            for k in range(ns):
-                s += table[ri, k] * table[r2, k]
+            s = _dot_rows(table, idx[i], idx[i2], ns)
             A[i, i2] = s
             A[i2, i] = s
         A[i, i] += 1e-9
@@ -187,26 +197,15 @@ def _best_position(w, table, idx, n, j, lo, hi, stride, amps, work):
     keep = idx[j]
     for pos in range(lo, hi, stride):
         idx[j] = pos
-        s = 0.0
-        for k in range(ns):
-            s += table[pos, k] * w[k]
-        b[j] = s
+        b[j] = _dot_w(table, pos, w)
         for i in range(n):
             # the product of two samples is the same in either order, so A[i, j] is _lsq_rows's sum
-            ri = idx[i]
-            s = 0.0
-            for k in range(ns):
-                s += table[ri, k] * table[pos, k]
+            s = _dot_rows(table, idx[i], pos, ns)
             A[i, j] = s
             A[j, i] = s
         A[j, j] += 1e-9
         _solve_into(A, b, n, M, x)
-        c = 0.0
-        for k in range(ns):
-            d = w[k]
-            for i in range(n):
-                d -= x[i] * table[idx[i], k]
-            c += d * d
+        c = _chi2_of(w, table, idx, n, x)
         ok = True
         for m in range(n):
             amps[m] = x[m]
