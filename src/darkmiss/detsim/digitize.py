@@ -432,9 +432,9 @@ def digitize(
     :func:`schema_events`, then (data mode by default) :func:`select_triggered`.
 
     ``waveform_max_ecal`` [GeV]: waveforms are stored (``has_waveforms``) only for events whose
-    in-gate ECAL+PS energy (the trigger's sum of Eq. 14) is below it; within them, cells whose ECAL+PS energy is below
-    ``waveform_zs_gev`` [GeV] are zero-suppressed (their samples stored as 0, as a DAQ would);
-    ``waveforms=False`` stores none. ``keep_all`` overrides the mode's choice of keeping events that
+    in-gate ECAL+PS energy (the trigger's sum of Eq. 14) is below it; within them, cells whose ECAL+PS
+    energy is below ``waveform_zs_gev`` [GeV] are zero-suppressed (their samples stored as 0, as a DAQ
+    would); ``waveforms=False`` stores none. ``keep_all`` overrides the mode's choice of keeping events that
     fail ``trigger`` (default: data drops them, mc keeps them).
     """
     check_mode(mode)
