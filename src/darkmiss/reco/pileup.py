@@ -147,7 +147,7 @@ def _chi2_of(w, rows, idx, n, x):
 
 
 @numba.njit(cache=True)
-def _lsq_rows(w, rows, idx, n, amps, work):
+def _chi2_joint(w, rows, idx, n, amps, work):
     """Least-squares amplitudes of the pulse templates ``rows[idx[:n]]`` for waveform ``w``; returns χ².
 
     ``work`` = :func:`_work` arrays (no allocation per call: the fits run hundreds of times per cell)."""
@@ -164,12 +164,6 @@ def _lsq_rows(w, rows, idx, n, amps, work):
     for i in range(n):
         amps[i] = x[i]
     return _chi2_of(w, rows, idx, n, x)
-
-
-@numba.njit(cache=True)
-def _chi2_joint(w, table, idx, n, amps, work):
-    """Least-squares amplitudes of pulses ``table[idx[:n]]`` for waveform ``w``; returns χ²."""
-    return _lsq_rows(w, table, idx, n, amps, work)
 
 
 @numba.njit(cache=True)
@@ -199,7 +193,7 @@ def _best_position(w, table, idx, n, j, lo, hi, stride, amps, work):
         idx[j] = pos
         b[j] = _dot_w(table, pos, w)
         for i in range(n):
-            # the product of two samples is the same in either order, so A[i, j] is _lsq_rows's sum
+            # the product of two samples is the same in either order, so A[i, j] is _chi2_joint's sum
             s = _dot_rows(table, idx[i], pos, ns)
             A[i, j] = s
             A[j, i] = s
@@ -230,7 +224,7 @@ def _chi2_times(w, times, n, tau, t0, dt, calib, amps, work, T, order, tmp):
         _template(times[i], tau, t0, dt, ns, tmp)
         for k in range(ns):
             T[i, k] = tmp[k] * calib
-    return _lsq_rows(w, T, order, n, amps, work)
+    return _chi2_joint(w, T, order, n, amps, work)
 
 
 @numba.njit(cache=True)
