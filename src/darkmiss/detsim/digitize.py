@@ -243,21 +243,18 @@ def ecal_readout(
     wcfg: WaveformConfig,
     rng: np.random.Generator,
     *,
-    ecal_gate: np.ndarray | None = None,
+    ecal_gate: np.ndarray,
     waveform_max_ecal: float = np.inf,
     waveform_zs_gev: float = 0.0,
     waveforms: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """ECAL and preshower cell sums [GeV], the stored waveforms [GeV per sample] with their flag, and
     the cell times [ns] (:func:`ecal_cell_times`). Waveforms are built for events whose in-gate
-    E_ECAL ``ecal_gate`` [GeV] (n,) (the trigger's sum, :func:`trigger_sums`; default: the event's
-    own deposits, no pile-up) is below ``waveform_max_ecal`` and, in them, for cells whose ECAL+PS
+    E_ECAL ``ecal_gate`` [GeV] (n,) (the trigger's sum, :func:`trigger_sums`) is below ``waveform_max_ecal`` and, in them, for cells whose ECAL+PS
     energy reaches ``waveform_zs_gev`` (zero suppression); none when ``waveforms`` is False.
     Random numbers, in order: cell noise sums (ECAL, PS), per-sample noise of the stored cells, times."""
     ecal, ps, n_ecal, n_ps = ecal_cell_sums(truth, ov, frac, wcfg, rng)
     tot = ecal + ps
-    if ecal_gate is None:
-        ecal_gate = (truth.ecal + truth.ps).sum(axis=(1, 2))
     has = (np.asarray(ecal_gate, dtype=float) < waveform_max_ecal) & bool(waveforms)
     keep = has[:, None, None] & (
         (tot >= waveform_zs_gev) if waveform_zs_gev > 0 else np.ones(tot.shape, bool)
