@@ -87,3 +87,72 @@ def test_reduced_nuisances_exact_for_profiling():
     red = asymptotic_limits(m.reduced())
     assert red.observed == pytest.approx(full.observed, rel=1e-4)
     assert red.expected[2] == pytest.approx(full.expected[2], rel=1e-4)
+
+
+def _pyhf_scan(m: CountingModel) -> tuple[float, list[float]]:
+    """pyhf's own toms748_scan of ``m``, with no memo: the reference of the memoised limits."""
+    import warnings
+
+    from pyhf.infer.intervals.upper_limits import toms748_scan
+
+    ws = pyhf.Workspace(to_workspace_spec(m))
+    pm = ws.model(modifier_settings={"normsys": {"interpcode": "code1"}, "histosys": {"interpcode": "code0"}})
+    stot = float(m.signal.sum())
+    ntot = float(m.observed.sum())
+    hi = (ntot + float(m.background.sum()) + 10.0 + 5.0 * math.sqrt(ntot + 1.0)) / stot
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        obs, exp = toms748_scan(
+            ws.data(pm), pm, 1e-3 / stot, hi, level=1.0 - 0.9, rtol=1e-5, test_stat="qtilde"
+        )
+    return float(obs), [float(e) for e in exp]
+
+
+def test_memoised_fits_give_pyhf_limits_bit_for_bit():
+    # the memo only skips repeated fits: the limits equal pyhf's unmemoised scan exactly
+    m = _three((1, 0, 2))
+    a = asymptotic_limits(m)
+    obs, exp = _pyhf_scan(m)
+    assert a.observed == obs
+    assert list(a.expected) == exp
+
+
+def test_memoised_fits_run_fewer_fits_and_restore_pyhf(monkeypatch):
+    import pyhf.infer.calculators as calc
+    import pyhf.infer.test_statistics as ts
+
+    from darkmiss.stats import workspace
+
+    calls = {"n": 0}
+
+    def counting(fn):
+        def call(*args, **kwargs):
+            calls["n"] += 1
+            return fn(*args, **kwargs)
+
+        return call
+
+    # the free fits come through test_statistics.fit, the fixed-POI fits through mle.fit
+    monkeypatch.setattr(ts, "fit", counting(ts.fit))
+    monkeypatch.setattr(pyhf.infer.mle, "fit", counting(pyhf.infer.mle.fit))
+    originals = (ts.fit, ts.fixed_poi_fit, calc.fixed_poi_fit)
+    m = _three((1, 0, 0))
+    _pyhf_scan(m)
+    plain = calls["n"]
+    calls["n"] = 0
+    with workspace.memoised_fits() as memo:
+        _pyhf_scan(m)
+    # five fits per tested μ without the memo, of which two depend on μ
+    assert calls["n"] == len(memo) < 0.5 * plain
+    assert (ts.fit, ts.fixed_poi_fit, calc.fixed_poi_fit) == originals
+
+
+def test_memoised_fits_refuse_a_changed_pyhf(monkeypatch):
+    import pyhf.infer.test_statistics as ts
+
+    from darkmiss.stats import workspace
+
+    monkeypatch.delattr(ts, "fit")
+    with pytest.raises(RuntimeError, match="pyhf changed"):
+        with workspace.memoised_fits():
+            pass

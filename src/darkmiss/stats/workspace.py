@@ -12,7 +12,10 @@ signal events instead of the exact 2.303 — reported beside the exact limit, ne
 from __future__ import annotations
 
 import math
+import threading
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,10 +104,81 @@ class AsymptoticLimits:
     expected: tuple[float, float, float, float, float]
 
 
+#: The pyhf module attributes through which ``hypotest`` reaches the maximum-likelihood fits (pyhf 0.7):
+#: the test statistics' free and fixed-POI fits, and the asymptotic calculator's Asimov fit.
+_FIT_SITES = (
+    ("pyhf.infer.test_statistics", "fit"),
+    ("pyhf.infer.test_statistics", "fixed_poi_fit"),
+    ("pyhf.infer.calculators", "fixed_poi_fit"),
+)
+# one memoised block at a time per process (the patched names are process-wide)
+_FIT_LOCK = threading.Lock()
+
+
+def _fit_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """The identity of one pyhf fit call: the fit, the POI value of a fixed-POI fit, the data's bytes, the
+    model object, and the initial values, bounds, fixed flags and options."""
+    a = list(args)
+    poi = (float(a.pop(0)),) if name == "fixed_poi_fit" else ()
+    data, pdf, *rest = a
+    return (
+        name,
+        *poi,
+        np.asarray(data, dtype=float).tobytes(),
+        id(pdf),
+        repr(rest),
+        repr(sorted(kwargs.items())),
+    )
+
+
+@contextmanager
+def memoised_fits() -> Iterator[dict[tuple[Any, ...], Any]]:
+    """Within the block, pyhf's maximum-likelihood fits are computed once per distinct call.
+
+    ``pyhf.infer.hypotest`` with the asymptotic calculator runs five fits at every tested μ. Three of
+    them do not depend on μ: the free fit to the data, the μ = 0 fit that makes the Asimov data, and the
+    free fit to the Asimov data (Cowan et al., EPJC 71, 1554, Sec. 3.2). A ``toms748_scan`` tests ≈ 45
+    values of μ, so most of its fits are repeats. The fits are deterministic, so the memoised calls
+    return the same numbers bit for bit. The memo lives for the block only; it is keyed by the model
+    object, the data's bytes and every argument. The fit functions must be where pyhf 0.7 keeps them
+    (:data:`_FIT_SITES`); otherwise this raises instead of running unmemoised."""
+    import importlib
+
+    memo: dict[tuple[Any, ...], Any] = {}
+    sites = []
+    for mod_name, attr in _FIT_SITES:
+        mod = importlib.import_module(mod_name)
+        if not callable(getattr(mod, attr, None)):
+            raise RuntimeError(f"pyhf changed: {mod_name}.{attr} is not a function; update _FIT_SITES")
+        sites.append((mod, attr))
+
+    def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            key = _fit_key(name, args, kwargs)
+            if key not in memo:
+                memo[key] = fn(*args, **kwargs)
+            hit = memo[key]
+            # copies: a caller may not change the memo's arrays
+            return tuple(np.array(x, copy=True) for x in hit) if isinstance(hit, tuple) else np.array(hit)
+
+        return call
+
+    with _FIT_LOCK:
+        saved = [(mod, attr, getattr(mod, attr)) for mod, attr in sites]
+        try:
+            for mod, attr, fn in saved:
+                setattr(mod, attr, wrap(attr, fn))
+            yield memo
+        finally:
+            for mod, attr, fn in saved:
+                setattr(mod, attr, fn)
+
+
 def asymptotic_limits(
     model: CountingModel, *, cl: float = 0.9, interpcode: str = "code1"
 ) -> AsymptoticLimits:
-    """Asymptotic CLs limits with pyhf (q̃_μ, ``toms748_scan`` with an explicit ``level``)."""
+    """Asymptotic CLs limits with pyhf (q̃_μ, ``toms748_scan`` with an explicit ``level``); the fits that
+    do not depend on the tested μ are run once (:func:`memoised_fits`)."""
     import pyhf
     from pyhf.infer.intervals.upper_limits import toms748_scan
 
@@ -119,7 +193,7 @@ def asymptotic_limits(
     ntot = 0.0 if obs is None else float(obs.sum())
     hi = (ntot + float(model.background.sum()) + 10.0 + 5.0 * math.sqrt(ntot + 1.0)) / stot
     lo = 1e-3 / stot
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), memoised_fits():
         warnings.simplefilter("ignore")
         obs_lim, exp_lims = toms748_scan(data, pmodel, lo, hi, level=1.0 - cl, rtol=1e-5, test_stat="qtilde")
     expected = tuple(float(np.asarray(e)) for e in exp_lims)
