@@ -8,6 +8,7 @@ import os
 import signal
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from darkmiss.cache import (
@@ -79,3 +80,33 @@ def test_atomic_writes_get_the_mode_of_an_ordinary_write(tmp_path):
     write_text_atomic(tmp_path / "a.txt", "x")
     (tmp_path / "b.txt").write_text("x")
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == (tmp_path / "b.txt").stat().st_mode & 0o777
+
+
+def test_input_digest_follows_the_inputs_and_the_code(monkeypatch):
+    from darkmiss import cache
+
+    a = {"x": np.arange(5.0), "cut": 48.0}
+    assert cache.input_digest("fig7", a) == cache.input_digest("fig7", {"x": np.arange(5.0), "cut": 48.0})
+    assert cache.input_digest("fig7", a) != cache.input_digest("fig7", {"x": np.arange(5.0), "cut": 47.5})
+    assert cache.input_digest("fig7", a) != cache.input_digest("fig13", a)
+    before = cache.input_digest("fig7", a)
+    monkeypatch.setattr(cache, "source_digest", lambda: "other code")
+    assert cache.input_digest("fig7", a) != before
+
+
+def test_made_from_needs_the_file_and_its_recorded_digest(tmp_path):
+    from darkmiss.cache import OUTPUT_DIGESTS, made_from, record_made_from
+    from darkmiss.errors import DarkmissError
+
+    assert made_from(tmp_path, {"a.png": "1"}) == set()
+    (tmp_path / "a.png").write_bytes(b"a")
+    (tmp_path / "b.png").write_bytes(b"b")
+    record_made_from(tmp_path, {"a.png": "1", "b.png": "2"})
+    record_made_from(tmp_path, {"b.png": "3"})  # an update keeps the other entries
+    assert made_from(tmp_path, {"a.png": "1", "b.png": "2", "c.png": "4"}) == {"a.png"}
+    assert made_from(tmp_path, {"b.png": "3"}) == {"b.png"}
+    (tmp_path / "a.png").unlink()
+    assert made_from(tmp_path, {"a.png": "1"}) == set()
+    (tmp_path / OUTPUT_DIGESTS).write_text("{broken", encoding="utf-8")
+    with pytest.raises(DarkmissError, match="unreadable record"):
+        made_from(tmp_path, {"b.png": "3"})

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
+import pickle
 import signal
 import tempfile
 from collections.abc import Iterator
@@ -28,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from darkmiss.errors import UserInputError
+from darkmiss.errors import DarkmissError, UserInputError
 from darkmiss.util import to_json
 
 #: Environment variable of the interrupted-run test hook (:func:`kill_point`).
@@ -78,6 +80,51 @@ def hash_key(*parts: Any) -> str:
 
     blob = json.dumps(parts, sort_keys=True, default=default).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
+
+
+#: The file, inside a folder of outputs, recording the inputs each output was made from (:func:`made_from`).
+OUTPUT_DIGESTS = "digests.json"
+
+
+@functools.lru_cache(maxsize=1)
+def source_digest() -> str:
+    """sha256 of darkmiss's own source files (names and contents): outputs made by other code never match."""
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*.py")):
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def input_digest(*parts: Any) -> str:
+    """sha256 of the pickled ``parts`` together with :func:`source_digest`: equal digests mean the same
+    inputs to the same code. Inputs that are equal but pickle differently (such as sets of strings in
+    two processes) give different digests, so an output is only ever made again, never wrongly kept."""
+    return hashlib.sha256(pickle.dumps((source_digest(), parts), protocol=5)).hexdigest()
+
+
+def made_from(folder: str | os.PathLike[str], digests: dict[str, str]) -> set[str]:
+    """The names of ``digests`` ({file name: :func:`input_digest`}) whose file exists in ``folder`` and was
+    made from that digest, as recorded in ``folder/digests.json`` (:func:`record_made_from`)."""
+    f = Path(folder)
+    try:
+        known = json.loads((f / OUTPUT_DIGESTS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return set()
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DarkmissError(f"unreadable record of outputs {f / OUTPUT_DIGESTS}: {exc}; remove it") from exc
+    return {n for n, d in digests.items() if known.get(n) == d and (f / n).is_file()}
+
+
+def record_made_from(folder: str | os.PathLike[str], digests: dict[str, str]) -> Path:
+    """Record in ``folder/digests.json`` that the files named in ``digests`` were made from those digests
+    (entries of other files are kept)."""
+    f = Path(folder)
+    path = f / OUTPUT_DIGESTS
+    known = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    known.update(digests)
+    return write_text_atomic(path, json.dumps(dict(sorted(known.items())), indent=1) + "\n")
 
 
 @contextlib.contextmanager

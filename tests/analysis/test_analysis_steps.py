@@ -442,3 +442,32 @@ def test_run_analysis_tables_layout(events):
     data.weight[:5] = 2.0
     weighted = AnalysisInputs(data=data, data_files=inputs.data_files, mc=inputs.mc)
     assert "warnings" in run_analysis(weighted, CFG, PRESET).tables()
+
+
+def test_figures_are_drawn_again_only_where_their_inputs_changed(events, tmp_path, monkeypatch):
+    from darkmiss.plots import analysis_figures as af
+
+    drawn: list[str] = []
+    draw = af._draw
+
+    def counting(name, args):
+        drawn.append(args[-1].name)
+        return draw(name, args)
+
+    monkeypatch.setattr(af, "_draw", counting)
+    blind = run_analysis(_inputs(events, blinded=True), CFG, PRESET, seed=0)
+    paths = af.make_figures(blind, tmp_path)
+    assert sorted(drawn) == sorted(p.name for p in paths) and all(p.is_file() for p in paths)
+    drawn.clear()
+    # the same inputs: nothing is drawn, and the same paths come back
+    assert af.make_figures(blind, tmp_path) == paths and drawn == []
+    # a figure that is gone is drawn again
+    (tmp_path / "fig8_runI.png").unlink()
+    af.make_figures(blind, tmp_path)
+    assert drawn == ["fig8_runI.png"]
+    drawn.clear()
+    # opening the box changes Fig. 7 (the box's content and its hatching), not the dimuon figures
+    opened = run_analysis(_inputs(events, blinded=False), CFG, PRESET, blinded=False, seed=0)
+    af.make_figures(opened, tmp_path)
+    assert {"fig7_runI.png", "fig7_runII.png"} <= set(drawn)
+    assert not any(n.startswith(("fig8", "fig9", "fig10", "fig11")) for n in drawn)

@@ -21,7 +21,7 @@ from darkmiss.analysis.dimuon import MCDimuons, RRResult, RunDimuons, rr_model
 from darkmiss.analysis.efficiency import CalibrationEfficiency
 from darkmiss.analysis.histograms import bin_sums
 from darkmiss.analysis.run import AnalysisOutput
-from darkmiss.cache import atomic_write_path
+from darkmiss.cache import atomic_write_path, input_digest, made_from, record_made_from
 from darkmiss.parallel import map_chunks
 from darkmiss.plots.style import hep_style
 
@@ -203,7 +203,11 @@ def make_figures(
 ) -> list[Path]:
     """All analysis figures of an :class:`darkmiss.analysis.run.AnalysisOutput` into ``folder``, one figure
     per task over ``workers`` local processes or the dask cluster at ``scheduler`` (which writes to the
-    absolute ``folder``: a shared filesystem; ``darkmiss.parallel.map_chunks``); the paths in task order."""
+    absolute ``folder``: a shared filesystem; ``darkmiss.parallel.map_chunks``); the paths in task order.
+
+    A figure already in ``folder`` that was drawn from the same inputs by the same code
+    (``darkmiss.cache.made_from``) is not drawn again: the unblinding redraws only the figures that
+    opening the box or the frozen cut changed."""
     folder = Path(folder).absolute()
     res = out.result
     mc = out.dimuons.mc
@@ -219,4 +223,11 @@ def make_figures(
             ("fig13", (r, out.background.runs[r], res.ecal_cut, folder / f"fig13_run{r}.png")),
         ]
     tasks += [("fig12", (cal, folder / f"fig12_run{cal.run}.png")) for cal in out.calibration.runs.values()]
-    return map_chunks(_draw, tasks, workers=workers, scheduler=scheduler)
+    # every task's last argument is its file; the digest leaves the folder out, so a copied folder matches
+    digests = {t[1][-1].name: input_digest(t[0], t[1][:-1]) for t in tasks}
+    done = made_from(folder, digests)
+    todo = [t for t in tasks if t[1][-1].name not in done]
+    if todo:
+        map_chunks(_draw, todo, workers=workers, scheduler=scheduler)
+    record_made_from(folder, {t[1][-1].name: digests[t[1][-1].name] for t in todo})
+    return [t[1][-1] for t in tasks]
