@@ -25,3 +25,17 @@ def test_panels_read_back_equal_a_direct_count(tmp_path: Path) -> None:
         )  # fmt: skip
         assert p.path == tmp_path / "figures" / d.path.name and p.path.stat().st_size > 0
     assert trig == trigger_efficiency(data / "physics") and trig
+
+
+def test_panels_do_not_depend_on_the_workers(tmp_path: Path) -> None:
+    # several files in two runs: read one per task and joined in file order, drawn one run per task
+    preset = load_preset("na64-2016").with_overrides({"production": {"chunk_events": 40}})
+    data = tmp_path / "data"
+    for run in ("I", "II"):
+        simulate(preset, run, "data", data / "physics", processes=["dimuon"], eot=2e7, seed=4)
+    one = fig7_left(data / "physics", tmp_path / "one")
+    two = fig7_left(data / "physics", tmp_path / "two", workers=2)
+    assert [p.run for p in one] == ["I", "II"] and len(list((data / "physics").rglob("*.root"))) > 2
+    for a, b in zip(one, two, strict=True):
+        assert a.to_record() | {"figure": None} == b.to_record() | {"figure": None}
+        assert b.path == tmp_path / "two" / a.path.name and b.path.stat().st_size > 0

@@ -154,14 +154,17 @@ def trigger_efficiency(data_dir: Path, process: str = "dimuon") -> dict[str, tup
 PANELS_LAYOUT = 1
 
 
-def data_panels(data_dir: Path, folder: Path) -> dict[str, Any]:
+def data_panels(
+    data_dir: Path, folder: Path, *, workers: int = 1, scheduler: str | None = None
+) -> dict[str, Any]:
     """Read the pseudo-data of ``data_dir`` once: draw the Fig. 7 (left) panels into ``folder`` and write
     their region counts and the physics-trigger efficiency (:func:`trigger_efficiency`) to
-    ``folder/panels.json``, so that a rerun of the report need not read the events again."""
+    ``folder/panels.json``, so that a rerun of the report need not read the events again. The files are
+    read and the panels drawn over ``workers`` local processes or the dask cluster at ``scheduler``."""
     # matplotlib takes ~1 s to import; a cached rerun draws nothing, so the drawing module is loaded here
     from darkmiss.plots.detsim_figures import fig7_left
 
-    panels = fig7_left(data_dir / "physics", folder)
+    panels = fig7_left(data_dir / "physics", folder, workers=workers, scheduler=scheduler)
     write_json_atomic(
         folder / "panels.json",
         {

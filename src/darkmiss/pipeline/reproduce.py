@@ -463,7 +463,7 @@ def _reproduce(
     panels_dir = runner.run(
         "panels",
         common | {"layout": PANELS_LAYOUT},
-        functools.partial(data_panels, data_dir),
+        functools.partial(data_panels, data_dir, workers=ctx.workers, scheduler=ctx.scheduler),
         depends=("data",),
     )
     panels, trig = read_panels(panels_dir, out / "figures")
