@@ -108,7 +108,8 @@ def test_zero_suppressed_cells_keep_their_cell_energy():
 )
 def test_scan_gives_the_fit_of_every_position(seed, n, stride):
     # the scan of one pulse's position keeps the other pulses' normal equations; it must choose the
-    # position, χ² and (last) amplitudes of refitting every position from scratch, bit for bit
+    # position, χ² and amplitudes of refitting every position from scratch, bit for bit: the amplitudes
+    # of the best position (the acceptance of a new pulse reads them), unchanged when no position fits
     from darkmiss.reco.pileup import _best_position, _chi2_joint, _work, pulse_table
 
     rng = np.random.default_rng(seed)
@@ -130,5 +131,11 @@ def test_scan_gives_the_fit_of_every_position(seed, n, stride):
         if np.all(ref_amps[:n] >= 0.0) and c < best_c:
             best_c, best_i = c, pos
     assert got == (best_i, best_c)
+    if best_i >= 0:
+        trial = idx.copy()
+        trial[j] = best_i
+        _chi2_joint(w, table, trial, n, ref_amps, _work(3))
+    else:
+        ref_amps[:] = 0.0
     assert np.array_equal(amps[:n], ref_amps[:n])
     assert scan_idx[j] == (best_i if best_i >= 0 else idx[j])

@@ -130,3 +130,21 @@ def test_energy_bookkeeping_full_chain(setup):
         raw = _raw_response(e, np.zeros(3), np.full(3, 2.0), 0.0, 11, setup, default_settings(), rng, mode)
         np.testing.assert_allclose(raw.deposited.sum(axis=1) + raw.leak, e - M_E, rtol=1e-6)
         assert np.all(raw.visible.sum(axis=1) < 0.2 * raw.deposited.sum(axis=1))  # sampling fraction ≈ 0.1
+
+
+def test_forced_showers_without_the_forced_process_are_not_completed(setup):
+    # a dimuon shower with no γ → μμ conversion (weight 0) is not an event of the sample: its handoff
+    # showers are not deposited; a converted one keeps Σ deposited + leak = E − m_e
+    from darkmiss.constants import M_E
+
+    rng = np.random.default_rng(3)
+    e = np.full(60, 100.0)
+    zero = np.zeros(60)
+    raw = _raw_response(
+        e, zero, zero, 0.0, 11, setup, default_settings(), rng, "fast", force=("dimuon", 60.0)
+    )
+    live = raw.weight > 0
+    assert 0 < live.sum() < live.size
+    total = raw.deposited.sum(axis=1) + raw.leak
+    np.testing.assert_allclose(total[live], 100.0 - M_E, rtol=1e-6)
+    assert np.all(total[~live] < 0.9 * (100.0 - M_E))

@@ -73,9 +73,10 @@ from darkmiss.pipeline.yield_files import (
     yield_records,
 )
 from darkmiss.reco.config import AnalysisConfig
+from darkmiss.reco.pileup import FIT_VERSION
 from darkmiss.report.reproduce import build_report
 from darkmiss.shower.annihilation import model_annihilation_yields
-from darkmiss.shower.response import CalorimetrySettings
+from darkmiss.shower.response import SAMPLE_VERSION, CalorimetrySettings
 from darkmiss.shower.yields import ShowerSettings, aprime_yields
 from darkmiss.stats.limits import compute_limits
 from darkmiss.stats.model import StatsConfig
@@ -412,6 +413,7 @@ def _reproduce(
             "cal": cfg.calibration_eot,
             "summary_cuts": cuts,
             "readout": READOUT_VERSION,
+            "samples": SAMPLE_VERSION,
         },
         stage_data,
     )
@@ -428,11 +430,18 @@ def _reproduce(
             "table_iv": cfg.table_iv_events,
             "table_iv_layout": TABLE_IV_LAYOUT,
             "readout": READOUT_VERSION,
+            "samples": SAMPLE_VERSION,
             "hcal_modules": pr.section("analysis").get("hcal_modules_in_ehcal"),
         },
         stage_mc,
     )
-    stage("analysis", ctx.tables("setup", "analysis", "systematics"), stage_analysis, "data", "mc")
+    stage(
+        "analysis",
+        ctx.tables("setup", "analysis", "systematics") | {"fit": FIT_VERSION},
+        stage_analysis,
+        "data",
+        "mc",
+    )
     opt_dir = stage(
         "optimise", ctx.tables("stats") | {"masses": cfg.optimise_masses}, stage_optimise, "analysis"
     )

@@ -60,6 +60,11 @@ def pulse_samples(energy: float, t_start: float, cfg: PileupConfig) -> np.ndarra
     return energy * out * _calibration(cfg)
 
 
+#: Version of the fit, part of the analysis stage's key in ``reproduce`` (stage keys do not include the
+#: code), so that an analysis made by older code is made again. 2: a new pulse is accepted by its
+#: amplitude at the best position of the scan, not at the scan's last position.
+FIT_VERSION = 2
+
 #: Resolution of the pulse-time grid of the fit [ns].
 TIME_STEP_NS = 0.25
 
@@ -172,7 +177,8 @@ def _best_position(w, table, idx, n, j, lo, hi, stride, amps, work):
 
     Each position is the fit of :func:`_chi2_joint`; the normal-equation entries of the other pulses do
     not change along the scan and are computed once, with the same sums, so every χ² and amplitude is
-    the one :func:`_chi2_joint` gives. ``amps`` holds the last position's amplitudes."""
+    the one :func:`_chi2_joint` gives. ``amps`` holds the best position's amplitudes (unchanged when no
+    position has all amplitudes ≥ 0): the acceptance of a new pulse in :func:`fit_cell` reads them."""
     A, b, M, x = work
     ns = w.shape[0]
     for i in range(n):
@@ -202,12 +208,13 @@ def _best_position(w, table, idx, n, j, lo, hi, stride, amps, work):
         c = _chi2_of(w, table, idx, n, x)
         ok = True
         for m in range(n):
-            amps[m] = x[m]
             if x[m] < 0.0:
                 ok = False
         if ok and c < best_c:
             best_c = c
             best_i = pos
+            for m in range(n):
+                amps[m] = x[m]
     if best_i < 0:
         idx[j] = keep
     else:

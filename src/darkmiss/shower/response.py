@@ -47,6 +47,12 @@ from darkmiss.shower.parametrized import (
 )
 
 MODES = ("fast", "detailed")
+
+#: Version of the engine's event samples, part of the keys of cached rates and of the data and MC stages
+#: of ``reproduce`` (neither includes the code), so that samples made by older code are made again.
+#: 2: the showers of a forced sample (A′, dimuon, annihilation) where the forced process did not happen
+#: (weight 0) are not completed (:func:`_raw_from_cascade`), which changes the random stream.
+SAMPLE_VERSION = 2
 PARTICLES = {"e-": 11, "e+": -11, "gamma": 22, "mu-": 13, "mu+": -13}
 
 
@@ -266,7 +272,10 @@ def _raw_from_cascade(
     mode: str,
     force: tuple | None,
 ) -> _Raw:
-    """Run the explicit cascade and complete it: parametrised showers for the handoff, muon transport."""
+    """Run the explicit cascade and complete it: parametrised showers for the handoff, muon transport.
+
+    With a forced process (``force``), a shower where it did not happen (weight 0) is not an event of the
+    sample: its handoff and muons are not transported, and its response is the cascade's part only."""
     n = energies.size
     geometry = build_geometry(setup)
     primaries = cascade.Primaries(
@@ -284,7 +293,14 @@ def _raw_from_cascade(
     vis = np.array(out.visible, dtype=float)
     dep = np.array(out.absorbed, dtype=float)
     leak = np.array(out.escaped, dtype=float).reshape(n) if np.ndim(out.escaped) else np.zeros(n)
-    h = out.handoff
+    ap = getattr(out, "aprime_energy", None)
+    w = getattr(out, "weight", None)
+    # the events whose particles are transported further: all, or those of a forced sample with weight > 0
+    live = np.ones(n, bool) if force is None or w is None else np.asarray(w) > 0
+    h = {
+        k: np.asarray(v)[live[np.asarray(out.handoff["event"], dtype=np.int64)]]
+        for k, v in out.handoff.items()
+    }
     if mode == "fast" and len(h["energy"]):
         d2, l2 = parametrised_deposits(
             h["event"],
@@ -299,7 +315,9 @@ def _raw_from_cascade(
         vis += _visible_from_deposit(d2, table, rng)
         dep += d2
         leak += l2
-    mu = out.muons
+    mu = {
+        k: np.asarray(v)[live[np.asarray(out.muons["event"], dtype=np.int64)]] for k, v in out.muons.items()
+    }
     muon_e = None
     if len(mu["energy"]):
         v3, d3, l3 = muon_deposits(
@@ -317,11 +335,9 @@ def _raw_from_cascade(
         leak += l3
         muon_e = np.zeros((n, 2))
         for j in range(n):
-            sel = np.asarray(mu["event"]) == j
-            es = np.sort(np.asarray(mu["energy"])[sel])[::-1][:2]
+            sel = mu["event"] == j
+            es = np.sort(mu["energy"][sel])[::-1][:2]
             muon_e[j, : es.size] = es
-    ap = getattr(out, "aprime_energy", None)
-    w = getattr(out, "weight", None)
     return _Raw(
         vis, dep, leak, None if ap is None else np.asarray(ap), None if w is None else np.asarray(w), muon_e
     )

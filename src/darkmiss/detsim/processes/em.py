@@ -24,7 +24,7 @@ from darkmiss.detsim.srd import SRDConfig, sr_counter_energies
 from darkmiss.detsim.truth import TruthBatch
 from darkmiss.events.schema import Process
 from darkmiss.shower.api import CaloResponse, SignalSample
-from darkmiss.shower.response import em_response
+from darkmiss.shower.response import SAMPLE_VERSION, em_response
 
 
 @dataclass(frozen=True)
@@ -171,8 +171,9 @@ def forced_rate_info(
 def cached_rate(
     kind: str, ctx: ProcessContext, extra: Any, compute: Callable[[], dict[str, float]]
 ) -> dict[str, float]:
-    """A rate estimate ``compute()`` cached under the preset digest, run-independent options and ``extra``."""
-    key = hash_key(kind, ctx.preset.digest(), ctx.options.get("trigger", "physics"), extra)
+    """A rate estimate ``compute()`` cached under the preset digest, run-independent options, ``extra`` and
+    the engine's :data:`darkmiss.shower.response.SAMPLE_VERSION`."""
+    key = hash_key(kind, ctx.preset.digest(), ctx.options.get("trigger", "physics"), extra, SAMPLE_VERSION)
     hit = cached_json("detsim-rates", key)
     if isinstance(hit, dict):
         return {k: float(v) for k, v in hit.items()}
