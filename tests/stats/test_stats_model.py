@@ -145,6 +145,10 @@ def test_memoised_fits_run_fewer_fits_and_restore_pyhf(monkeypatch):
     # five fits per tested μ without the memo, of which two depend on μ
     assert calls["n"] == len(memo) < 0.5 * plain
     assert (ts.fit, ts.fixed_poi_fit, calc.fixed_poi_fit) == originals
+    # a nested block (same thread) neither deadlocks nor leaves a wrapper behind
+    with workspace.memoised_fits(), workspace.memoised_fits():
+        assert ts.fit is not originals[0]
+    assert (ts.fit, ts.fixed_poi_fit, calc.fixed_poi_fit) == originals
 
 
 def test_memoised_fits_refuse_a_changed_pyhf(monkeypatch):

@@ -53,6 +53,7 @@ MODES = ("fast", "detailed")
 #: 2: the showers of a forced sample (A′, dimuon, annihilation) where the forced process did not happen
 #: (weight 0) are not completed (:func:`_raw_from_cascade`), which changes the random stream.
 SAMPLE_VERSION = 2
+
 PARTICLES = {"e-": 11, "e+": -11, "gamma": 22, "mu-": 13, "mu+": -13}
 
 

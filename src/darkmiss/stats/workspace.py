@@ -12,6 +12,7 @@ signal events instead of the exact 2.303 — reported beside the exact limit, ne
 from __future__ import annotations
 
 import math
+import pickle
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -111,13 +112,14 @@ _FIT_SITES = (
     ("pyhf.infer.test_statistics", "fixed_poi_fit"),
     ("pyhf.infer.calculators", "fixed_poi_fit"),
 )
-# one memoised block at a time per process (the patched names are process-wide)
-_FIT_LOCK = threading.Lock()
+# one memoised block at a time per process (the patched names are process-wide); a nested block in the
+# same thread wraps the outer one's functions and puts them back
+_FIT_LOCK = threading.RLock()
 
 
 def _fit_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
     """The identity of one pyhf fit call: the fit, the POI value of a fixed-POI fit, the data's bytes, the
-    model object, and the initial values, bounds, fixed flags and options."""
+    model object, and the pickled initial values, bounds, fixed flags and options (exact, arrays too)."""
     a = list(args)
     poi = (float(a.pop(0)),) if name == "fixed_poi_fit" else ()
     data, pdf, *rest = a
@@ -126,8 +128,7 @@ def _fit_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[
         *poi,
         np.asarray(data, dtype=float).tobytes(),
         id(pdf),
-        repr(rest),
-        repr(sorted(kwargs.items())),
+        pickle.dumps((rest, sorted(kwargs.items()))),
     )
 
 
