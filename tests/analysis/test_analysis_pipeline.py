@@ -80,7 +80,8 @@ def test_blinded_outputs_hide_the_box(pipeline):
     assert a == b
     t2 = read_tables(pipeline["base"] / "out_noinj")
     assert json.dumps(tables, sort_keys=True) == json.dumps(t2, sort_keys=True)
-    assert sorted(p.name for p in (out / "figures").iterdir())[:1] == ["fig10_runI.png"]
+    assert sorted(p.name for p in (out / "figures").glob("*.png"))[:1] == ["fig10_runI.png"]
+    assert (out / "figures" / "digests.json").is_file()  # what each figure was drawn from
 
 
 def test_sideband_c_closure(pipeline):

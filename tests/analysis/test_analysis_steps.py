@@ -380,7 +380,7 @@ def test_background_total_leaves_the_simulated_upstream_row_out(ctx_blind):
     est = bkg.background_estimate(ctx_blind, np.random.default_rng(0))
     for rb in est.runs.values():
         comps = rb.components
-        assert list(comps)[:2] == ["upstream interactions (side band C)", "side band A"]
+        assert list(comps)[:2] == ["upstream interactions (side band C)", "side band A [not summed]"]
         # the MC dimuons of the toy sample are not a Table IV sample: every row there, nothing passing
         assert all(comps[row] == (0.0, 0.0) for row in list(TABLE_IV_ROWS)[:4])
         summed = [v for k, v in comps.items() if not k.endswith(bkg.NOT_SUMMED)]
@@ -391,6 +391,11 @@ def test_background_total_leaves_the_simulated_upstream_row_out(ctx_blind):
         UPSTREAM_ROW + bkg.NOT_SUMMED: bkg.Estimate(5.0, 1.0),
     }
     assert bkg.total_background(with_upstream) == (1.0, pytest.approx(0.3))
+    # side band A is shown, not summed (spec Sec. VIII: "further neglected")
+    assert bkg.total_background(with_upstream | {bkg.SIDEBAND_A: bkg.Estimate(1.4, 1.2)}) == (
+        1.0,
+        pytest.approx(0.3),
+    )
     s = est.summary
     assert s.eot == pytest.approx(sum(EOT.values()))
     assert s.total.value == pytest.approx(sum(rb.total.value for rb in est.runs.values()))
@@ -431,8 +436,8 @@ def test_run_analysis_tables_layout(events):
     ]
     row = t["efficiency"][0]
     assert list(row)[:4] == ["run", "mass", "n_mc", "eps_e"] and "eps_hcal_mc_interval" in row
-    assert t["background"][0]["components"]["side band A"] == list(
-        out.background.runs["I"].components["side band A"]
+    assert t["background"][0]["components"][bkg.SIDEBAND_A] == list(
+        out.background.runs["I"].components[bkg.SIDEBAND_A]
     )
     run = out.result.runs[0]
     assert run.background_components == out.background.runs["I"].components

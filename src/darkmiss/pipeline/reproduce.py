@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from darkmiss import __version__
+from darkmiss.analysis.background import BACKGROUND_VERSION
 from darkmiss.analysis.result import SCHEMA_VERSION as ANALYSIS_SCHEMA_VERSION
 from darkmiss.analysis.result import AnalysisResult
 from darkmiss.cache import remove_partial_files, write_json_atomic, write_text_atomic
@@ -437,7 +438,8 @@ def _reproduce(
     )
     stage(
         "analysis",
-        ctx.tables("setup", "analysis", "systematics") | {"fit": FIT_VERSION},
+        ctx.tables("setup", "analysis", "systematics")
+        | {"fit": FIT_VERSION, "background": BACKGROUND_VERSION},
         stage_analysis,
         "data",
         "mc",

@@ -483,7 +483,8 @@ def _table_iv(rep: Report, s: Section, tables: dict[str, Any]) -> None:
         ],
         title="Background of the limits per run [events]",
         caption="Side band C (extrapolated from the pseudo-data), side band A and the MC rows; the MC beam-line row "
-        "[not summed] is replaced by side band C.",
+        "[not summed] is replaced by side band C, and side band A [not summed] is shown but neglected, as in the "
+        "spec (Sec. VIII; the MC rows predict the hadronic losses it extrapolates).",
     )
 
 
