@@ -239,7 +239,7 @@ NOT_SUMMED = " [not summed]"
 #: events in total are expected in the signal box from the side band A for all runs, and was further
 #: neglected"); the physics it extrapolates (hadronic secondaries of the target escaping the HCAL) is
 #: predicted by the biased MC's Table IV rows, which are summed, and the pseudo-data hold 0–4 events of
-#: side band A per run, too few for a meaningful exponential extrapolation (docs/backgrounds.md).
+#: side band A per run, too few for a meaningful exponential extrapolation (docs/analysis.md).
 SIDEBAND_A = "side band A" + NOT_SUMMED
 
 
