@@ -261,6 +261,12 @@ def _raw_response(
     return _raw_from_cascade(energies, x, y, pid, setup, settings, table, rng, mode, force)
 
 
+def _of_events(particles: dict[str, np.ndarray], live: np.ndarray) -> dict[str, np.ndarray]:
+    """The particles (a cascade output's columns, with ``event``) of the events where ``live`` is True."""
+    keep = live[np.asarray(particles["event"], dtype=np.int64)]
+    return {k: np.asarray(v)[keep] for k, v in particles.items()}
+
+
 def _raw_from_cascade(
     energies: np.ndarray,
     x: np.ndarray,
@@ -296,12 +302,11 @@ def _raw_from_cascade(
     leak = np.array(out.escaped, dtype=float).reshape(n) if np.ndim(out.escaped) else np.zeros(n)
     ap = getattr(out, "aprime_energy", None)
     w = getattr(out, "weight", None)
-    # the events whose particles are transported further: all, or those of a forced sample with weight > 0
-    live = np.ones(n, bool) if force is None or w is None else np.asarray(w) > 0
-    h = {
-        k: np.asarray(v)[live[np.asarray(out.handoff["event"], dtype=np.int64)]]
-        for k, v in out.handoff.items()
-    }
+    h, mu = out.handoff, out.muons
+    if force is not None and w is not None:
+        # only the showers of a forced sample with weight > 0 are transported further
+        live = np.asarray(w) > 0
+        h, mu = _of_events(h, live), _of_events(mu, live)
     if mode == "fast" and len(h["energy"]):
         d2, l2 = parametrised_deposits(
             h["event"],
@@ -316,9 +321,6 @@ def _raw_from_cascade(
         vis += _visible_from_deposit(d2, table, rng)
         dep += d2
         leak += l2
-    mu = {
-        k: np.asarray(v)[live[np.asarray(out.muons["event"], dtype=np.int64)]] for k, v in out.muons.items()
-    }
     muon_e = None
     if len(mu["energy"]):
         v3, d3, l3 = muon_deposits(
@@ -336,8 +338,8 @@ def _raw_from_cascade(
         leak += l3
         muon_e = np.zeros((n, 2))
         for j in range(n):
-            sel = mu["event"] == j
-            es = np.sort(mu["energy"][sel])[::-1][:2]
+            sel = np.asarray(mu["event"]) == j
+            es = np.sort(np.asarray(mu["energy"])[sel])[::-1][:2]
             muon_e[j, : es.size] = es
     return _Raw(
         vis, dep, leak, None if ap is None else np.asarray(ap), None if w is None else np.asarray(w), muon_e
