@@ -10,12 +10,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from darkmiss.cache import (
     KILL_ENV,
+    cached_packed,
     check_output_file,
     check_output_folder,
     remove_partial_files,
+    store_packed,
     write_json_atomic,
     write_scope,
     write_text_atomic,
@@ -110,3 +115,54 @@ def test_made_from_needs_the_file_and_its_recorded_digest(tmp_path):
     (tmp_path / OUTPUT_DIGESTS).write_text("{broken", encoding="utf-8")
     with pytest.raises(DarkmissError, match="unreadable record"):
         made_from(tmp_path, {"b.png": "3"})
+
+
+_DTYPES = st.sampled_from(
+    [np.float64, np.float32, np.int64, np.int16, np.int8, np.uint8, np.bool_, np.dtype(">f8")]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        _DTYPES.flatmap(
+            lambda dt: hnp.arrays(dt, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5))
+        ),
+        min_size=0,
+        max_size=5,
+    ),
+    st.dictionaries(
+        st.text(max_size=5), st.one_of(st.integers(), st.floats(allow_nan=False), st.text(max_size=5))
+    ),
+)
+def test_packed_entries_read_back_exactly(tmp_path_factory, arrays, meta):
+    # what store_packed writes, cached_packed gives back bit for bit: dtypes (byte order included),
+    # shapes (0-d and empty too), the metadata object; and the arrays are writable
+    root = tmp_path_factory.mktemp("packed")
+    named = {f"a{i}": a for i, a in enumerate(arrays)}
+    store_packed("ns", "k", named, root, meta=meta)
+    got, got_meta = cached_packed("ns", "k", root)
+    assert got_meta == meta
+    assert list(got) == list(named)
+    for name, a in named.items():
+        assert got[name].dtype == a.dtype and got[name].shape == a.shape
+        assert got[name].tobytes() == a.tobytes()
+        if got[name].size:
+            got[name].flat[0] = got[name].flat[0]  # writable
+
+
+def test_a_packed_entry_cut_short_or_of_another_format_is_no_entry(tmp_path):
+    path = store_packed(
+        "ns", "k", {"x": np.arange(100.0), "y": np.ones((3, 4), np.int8)}, tmp_path, meta={"a": 1}
+    )
+    whole = path.read_bytes()
+    assert cached_packed("ns", "missing", tmp_path) is None
+    for cut in (len(whole) - 1, len(whole) // 2, 20, 3, 0):
+        path.write_bytes(whole[:cut])
+        assert cached_packed("ns", "k", tmp_path) is None, cut
+    path.write_bytes(b"PK\x03\x04" + whole[4:])  # not this format
+    assert cached_packed("ns", "k", tmp_path) is None
+    path.write_bytes(whole)
+    assert cached_packed("ns", "k", tmp_path)[1] == {"a": 1}
+    with pytest.raises(TypeError, match="object"):
+        store_packed("ns", "o", {"o": np.array([None, 1], dtype=object)}, tmp_path)

@@ -47,7 +47,7 @@ def _same(a: RecoEvents, b: RecoEvents) -> None:
 def test_cached_reconstruction_equals_fresh_and_is_blinded(data, tmp_path, monkeypatch):
     fresh = load_inputs(data, None, CFG, None, blinded=True)
     first = load_inputs(data, None, CFG, None, blinded=True, reco_cache=tmp_path / "reco")
-    assert len(list((tmp_path / "reco" / "reco").glob("*.npz"))) == len(event_files(data))
+    assert len(list((tmp_path / "reco" / "reco").glob("*.packed"))) == len(event_files(data))
 
     def no_reconstruction(*args):  # a second analysis of the same files must not reconstruct any
         raise AssertionError("reconstructed a file found in the cache")

@@ -10,14 +10,14 @@ from typing import Any
 
 from darkmiss import __version__
 from darkmiss.analysis.blinding import hide_box
-from darkmiss.cache import cached_npz, hash_key, store_npz
+from darkmiss.cache import cached_packed, hash_key, store_packed
 from darkmiss.config.schema import RUN_NAMES, SetupGeometry
 from darkmiss.detsim.fastpath import SummaryCounts, read_summaries
 from darkmiss.errors import UserInputError
-from darkmiss.events.io import event_files, read_metadata
+from darkmiss.events.io import event_files, read_events
 from darkmiss.parallel import map_chunks
 from darkmiss.reco.config import AnalysisConfig
-from darkmiss.reco.reconstruct import FileInfo, RecoEvents, file_info, reconstruct_file
+from darkmiss.reco.reconstruct import FileInfo, RecoEvents, file_info, reconstruct_sample
 
 
 @dataclass
@@ -73,24 +73,36 @@ def signal_model(meta: dict[str, Any]) -> tuple[str, str]:
 def _reco_task(
     path: str, cfg: AnalysisConfig, geometry: SetupGeometry | None
 ) -> tuple[RecoEvents, FileInfo, dict]:
-    reco, info = reconstruct_file(path, cfg, geometry)
-    return reco, info, read_metadata(path)
+    """Read the event file ``path`` once and reconstruct it: (events, file information, metadata)."""
+    sample = read_events(path)
+    reco, info = reconstruct_sample(sample, path, cfg, geometry)
+    return reco, info, sample.metadata[0] if sample.metadata else {}
 
 
-#: Layout of the entries of a reconstruction cache (:func:`load_inputs`, ``reco_cache``).
-RECO_CACHE_LAYOUT = 1
+#: Layout of the entries of a reconstruction cache (:func:`load_inputs`, ``reco_cache``): 2 = one
+#: ``darkmiss.cache.store_packed`` file per event file, holding its metadata too.
+RECO_CACHE_LAYOUT = 2
+
+
+def reco_settings_digest(cfg: AnalysisConfig, geometry: SetupGeometry | None) -> str:
+    """The part of :func:`reco_cache_key` common to every file: the analysis settings but the signal-box
+    edges (reconstruction does not read them, so the blinded analysis and the unblinding at the frozen cut
+    share one entry), the geometry, the fields of :class:`RecoEvents` and the darkmiss version."""
+    return hash_key(
+        "reco", RECO_CACHE_LAYOUT, replace(cfg, ecal_cut=0.0, hcal_cut=0.0), geometry,
+        [f.name for f in fields(RecoEvents)], __version__,
+    )  # fmt: skip
+
+
+def _file_key(path: Path, settings: str) -> str:
+    st = path.stat()
+    return hash_key("reco-file", str(path.resolve()), st.st_size, st.st_mtime_ns, settings)
 
 
 def reco_cache_key(path: Path, cfg: AnalysisConfig, geometry: SetupGeometry | None) -> str:
     """Key of the reconstruction of the event file ``path``: the file (absolute path, size, modification
-    time), the analysis settings but the signal-box edges (reconstruction does not read them, so the blinded
-    analysis and the unblinding at the frozen cut share one entry), the geometry, the fields of
-    :class:`RecoEvents` and the darkmiss version."""
-    st = path.stat()
-    return hash_key(
-        "reco", RECO_CACHE_LAYOUT, str(path.resolve()), st.st_size, st.st_mtime_ns,
-        replace(cfg, ecal_cut=0.0, hcal_cut=0.0), geometry, [f.name for f in fields(RecoEvents)], __version__,
-    )  # fmt: skip
+    time) and :func:`reco_settings_digest`."""
+    return _file_key(path, reco_settings_digest(cfg, geometry))
 
 
 def _reconstruct_files(
@@ -104,15 +116,16 @@ def _reconstruct_files(
 ) -> list[tuple[RecoEvents, FileInfo, dict]]:
     """Reconstruct ``files`` over ``workers`` processes (or the dask cluster at ``scheduler``), in file
     order. With ``reco_cache``, a file reconstructed earlier with the same key (:func:`reco_cache_key`) is
-    read from there instead, and new reconstructions are stored there (by this process, uncompressed)
-    unless ``store`` is false."""
-    keys = [reco_cache_key(p, cfg, geometry) for p in files] if reco_cache is not None else []
+    read from there instead, with the metadata stored beside it, and new reconstructions are stored there
+    (by this process) unless ``store`` is false."""
+    settings = reco_settings_digest(cfg, geometry)
+    keys = [_file_key(p, settings) for p in files] if reco_cache is not None else []
     out: dict[int, tuple[RecoEvents, FileInfo, dict]] = {}
     for i, key in enumerate(keys):
-        arrays = cached_npz("reco", key, reco_cache)
-        if arrays is not None:
+        hit = cached_packed("reco", key, reco_cache)
+        if hit is not None:
+            arrays, meta = hit
             reco = RecoEvents(**arrays)
-            meta = read_metadata(files[i])
             out[i] = (reco, file_info(files[i], meta, reco.n), meta)
     todo = [i for i in range(len(files)) if i not in out]
     tasks = [(str(files[i].absolute()), cfg, geometry) for i in todo]
@@ -121,7 +134,7 @@ def _reconstruct_files(
         out[i] = res
         if reco_cache is not None and store:
             arrays = {f.name: getattr(res[0], f.name) for f in fields(RecoEvents)}
-            store_npz("reco", keys[i], arrays, reco_cache, compress=False)
+            store_packed("reco", keys[i], arrays, reco_cache, meta=res[2])
     return [out[i] for i in range(len(files))]
 
 

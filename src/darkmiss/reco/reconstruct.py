@@ -14,7 +14,7 @@ import numpy as np
 
 from darkmiss.config.load import load_preset
 from darkmiss.config.schema import RUN_NAMES, SetupGeometry
-from darkmiss.events.io import read_events
+from darkmiss.events.io import EventSample, read_events
 from darkmiss.events.schema import empty_events
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.reco.ecal import reconstruct_ecal
@@ -200,7 +200,13 @@ def reconstruct_file(
     path: str | Path, cfg: AnalysisConfig, geometry: SetupGeometry | None
 ) -> tuple[RecoEvents, FileInfo]:
     """Read and reconstruct one event file (module-level, so it can run in a worker process)."""
-    sample = read_events(path)
+    return reconstruct_sample(read_events(path), path, cfg, geometry)
+
+
+def reconstruct_sample(
+    sample: EventSample, path: str | Path, cfg: AnalysisConfig, geometry: SetupGeometry | None
+) -> tuple[RecoEvents, FileInfo]:
+    """Reconstruct the events ``sample`` read from the one event file ``path``."""
     meta = sample.metadata[0] if sample.metadata else {}
     mode = str(meta.get("mode", "mc"))
     reco = reconstruct_arrays(
