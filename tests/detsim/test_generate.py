@@ -10,6 +10,7 @@ import pytest
 
 import darkmiss.detsim.generate as gen
 from darkmiss.config.load import Preset, load_preset
+from darkmiss.config.schema import runs_from_preset
 from darkmiss.detsim.fastpath import read_summaries
 from darkmiss.detsim.processes import available_processes, get_process, register_process, unregister_process
 from darkmiss.detsim.processes.base import ProcessContext, RateEstimate
@@ -172,6 +173,29 @@ def test_production_config_optional_tables():
     del data["waveforms"]["max_ecal_energy"]
     with pytest.raises(UserInputError, match=r"\[production\.waveforms\].*max_ecal_energy"):
         gen.ProductionConfig.from_preset(Preset(PRESET.name, {**PRESET.data, "production": data}))
+
+
+def test_summary_path_pseudo_data_is_chunked_by_summary_chunk_events():
+    # the pseudo-data of a process with a summary path (hadronic) takes summary_chunk_events per chunk;
+    # its MC mode and every other process take chunk_events; absent, it is chunk_events
+    p = load_preset("na64-2016").with_overrides(
+        {"production": {"chunk_events": 40, "summary_chunk_events": 700}}
+    )
+    cfg = gen.ProductionConfig.from_preset(p)
+    assert cfg.chunk_events_for("hadronic", "data") == 700
+    assert cfg.chunk_events_for("hadronic", "mc") == 40
+    assert cfg.chunk_events_for("dimuon", "data") == 40 and cfg.chunk_events_for("toy", "data") == 40
+    run = runs_from_preset(p)["I"]
+    plan, _ = gen.plan_process(p, run, "data", "hadronic", "physics", {}, 1e8, 0, cfg)
+    assert plan.n_events > 700 and plan.n_chunks == -(-plan.n_events // 700)
+    data = {k: v for k, v in p.data["production"].items() if k != "summary_chunk_events"}
+    assert (
+        gen.ProductionConfig.from_preset(Preset(p.name, {**p.data, "production": data})).summary_chunk_events
+        == 40
+    )
+    bad = p.with_overrides({"production": {"summary_chunk_events": 0}})
+    with pytest.raises(UserInputError, match="summary_chunk_events"):
+        gen.ProductionConfig.from_preset(bad)
 
 
 def test_changed_configuration_is_not_skipped(tmp_path):

@@ -11,7 +11,8 @@ Per run and process (architecture.md "Rare backgrounds"; docs/simulation.md):
   path into ``chunk_NNNNN.summary.npz`` (:mod:`.fastpath`);
 * MC mode: N ~ Poisson(EOT · r / k) with weight k, or, for processes listed in
   ``[production.weighted_events]``, a fixed N with weight EOT · r / N;
-* N is split into chunks of ``chunk_events``; chunk i of (run, process) draws from
+* N is split into chunks of ``chunk_events`` (``summary_chunk_events`` for the data mode of a process
+  with a summary path, which stores a few per cent of its events); chunk i of (run, process) draws from
   ``chunk_seeds(s, n_chunks + 1)[i + 1]`` with s derived from (seed, run, process), so a chunk's
   content depends only on its seed and configuration, whatever the number of workers;
 * each chunk is digitised (:mod:`.digitize`) and written atomically; a rerun skips chunks whose
@@ -62,7 +63,8 @@ class ProductionConfig:
     max_ecal_energy`` and ``[production.protected]`` (the signal box).  Optional, with their meaning
     when absent: ``[production.prescale]`` (every process unprescaled, k = 1),
     ``[production.weighted_events]`` (no fixed-size weighted samples) and
-    ``[production.waveforms] zero_suppression_gev`` (no zero suppression, 0 GeV).
+    ``[production.waveforms] zero_suppression_gev`` (no zero suppression, 0 GeV) and
+    ``summary_chunk_events`` (``chunk_events``).
     """
 
     chunk_events: int
@@ -72,6 +74,8 @@ class ProductionConfig:
     waveform_max_ecal: float
     waveform_zs_gev: float
     signal_box: tuple[float, float]  # (E_ECAL max, E_HCAL max) [GeV]
+    #: Events per chunk of the pseudo-data of a process with a summary path (``generate_split``).
+    summary_chunk_events: int
 
     @classmethod
     def from_preset(cls, preset: Preset) -> ProductionConfig:
@@ -82,6 +86,9 @@ class ProductionConfig:
         box = required(t, "protected", "[production]")
         cfg = cls(
             chunk_events=int(required(t, "chunk_events", "[production]")),
+            summary_chunk_events=int(
+                t.get("summary_chunk_events", required(t, "chunk_events", "[production]"))
+            ),
             prescale={k: float(v) for k, v in t.get("prescale", {}).items()},
             calibration_em_prescale=float(required(calib, "em_prescale", "[production.calibration]")),
             weighted_events={k: int(v) for k, v in t.get("weighted_events", {}).items()},
@@ -92,12 +99,21 @@ class ProductionConfig:
                 float(required(box, "signal_box_hcal_max", "[production.protected]")),
             ),
         )
-        if cfg.chunk_events <= 0:
-            raise UserInputError("preset [production] chunk_events", cfg.chunk_events, "a positive integer")
+        for name in ("chunk_events", "summary_chunk_events"):
+            if getattr(cfg, name) <= 0:
+                raise UserInputError(f"preset [production] {name}", getattr(cfg, name), "a positive integer")
         bad = {k: v for k, v in cfg.prescale.items() if not v >= 1}
         if bad:
             raise UserInputError("preset [production.prescale]", bad, "prescales >= 1")
         return cfg
+
+    def chunk_events_for(self, process: str, mode: str) -> int:
+        """Events per chunk of ``process`` in ``mode``: ``summary_chunk_events`` for the pseudo-data of a
+        process with a summary path (it stores a few per cent of its events; the rest are only counted),
+        else ``chunk_events``."""
+        if mode == "data" and hasattr(get_process(process), "generate_split"):
+            return self.summary_chunk_events
+        return self.chunk_events
 
     def prescale_for(self, process: str, trigger: str) -> float:
         """The prescale k of ``process`` under ``trigger``."""
@@ -227,7 +243,7 @@ def plan_process(
         n = int(count_rng.poisson(lam)) if lam > 0 else 0
         # pseudo-data is unweighted (a prescaled trigger records 1 in k events, k in the metadata)
         scale = 1.0 if mode == "data" else k
-    n_chunks = math.ceil(n / prod.chunk_events) if n else 0
+    n_chunks = math.ceil(n / prod.chunk_events_for(process, mode)) if n else 0
     plan = ProcessPlan(
         run=run.name,
         process=process,
@@ -454,8 +470,9 @@ def plan_chunks(
     plan, scale = plan_process(pr, run, mode, process, trigger, options, eot, seed, prod)
     sub = _sub_seed(seed, run.name, process)
     chash = hash_key(
-        pr.digest(), run, mode, process, trigger, options, plan.n_events, scale, seed, prod.chunk_events
-    )
+        pr.digest(), run, mode, process, trigger, options, plan.n_events, scale, seed,
+        prod.chunk_events_for(process, mode),
+    )  # fmt: skip
     dead_time = dead.per_run.get(run.name, 0.0)
     tasks: list[ChunkTask] = []
     existing: list[dict[str, Any]] = []

@@ -55,6 +55,7 @@ class ProductionTable(Table):
     """``[production]``: chunking, prescales (process → k), fixed-size weighted samples (process → N)."""
 
     chunk_events: int
+    summary_chunk_events: int | None = None
     prescale: dict[str, float] | None = None
     calibration: ProductionCalibrationTable
     prefilter: PrefilterTable
