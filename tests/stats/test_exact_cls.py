@@ -115,3 +115,31 @@ def test_limit_monotone_decreasing_in_background(b1, db, n):
     lo = exact_upper_limit(_single(b1, n), integrate=False)
     hi = exact_upper_limit(_single(b1 + db, n), integrate=False)
     assert hi <= lo * (1 + 1e-7)
+
+
+def test_large_outcome_sets_are_summed_in_blocks_with_the_same_result(monkeypatch):
+    # a run with a large, uncertain background (the full chain once gave 1.4 +- 1.2 events from side
+    # band A): the (nuisance draws x outcomes) matrices are summed in blocks of outcomes, so memory
+    # stays bounded; the p-values, the limit and the expected limits equal those of one piece
+    import darkmiss.stats.cls as cls_mod
+
+    model = CountingModel(
+        (
+            Channel("I", 1.0, 1.4, 1.2, 1, {}),
+            Channel("II", 1.5, 0.05, 0.02, 0, {}),
+            Channel("III", 2.0, 0.06, 0.03, 1, {}),
+        )
+    )
+    whole = ExactCLs.build(model, n_samples=256)
+    ref_p = whole.pvalues(2.0)
+    ref_lim = whole.upper_limit(0.9)
+    ref_exp = expected_limits(model, n_samples=256, max_outcomes=20)
+    assert len(whole._grid) > 1000  # enough outcomes to need several blocks below
+    monkeypatch.setattr(cls_mod, "_BLOCK_ELEMENTS", 256 * 37)  # blocks of 37 outcomes
+    blocked = ExactCLs.build(model, n_samples=256)
+    assert blocked.pvalues(2.0) == pytest.approx(ref_p, rel=1e-12)
+    assert blocked.upper_limit(0.9) == pytest.approx(ref_lim, rel=1e-9)
+    got = expected_limits(model, n_samples=256, max_outcomes=20)
+    assert got.bands == pytest.approx(ref_exp.bands, rel=1e-9)
+    assert got.coverage == pytest.approx(ref_exp.coverage, rel=1e-12)
+    assert cls_mod._outcome_blocks(100, 256)[-1] == slice(74, 100)

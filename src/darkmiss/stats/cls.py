@@ -29,6 +29,16 @@ from darkmiss.stats.model import CountingModel
 
 _MAX_OUTCOMES = 2_000_000
 _B_FLOOR = 1e-12
+#: Largest (nuisance draws × outcomes) matrix of Poisson log-probabilities held at once (32 MB); larger
+#: outcome sets are summed in blocks of outcomes, so memory stays bounded whatever the background.
+_BLOCK_ELEMENTS = 4_000_000
+
+
+def _outcome_blocks(n_outcomes: int, n_draws: int) -> list[slice]:
+    """Slices of at most ``_BLOCK_ELEMENTS / n_draws`` outcomes covering ``n_outcomes`` (one slice when
+    they fit, so that small sums are computed exactly as in one piece)."""
+    step = max(1, _BLOCK_ELEMENTS // max(n_draws, 1))
+    return [slice(i, min(i + step, n_outcomes)) for i in range(0, max(n_outcomes, 1), step)]
 
 
 def nuisance_multipliers(
@@ -192,11 +202,16 @@ class ExactCLs:
         lg = self._lgam[sel]
         lam_sb = mu * self._s[None, :] * self.sig_mult + self._b[None, :] * self.bkg_mult  # (K, C)
         lam_b = self._b[None, :] * self.bkg_mult
-        # log P(n | λ_k) = n·ln λ_k − Σλ_k − Σ ln n!   -> (K, n_sel)
-        lp_sb = np.log(lam_sb) @ n.T - lam_sb.sum(axis=1)[:, None] - lg[None, :]
-        lp_b = np.log(lam_b) @ n.T - lam_b.sum(axis=1)[:, None] - lg[None, :]
-        clsb = float(np.exp(lp_sb).sum(axis=1).mean())
-        clb = float(np.exp(lp_b).sum(axis=1).mean())
+        sum_sb = np.zeros(len(lam_sb))
+        sum_b = np.zeros(len(lam_b))
+        for blk in _outcome_blocks(len(n), len(lam_sb)):
+            # log P(n | λ_k) = n·ln λ_k − Σλ_k − Σ ln n!   -> (K, outcomes of the block)
+            lp_sb = np.log(lam_sb) @ n[blk].T - lam_sb.sum(axis=1)[:, None] - lg[None, blk]
+            lp_b = np.log(lam_b) @ n[blk].T - lam_b.sum(axis=1)[:, None] - lg[None, blk]
+            sum_sb += np.exp(lp_sb).sum(axis=1)
+            sum_b += np.exp(lp_b).sum(axis=1)
+        clsb = float(sum_sb.mean())
+        clb = float(sum_b.mean())
         return min(clsb, 1.0), min(clb, 1.0)
 
     def cls(self, mu: float) -> float:
@@ -294,7 +309,12 @@ def expected_limits(
     axes = [np.arange(k + 1) for k in nmax]
     grid = np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], axis=1)
     lg = special.gammaln(grid + 1.0).sum(axis=1)
-    prob = np.exp(np.log(lam) @ grid.T - lam.sum(axis=1)[:, None] - lg[None, :]).mean(axis=0)
+    prob = np.concatenate(
+        [
+            np.exp(np.log(lam) @ grid[blk].T - lam.sum(axis=1)[:, None] - lg[None, blk]).mean(axis=0)
+            for blk in _outcome_blocks(len(grid), len(lam))
+        ]
+    )
     order = np.argsort(-prob, kind="stable")
     cum = np.cumsum(prob[order])
     k = min(int(np.searchsorted(cum, coverage)) + 1, max_outcomes, len(order))
