@@ -259,9 +259,14 @@ def store_json(namespace: str, key: str, obj: Any) -> Path:
     return write_json_atomic(cache_dir() / namespace / f"{key}.json", obj)
 
 
+def _entry(namespace: str, key: str, root: Path | None, suffix: str) -> Path:
+    """The file of the cache entry ``namespace/key`` under ``root`` (default the cache folder)."""
+    return (cache_dir() if root is None else root) / namespace / f"{key}{suffix}"
+
+
 def cached_npz(namespace: str, key: str, root: Path | None = None) -> dict[str, np.ndarray] | None:
     """Return the cached arrays ``namespace/key`` (under ``root``, default the cache folder), or None."""
-    p = (cache_dir() if root is None else root) / namespace / f"{key}.npz"
+    p = _entry(namespace, key, root, ".npz")
     if not p.exists():
         return None
     try:
@@ -301,7 +306,7 @@ def store_packed(
     header = json.dumps({"meta": meta, "arrays": index, "data_bytes": offset}, sort_keys=True).encode()
     start = len(_PACKED_MAGIC) + 8 + len(header)
     pad = -start % _PACKED_ALIGN
-    target = (cache_dir() if root is None else root) / namespace / f"{key}.packed"
+    target = _entry(namespace, key, root, ".packed")
     with atomic_write_path(target) as tmp, open(tmp, "wb") as fh:
         fh.write(_PACKED_MAGIC + len(header).to_bytes(8, "little") + header + b"\0" * pad)
         for _name, a in items:
@@ -316,7 +321,7 @@ def cached_packed(
     """The arrays (writable, sharing one buffer) and the ``meta`` object that :func:`store_packed` stored
     as ``namespace/key`` under ``root`` (default the cache folder), or None where there is no such entry
     or it cannot be read whole (it is then made again)."""
-    p = (cache_dir() if root is None else root) / namespace / f"{key}.packed"
+    p = _entry(namespace, key, root, ".packed")
     try:
         with open(p, "rb") as fh:
             buf = bytearray(os.fstat(fh.fileno()).st_size)
@@ -349,7 +354,7 @@ def store_npz(
     compress: bool = True,
 ) -> Path:
     """Store arrays as ``namespace/key`` under ``root`` (default the cache folder), compressed or not."""
-    target = (cache_dir() if root is None else root) / namespace / f"{key}.npz"
+    target = _entry(namespace, key, root, ".npz")
     with atomic_write_path(target) as tmp:
         with open(tmp, "wb") as fh:
             if compress:
