@@ -293,8 +293,9 @@ def store_packed(
     """Store ``arrays`` and the JSON object ``meta`` as ``namespace/key`` under ``root`` (default the
     cache folder) in one uncompressed file: the magic bytes, the header length (8 bytes, little
     endian), a JSON header (``meta``, each array's name, dtype, shape and offset, and the length of the
-    data, so that a file cut short is never read), then the arrays' bytes, each 64-byte aligned. Reading it back (:func:`cached_packed`) parses one header and copies
-    nothing per array, where an ``.npz`` parses a header per array inside a zip archive."""
+    data, so that a file cut short is never read), then the arrays' bytes, each 64-byte aligned.
+    Reading it back (:func:`cached_packed`) parses one header and copies nothing per array, where an
+    ``.npz`` parses a header per array inside a zip archive."""
     items = [(name, np.asarray(a)) for name, a in arrays.items()]
     for name, a in items:
         if a.dtype.hasobject or a.dtype.names is not None:

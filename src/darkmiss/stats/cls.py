@@ -202,12 +202,14 @@ class ExactCLs:
         lg = self._lgam[sel]
         lam_sb = mu * self._s[None, :] * self.sig_mult + self._b[None, :] * self.bkg_mult  # (K, C)
         lam_b = self._b[None, :] * self.bkg_mult
+        log_sb, tot_sb = np.log(lam_sb), lam_sb.sum(axis=1)[:, None]
+        log_b, tot_b = np.log(lam_b), lam_b.sum(axis=1)[:, None]
         sum_sb = np.zeros(len(lam_sb))
         sum_b = np.zeros(len(lam_b))
         for blk in _outcome_blocks(len(n), len(lam_sb)):
             # log P(n | λ_k) = n·ln λ_k − Σλ_k − Σ ln n!   -> (K, outcomes of the block)
-            lp_sb = np.log(lam_sb) @ n[blk].T - lam_sb.sum(axis=1)[:, None] - lg[None, blk]
-            lp_b = np.log(lam_b) @ n[blk].T - lam_b.sum(axis=1)[:, None] - lg[None, blk]
+            lp_sb = log_sb @ n[blk].T - tot_sb - lg[None, blk]
+            lp_b = log_b @ n[blk].T - tot_b - lg[None, blk]
             sum_sb += np.exp(lp_sb).sum(axis=1)
             sum_b += np.exp(lp_b).sum(axis=1)
         clsb = float(sum_sb.mean())
@@ -309,9 +311,10 @@ def expected_limits(
     axes = [np.arange(k + 1) for k in nmax]
     grid = np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], axis=1)
     lg = special.gammaln(grid + 1.0).sum(axis=1)
+    log_lam, tot_lam = np.log(lam), lam.sum(axis=1)[:, None]
     prob = np.concatenate(
         [
-            np.exp(np.log(lam) @ grid[blk].T - lam.sum(axis=1)[:, None] - lg[None, blk]).mean(axis=0)
+            np.exp(log_lam @ grid[blk].T - tot_lam - lg[None, blk]).mean(axis=0)
             for blk in _outcome_blocks(len(grid), len(lam))
         ]
     )
