@@ -119,3 +119,21 @@ def test_the_lock_refuses_a_second_writer_and_dies_with_its_process(tmp_path):
     holder.join(60)
     with output_lock(tmp_path):
         pass
+
+
+def test_prepare_runs_once_inside_the_first_listed_stage_that_computes(tmp_path):
+    calls: list[str] = []
+    prepared: list[int] = []
+    r1 = StageRunner(tmp_path, prepare=lambda: prepared.append(len(calls)), prepare_stages=("b", "c"))
+    r1.run("a", {"x": 1}, _counting(calls, "a"))  # not listed: no preparation
+    assert prepared == []
+    r1.run("b", {"y": 2}, _counting(calls, "b"))
+    r1.run("c", {"z": 3}, _counting(calls, "c"))
+    assert prepared == [1]  # once, before b's own work, after a
+    # a rerun with every listed stage reused prepares nothing; a changed one prepares again, once
+    r2 = StageRunner(tmp_path, prepare=lambda: prepared.append(-1), prepare_stages=("b", "c"))
+    r2.run("a", {"x": 1}, _counting(calls, "a"))
+    r2.run("b", {"y": 2}, _counting(calls, "b"))
+    assert prepared == [1]
+    r2.run("c", {"z": 4}, _counting(calls, "c"))
+    assert prepared == [1, -1]

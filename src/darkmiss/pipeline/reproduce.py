@@ -66,6 +66,7 @@ from darkmiss.pipeline.production import (
 from darkmiss.pipeline.results import SCHEMA_VERSION as RESULTS_SCHEMA_VERSION
 from darkmiss.pipeline.results import Results, annihilation_efficiency_ratio, build_results
 from darkmiss.pipeline.stages import StageRecord, StageRunner, check_output_root, output_lock, write_marker
+from darkmiss.pipeline.warmup import compile_kernels
 from darkmiss.pipeline.yield_files import (
     SPECTRA_PNG,
     YIELDS_SCHEMA_VERSION,
@@ -389,7 +390,12 @@ def _reproduce(
         {"production": {"weighted_events": {"signal": cfg.signal_events, "dimuon": cfg.dimuon_events}}}
     )
     ctx = Context(pr, cfg, runs_from_preset(pr), seed, workers, scheduler, quiet, production)
-    runner = StageRunner(out, force=force, formats=OUTPUT_FORMATS, log=None if quiet else _log)
+    runner = StageRunner(
+        out, force=force, formats=OUTPUT_FORMATS, log=None if quiet else _log,
+        # a cold numba cache: the heaviest kernels compiled side by side, not twice at once (warmup.py)
+        prepare=None if scheduler else functools.partial(compile_kernels, pr, workers),
+        prepare_stages=("yields", "data", "mc", "analysis"),
+    )  # fmt: skip
     common = {"seed": seed}
     t_start = time.perf_counter()
     c_start = time.process_time()

@@ -63,7 +63,9 @@ class StageRecord:
 class StageRunner:
     """Runs named stages under ``root/stages/<name>``, reusing those whose key did not change.
 
-    ``log`` (if given) receives one line per stage that is reused or redone after an interruption."""
+    ``log`` (if given) receives one line per stage that is reused or redone after an interruption.
+    ``prepare`` (if given) runs once, inside the first stage named in ``prepare_stages`` that is not
+    reused (its time counts in that stage); never when all of them are reused."""
 
     def __init__(
         self,
@@ -71,6 +73,8 @@ class StageRunner:
         force: bool = False,
         formats: dict[str, int] | None = None,
         log: Callable[[str], None] | None = None,
+        prepare: Callable[[], object] | None = None,
+        prepare_stages: tuple[str, ...] = (),
     ) -> None:
         self.root = Path(root)
         self.force = force
@@ -79,6 +83,8 @@ class StageRunner:
         self.records: list[StageRecord] = []
         self.keys: dict[str, str] = {}
         self.log = log
+        self.prepare = prepare
+        self.prepare_stages = prepare_stages
 
     def folder(self, name: str) -> Path:
         return self.root / "stages" / name
@@ -121,6 +127,9 @@ class StageRunner:
         t0 = time.perf_counter()
         c0 = time.process_time()
         with write_scope(name, folder), record_usage() as workers:
+            if self.prepare is not None and name in self.prepare_stages:
+                prepare, self.prepare = self.prepare, None
+                prepare()
             info = fn(folder) or {}
             seconds = time.perf_counter() - t0
             me = (socket.gethostname(), os.getpid())

@@ -1,0 +1,89 @@
+"""Compile the chain's heaviest numba kernels once, spread over the local workers, before the first
+simulation or reconstruction stage of a reproduction that finds numba's cache cold.
+
+Without it, every worker process compiles each kernel on its first call: on a cold cache both workers of
+the yields stage compile the explicit cascade (``run_showers``, ~36 s on one core) at the same time, and
+later both compile the pile-up fit (``reco.pileup._remove_events``, ~29 s) and the parametrised showers.
+Here one worker compiles the cascade while the other compiles the readout kernels; numba writes them to
+its cache (``cache=True``), from which every later process loads them. Each group calls the library's own
+wrappers on a tiny input, so the kernels get the argument types of the chain. Nothing is computed for the
+results, and the random streams of the stages are untouched.
+
+The darkmiss cache records (``compiled/<key>.json``) that the kernels of this source, numba and Python
+were compiled, so that later reproductions skip this step; a group that fails raises.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+import numba
+import numpy as np
+
+from darkmiss.cache import cached_json, hash_key, source_digest, store_json
+from darkmiss.config.load import Preset
+from darkmiss.config.schema import SetupGeometry
+from darkmiss.parallel import map_chunks
+from darkmiss.reco.config import AnalysisConfig
+from darkmiss.reco.pileup import remove_pileup
+from darkmiss.shower.cascade import Primaries, run_cascade
+from darkmiss.shower.geometry import build_geometry
+from darkmiss.shower.response import default_settings, muon_deposits, parametrised_deposits, slab_table
+
+#: The groups of kernels compiled side by side (the cascade alone: it takes as long as the others).
+GROUPS = ("cascade", "readout")
+
+
+def _cascade(preset: Preset) -> None:
+    """The explicit cascade (``run_showers`` and its step helpers): one 10 GeV e⁻ shower in fast mode."""
+    setup = SetupGeometry.from_preset(preset)
+    run_cascade(
+        Primaries.beam(1, 10.0),
+        build_geometry(setup),
+        mode="fast",
+        seed=0,
+        split_energy=default_settings().fast_split_gev,
+    )
+
+
+def _readout(preset: Preset) -> None:
+    """The parametrised showers, the muon transport and the pile-up fit, each on one particle or cell."""
+    setup = SetupGeometry.from_preset(preset)
+    settings = default_settings()
+    table = slab_table(setup, settings.sampling_coefficient)
+    rng = np.random.default_rng(0)
+    zero = np.zeros(1)
+    start = (zero, zero, zero)  # the ECAL face, on the beam axis
+    forward = (zero, zero, zero + 1.0)
+    parametrised_deposits(np.zeros(1, np.int64), np.array([11]), zero + 1.0, start, forward, 1, table, rng)
+    muon_deposits(np.zeros(1, np.int64), zero + 10.0, start, forward, 1, table, settings, rng)
+    waves = np.zeros((1, 6, 6, 32), np.float32)
+    waves[0, 2, 2, 10:14] = 1.0
+    cells = np.zeros((1, 6, 6))
+    remove_pileup(waves, np.ones(1, bool), cells, cells, AnalysisConfig.from_preset(preset).pileup)
+
+
+def compile_group(group: str, preset: Preset) -> str:
+    """Compile the kernels of ``group`` (one of :data:`GROUPS`) in this process; returns the group."""
+    {"cascade": _cascade, "readout": _readout}[group](preset)
+    return group
+
+
+def _key() -> str:
+    return hash_key(
+        "compiled", source_digest(), numba.__version__, sys.version, platform.machine(),
+        os.environ.get("NUMBA_CACHE_DIR", ""),
+    )  # fmt: skip
+
+
+def compile_kernels(preset: Preset, workers: int) -> bool:
+    """Compile :data:`GROUPS` over ``workers`` local processes unless the darkmiss cache records that this
+    source was compiled with this numba and Python; returns whether it compiled. Only for local pools of
+    two or more workers: one worker would compile them in turn anyway."""
+    if workers < 2 or cached_json("compiled", _key()) is not None:
+        return False
+    map_chunks(compile_group, [(g, preset) for g in GROUPS], workers=workers)
+    store_json("compiled", _key(), {"groups": list(GROUPS), "numba": numba.__version__})
+    return True
