@@ -4,7 +4,8 @@ simulation or reconstruction stage of a reproduction that finds numba's cache co
 Without it, every worker process compiles each kernel on its first call: on a cold cache both workers of
 the yields stage compile the explicit cascade (``run_showers``, ~36 s on one core) at the same time, and
 later both compile the pile-up fit (``reco.pileup._remove_events``, ~29 s) and the parametrised showers.
-Here one worker compiles the cascade while the other compiles the readout kernels; numba writes them to
+Here one worker compiles the cascade (with the exact-tree-level integrand and the electronuclear showers,
+which even the two groups' times) while the other compiles the readout kernels; numba writes them to
 its cache (``cache=True``), from which every later process loads them. Each group calls the library's own
 wrappers on a tiny input, so the kernels get the argument types of the chain. Nothing is computed for the
 results, and the random streams of the stages are untouched.
@@ -24,8 +25,12 @@ import numpy as np
 
 from darkmiss.cache import cached_json, hash_key, source_digest, store_json
 from darkmiss.config.load import Preset
-from darkmiss.config.schema import SetupGeometry
+from darkmiss.config.schema import SetupGeometry, runs_from_preset
+from darkmiss.detsim.beam import BeamConfig
+from darkmiss.detsim.processes.base import ProcessContext
+from darkmiss.detsim.processes.hadronic import sums_batch
 from darkmiss.parallel import map_chunks
+from darkmiss.physics.etl import dsigma_dx_etl
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.reco.pileup import remove_pileup
 from darkmiss.shower.cascade import Primaries, run_cascade
@@ -37,7 +42,9 @@ GROUPS = ("cascade", "readout")
 
 
 def _cascade(preset: Preset) -> None:
-    """The explicit cascade (``run_showers`` and its step helpers): one 10 GeV e⁻ shower in fast mode."""
+    """The explicit cascade (``run_showers`` and its step helpers): one 10 GeV e⁻ shower in fast mode; with
+    it, to even the groups' times, the exact-tree-level integrand (the yields stage) and the
+    electronuclear showers (the pseudo-data), each on a few points or events."""
     setup = SetupGeometry.from_preset(preset)
     run_cascade(
         Primaries.beam(1, 10.0),
@@ -46,6 +53,10 @@ def _cascade(preset: Preset) -> None:
         seed=0,
         split_energy=default_settings().fast_split_gev,
     )
+    dsigma_dx_etl(0.5, 0.01, 100.0, rel_precision=0.5)
+    run = next(iter(runs_from_preset(preset).values()))
+    ctx = ProcessContext(preset, setup, run, "data", BeamConfig.from_preset(preset).energy)
+    sums_batch(2, np.random.default_rng(0), ctx)
 
 
 def _readout(preset: Preset) -> None:
