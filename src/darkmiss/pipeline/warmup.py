@@ -10,22 +10,17 @@ its cache (``cache=True``), from which every later process loads them. Each grou
 wrappers on a tiny input, so the kernels get the argument types of the chain. Nothing is computed for the
 results, and the random streams of the stages are untouched.
 
-The darkmiss cache records (``compiled/<key>.json``) that the kernels of this source, numba, Python and
-``NUMBA_CACHE_DIR`` were compiled, so that later reproductions skip this step (with a warm numba cache the
-step only loads the kernels: about a second). A numba cache emptied while that record stays is
-not noticed: the stages then compile as they would without this module. A group that fails raises.
+Whether numba's cache is cold is asked of numba itself: a trivial kernel of this module (:func:`_probe`)
+is cached beside the others (next to the installed sources, or under ``NUMBA_CACHE_DIR``), and a process
+that loads it from there (``Dispatcher.stats.cache_hits``) finds a warm cache and skips this step, which
+would otherwise load every kernel once more (about 1.5 s). A group that fails raises.
 """
 
 from __future__ import annotations
 
-import os
-import platform
-import sys
-
 import numba
 import numpy as np
 
-from darkmiss.cache import cached_json, hash_key, source_digest, store_json
 from darkmiss.config.load import Preset
 from darkmiss.config.schema import SetupGeometry, runs_from_preset
 from darkmiss.detsim.beam import BeamConfig
@@ -84,19 +79,31 @@ def compile_group(group: str, preset: Preset) -> str:
     return group
 
 
-def _key() -> str:
-    return hash_key(
-        "compiled", source_digest(), numba.__version__, sys.version, platform.machine(),
-        os.environ.get("NUMBA_CACHE_DIR", ""),
-    )  # fmt: skip
+@numba.njit(cache=True)
+def _probe() -> int:  # pragma: no cover - numba
+    """A trivial kernel whose numba cache entry tells whether this installation's cache is warm."""
+    return 1
+
+
+#: Set once this process has compiled the groups or found numba's cache warm.
+_CHECKED: list[bool] = []
+
+
+def numba_cache_warm() -> bool:
+    """Whether numba loaded :func:`_probe` from its cache in this process (a cold cache compiles it, and
+    writes it there for the next process)."""
+    _probe()
+    return sum(_probe.stats.cache_hits.values()) > 0
 
 
 def compile_kernels(preset: Preset, workers: int) -> bool:
-    """Compile :data:`GROUPS` over ``workers`` local processes unless the darkmiss cache records that this
-    source was compiled with this numba and Python; returns whether it compiled. Only for local pools of
-    two or more workers: one worker would compile them in turn anyway."""
-    if workers < 2 or cached_json("compiled", _key()) is not None:
+    """Compile :data:`GROUPS` over ``workers`` local processes unless numba's cache is warm
+    (:func:`numba_cache_warm`) or this process did it already; returns whether it compiled. Only for local
+    pools of two or more workers: one worker would compile them in turn anyway."""
+    if workers < 2 or _CHECKED:
+        return False
+    _CHECKED.append(True)
+    if numba_cache_warm():
         return False
     map_chunks(compile_group, [(g, preset) for g in GROUPS], workers=workers)
-    store_json("compiled", _key(), {"groups": list(GROUPS), "numba": numba.__version__})
     return True
