@@ -1,5 +1,5 @@
 """Compile the chain's heaviest numba kernels once, spread over the local workers, before the first
-simulation or reconstruction stage of a reproduction whose darkmiss cache has no record of them.
+simulation or reconstruction stage of a reproduction that finds numba's cache cold.
 
 Without it, every worker process compiles each kernel on its first call: on a cold cache both workers of
 the yields stage compile the explicit cascade (``run_showers``, ~36 s on one core) at the same time, and
