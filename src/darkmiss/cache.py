@@ -264,9 +264,9 @@ def _entry(namespace: str, key: str, root: Path | None, suffix: str) -> Path:
     return (cache_dir() if root is None else root) / namespace / f"{key}{suffix}"
 
 
-def cached_npz(namespace: str, key: str, root: Path | None = None) -> dict[str, np.ndarray] | None:
-    """Return the cached arrays ``namespace/key`` (under ``root``, default the cache folder), or None."""
-    p = _entry(namespace, key, root, ".npz")
+def cached_npz(namespace: str, key: str) -> dict[str, np.ndarray] | None:
+    """Return the cached arrays ``namespace/key`` of the cache folder, or None."""
+    p = _entry(namespace, key, None, ".npz")
     if not p.exists():
         return None
     try:
@@ -346,20 +346,9 @@ def cached_packed(
         return None
 
 
-def store_npz(
-    namespace: str,
-    key: str,
-    arrays: dict[str, np.ndarray],
-    root: Path | None = None,
-    *,
-    compress: bool = True,
-) -> Path:
-    """Store arrays as ``namespace/key`` under ``root`` (default the cache folder), compressed or not."""
-    target = _entry(namespace, key, root, ".npz")
-    with atomic_write_path(target) as tmp:
-        with open(tmp, "wb") as fh:
-            if compress:
-                np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
-            else:
-                np.savez(fh, **arrays)  # type: ignore[arg-type]
+def store_npz(namespace: str, key: str, arrays: dict[str, np.ndarray]) -> Path:
+    """Store arrays, compressed, as ``namespace/key`` in the cache folder."""
+    target = _entry(namespace, key, None, ".npz")
+    with atomic_write_path(target) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
     return target
