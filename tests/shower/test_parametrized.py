@@ -86,3 +86,18 @@ def test_containment_100gev(table):
     # the PS (first 4 X0) takes a sizeable but minor share of a 100 GeV shower
     ps = r.ps.sum(axis=(1, 2)).mean()
     assert 2.0 < ps < 15.0
+
+
+def test_spots_are_uniform_in_azimuth(table):
+    # 10 GeV e⁻ aimed at the corner shared by the four central ECAL cells (x = y = 0): by symmetry each
+    # quadrant holds 1/4 of the deposit, the PS and the ECAL alike. The azimuth comes from the uniform that
+    # also picks core or tail (rescaled within its part); a non-uniform azimuth would break the symmetry.
+    # 400 showers × 852 spots: a quadrant's share fluctuates by ≈ 0.002 (binomial); tolerance 0.01.
+    n = 400
+    z = np.zeros(n)
+    dep, _ = parametrised_deposits(
+        np.arange(n), np.full(n, 11), z + 10.0, (z, z, z), (z, z, z + 1), n, table, np.random.default_rng(3)
+    )
+    for base in (0, 36):  # PS, ECAL: cell iy*6 + ix
+        q = np.array([dep[:, base + iy * 6 + ix].sum() for iy, ix in ((2, 2), (2, 3), (3, 2), (3, 3))])
+        np.testing.assert_allclose(q / q.sum(), 0.25, atol=0.01)

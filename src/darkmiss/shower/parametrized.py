@@ -31,6 +31,7 @@ import numpy as np
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.constants import K_BETHE_GEV_CM2_MOL, M_E, M_MU, MEAN_EXCITATION_GEV, PLASMA_ENERGY_GEV
 from darkmiss.physics.materials import SamplingStructure, get_material
+from darkmiss.shower.pcg64 import exponential, gamma_mt, normal, uniform
 
 #: Readout cells: 0..35 PS (iy*6+ix), 36..71 ECAL, 72 V2, 73..108 HCAL (module*9 + iy*3+ix).
 N_CELLS = 109
@@ -396,7 +397,7 @@ def deposit_showers(
     uy: np.ndarray,
     uz: np.ndarray,
     n_events: int,
-    rng: np.random.Generator,
+    state: np.ndarray,
     z0: np.ndarray,
     z1: np.ndarray,
     cum: np.ndarray,
@@ -413,6 +414,9 @@ def deposit_showers(
 
     ``pid`` 22 (γ) starts after an exponential conversion depth of mean 9/7 X0 (PDG Eq. 34.31).
     Energy that leaves the calorimeter (behind, beside, or between cells) goes to ``leak``.
+    ``state``: the PCG64 state of the caller's Generator (:mod:`darkmiss.shower.pcg64`), advanced in
+    place. Per spot: a Γ depth, a uniform for the radius, and one uniform v that picks the core
+    (v < p) or the tail and, rescaled within the part it fell in, the azimuth.
     """
     dep = np.zeros((n_events, N_CELLS))
     leak = np.zeros(n_events)
@@ -422,7 +426,12 @@ def deposit_showers(
     while n_ecal < nslab and kind[n_ecal] == KIND_ECAL:
         n_ecal += 1
     t_ecal = cum[n_ecal] * (1.0 - 1e-12)
-    dt_ecal = cum[1] - cum[0]
+    inv_dt_ecal = 1.0 / (cum[1] - cum[0])
+    # z [cm] per X0 of each slab (0 for the gaps, which hold no X0)
+    z_per_x0 = np.zeros(nslab)
+    for k in range(nslab):
+        if cum[k + 1] > cum[k]:
+            z_per_x0[k] = (z1[k] - z0[k]) / (cum[k + 1] - cum[k])
     for i in range(energy.size):
         ev = event[i]
         e = energy[i]
@@ -437,25 +446,30 @@ def deposit_showers(
         k0 = _slab_at(max(z_start, z0[0]), z0, z1)
         mi = 1 if (k0 < nslab and medium[k0] == 1) else 0
         med = media[mi]
-        tmax, alpha = gflash_parameters(e, med, rng.standard_normal(), rng.standard_normal())
+        g1 = normal(state)
+        tmax, alpha = gflash_parameters(e, med, g1, normal(state))
         beta = (alpha - 1.0) / tmax
         tconv = 0.0
         if pid[i] == 22:
-            tconv = rng.exponential(9.0 / 7.0)
+            tconv = 9.0 / 7.0 * exponential(state)
         ns = n_spots(e)
         es = e / ns
         ie = min(max(int((math.log(e) - _LNE0) / _DLNE), 0), _NLNE - 1)
         rtab = rad[mi, ie]
         sx = ux[i] / dz
         sy = uy[i] / dz
+        mt_d = alpha - 1.0 / 3.0  # Marsaglia-Tsang constants of Γ(α), once per shower
+        mt_c = 1.0 / math.sqrt(9.0 * mt_d)
+        inv_beta = 1.0 / beta
+        inv_tau_bin = 1.0 / (tmax * _DTAU)
         for _ in range(ns):
-            t = rng.gamma(alpha, 1.0 / beta) + tconv
+            t = gamma_mt(state, mt_d, mt_c) * inv_beta + tconv
             tz = cum0 + t * dz
             if tz >= t_end:
                 leak[ev] += es
                 continue
             if tz < t_ecal:
-                k = int(tz / dt_ecal)  # ECAL layers are uniform in X0
+                k = int(tz * inv_dt_ecal)  # ECAL layers are uniform in X0
             else:
                 k = np.searchsorted(cum, tz, side="right") - 1
             if k < 0:
@@ -463,15 +477,20 @@ def deposit_showers(
             if k >= nslab:
                 leak[ev] += es
                 continue
-            w = cum[k + 1] - cum[k]
-            zz = z0[k] + ((tz - cum[k]) / w if w > 0 else 0.0) * (z1[k] - z0[k])
-            tau = t / tmax
-            j = min(int(tau / _DTAU), _NTAU - 1)
+            zz = z0[k] + (tz - cum[k]) * z_per_x0[k]
+            j = min(int(t * inv_tau_bin), _NTAU - 1)  # τ = t/T on the grid of the radial table
             rc, rt, p = rtab[j, 0], rtab[j, 1], rtab[j, 2]
-            u = rng.random()
-            u = min(u, 0.999999)
-            r = (rc if rng.random() < p else rt) * math.sqrt(u / (1.0 - u)) * rm[medium[k]]
-            iphi = int(rng.random() * _NPHI)  # azimuth from a table (0.35° steps)
+            u = min(uniform(state), 0.999999)
+            v = uniform(state)
+            # core if v < p; v rescaled within its part is uniform and independent of that choice
+            if v < p:
+                rr = rc
+                iphi = int(v / p * _NPHI)
+            else:
+                rr = rt
+                iphi = int((v - p) / (1.0 - p) * _NPHI)
+            iphi = min(iphi, _NPHI - 1)  # azimuth from a table (0.35° steps)
+            r = rr * math.sqrt(u / (1.0 - u)) * rm[medium[k]]
             px = x[i] + sx * (zz - z_start) + r * _COS[iphi]
             py = y[i] + sy * (zz - z_start) + r * _SIN[iphi]
             c = _cell_of(kind[k], layer[k], px, py, geo, ps_layers)

@@ -28,7 +28,7 @@ from darkmiss.constants import M_E
 from darkmiss.errors import DarkmissError, UserInputError
 from darkmiss.physics.annihilation import Resonance
 from darkmiss.physics.models import get_mediator
-from darkmiss.shower import cascade
+from darkmiss.shower import cascade, pcg64
 from darkmiss.shower.api import CaloResponse, DimuonSample, SignalSample
 from darkmiss.shower.geometry import build_geometry
 from darkmiss.shower.muons import MuonSettings, material_table, plate_table, transport_muons
@@ -52,7 +52,8 @@ MODES = ("fast", "detailed")
 #: of ``reproduce`` (neither includes the code), so that samples made by older code are made again.
 #: 2: the showers of a forced sample (A′, dimuon, annihilation) where the forced process did not happen
 #: (weight 0) are not completed (:func:`_raw_from_cascade`), which changes the random stream.
-SAMPLE_VERSION = 2
+#: 3: the parametrised showers draw from the inline PCG64 of :mod:`darkmiss.shower.pcg64` (another stream).
+SAMPLE_VERSION = 3
 
 PARTICLES = {"e-": 11, "e+": -11, "gamma": 22, "mu-": 13, "mu+": -13}
 
@@ -209,16 +210,19 @@ def parametrised_deposits(
     """Deposited energy [GeV] (n_events, N_CELLS) and leak (n_events,) of parametrised e±/γ showers."""
     c = np.ascontiguousarray
     kernel: Any = deposit_showers
-    return kernel(
+    state = pcg64.state_of(rng)
+    out = kernel(
         c(event, dtype=np.int64),
         c(pid, dtype=np.int64),
         c(energy, dtype=np.float64),
         *(c(a, dtype=np.float64) for a in pos),
         *(c(a, dtype=np.float64) for a in direction),
         int(n_events),
-        rng,
+        state,
         *table.kernel_args(),
     )
+    pcg64.restore(rng, state)
+    return out
 
 
 def _seed(rng: np.random.Generator) -> int:
