@@ -427,6 +427,7 @@ def deposit_showers(
         n_ecal += 1
     t_ecal = cum[n_ecal] * (1.0 - 1e-12)
     inv_dt_ecal = 1.0 / (cum[1] - cum[0])
+    e_half, e_inv_cell = geo[0], 1.0 / geo[1]  # ECAL cells, as in _cell_of
     # z [cm] per X0 of each slab (0 for the gaps, which hold no X0)
     z_per_x0 = np.zeros(nslab)
     for k in range(nslab):
@@ -493,7 +494,15 @@ def deposit_showers(
             r = rr * math.sqrt(u / (1.0 - u)) * rm[medium[k]]
             px = x[i] + sx * (zz - z_start) + r * _COS[iphi]
             py = y[i] + sy * (zz - z_start) + r * _SIN[iphi]
-            c = _cell_of(kind[k], layer[k], px, py, geo, ps_layers)
+            if kind[k] == KIND_ECAL:
+                # _cell_of for the ECAL, inline (most spots)
+                fx = (px + e_half) * e_inv_cell
+                fy = (py + e_half) * e_inv_cell
+                c = -1
+                if fx >= 0.0 and fy >= 0.0 and fx < 6.0 and fy < 6.0:
+                    c = (PS0 if layer[k] < ps_layers else ECAL0) + int(fy) * 6 + int(fx)
+            else:
+                c = _cell_of(kind[k], layer[k], px, py, geo, ps_layers)
             if c < 0:
                 leak[ev] += es
             else:
