@@ -24,8 +24,12 @@ def _draw(state: np.ndarray, n: int, what: int, d: float, c: float) -> np.ndarra
             out[i] = pcg64.normal(state)
         elif what == 2:
             out[i] = pcg64.gamma_mt(state, d, c)
-        else:
+        elif what == 3:
             out[i] = pcg64.exponential(state)
+        elif what == 4:
+            out[i] = pcg64.gamma(state, d)
+        else:
+            out[i] = pcg64.poisson(state, d)
     return out
 
 
@@ -100,3 +104,34 @@ def test_other_bit_generators_hand_over_a_seeded_pcg64():
     assert np.array_equal(x, _draw(sb, 10, 0, 1.0, 1.0))
     assert a.random() == b.random()
     assert not np.array_equal(pcg64.state_of(a), pcg64.state_of(np.random.Generator(np.random.Philox(3))))
+
+
+@pytest.mark.parametrize("alpha", [0.3, 0.9, 1.0, 15.0])
+def test_gamma_any_shape(alpha):
+    # shape < 1 through Γ(α + 1) U^(1/α); Kolmogorov-Smirnov against scipy, fixed seed
+    state = pcg64.state_of(np.random.default_rng(17))
+    g = _draw(state, 50_000, 4, alpha, 0.0)
+    assert stats.kstest(g, "gamma", args=(alpha,)).pvalue > 1e-3
+    assert _draw(state, 3, 4, 0.0, 0.0).tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("lam", [0.05, 3.0, 27.5])
+def test_poisson(lam):
+    # χ² of the counts against scipy's pmf (bins with an expectation ≥ 5, the tails pooled); 27.5 is summed
+    # from parts of mean ≤ 10
+    n = 100_000
+    k = _draw(pcg64.state_of(np.random.default_rng(int(lam * 100))), n, 5, lam, 0.0).astype(int)
+    kmax = int(stats.poisson.ppf(1 - 1e-4, lam))
+    kmin = int(stats.poisson.ppf(1e-4, lam))
+    obs = np.array([(k <= kmin).sum(), *[(k == j).sum() for j in range(kmin + 1, kmax)], (k >= kmax).sum()])
+    p = np.array(
+        [
+            stats.poisson.cdf(kmin, lam),
+            *stats.poisson.pmf(np.arange(kmin + 1, kmax), lam),
+            stats.poisson.sf(kmax - 1, lam),
+        ]
+    )
+    keep = p * n >= 5
+    chi2 = (((obs - n * p) ** 2) / (n * p))[keep].sum()
+    assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-3
+    assert _draw(pcg64.state_of(np.random.default_rng(1)), 3, 5, 0.0, 0.0).tolist() == [0.0, 0.0, 0.0]

@@ -45,6 +45,7 @@ from darkmiss.shower.parametrized import (
     _cell_of,
     bethe_dedx,
 )
+from darkmiss.shower.pcg64 import gamma, poisson, uniform
 
 
 @dataclass(frozen=True)
@@ -108,27 +109,34 @@ def plate_table(table: SlabTable, setup_absorbers: tuple[str, str]) -> np.ndarra
 
 
 @numba.njit(cache=True)
+def _loss_constants(mt: np.ndarray) -> tuple[float, float]:
+    """(2 ln(ħω_p/I) − 1, ln(2 m_e/I²) [ln GeV⁻¹]) of a material row: the energy-independent logarithms
+    of :func:`_restricted_loss`."""
+    return 2.0 * math.log(mt[2] / mt[1]) - 1.0, math.log(2.0 * M_E / (mt[1] * mt[1]))
+
+
+@numba.njit(cache=True)
 def _restricted_loss(
-    mt: np.ndarray, e: float, tcut: float, length: float
+    mt: np.ndarray, c_delta: float, c_br: float, e: float, tcut: float, log_tcut: float, length: float
 ) -> tuple[float, float, float, float]:
-    """(restricted mean loss [GeV], ξ [GeV], T_max [GeV], β²) of a muon of total energy e in ``length`` cm."""
+    """(restricted mean loss [GeV], ξ [GeV], T_max [GeV], β²) of a muon of total energy e in ``length`` cm
+    (PDG Eq. 34.7 with T_up = min(T_cut, T_max); density effect in its high-energy limit,
+    δ = 2 ln(ħω_p/I) + ln(βγ)² − 1). ``c_delta``, ``c_br``: :func:`_loss_constants` of the material;
+    ``log_tcut`` = ln T_cut: one logarithm per call."""
     gamma = e / M_MU
     bg2 = max(gamma * gamma - 1.0, 1e-6)
     b2 = bg2 / (gamma * gamma)
     r = M_E / M_MU
     tmax = 2.0 * M_E * bg2 / (1.0 + 2.0 * gamma * r + r * r)
-    tup = min(tcut, tmax)
-    delta = max(0.0, 2.0 * math.log(mt[2] / mt[1]) + math.log(bg2) - 1.0)
-    bracket = (
-        0.5 * math.log(2.0 * M_E * bg2 * tup / (mt[1] * mt[1])) - 0.5 * b2 * (1.0 + tup / tmax) - 0.5 * delta
-    )
+    log_bg2 = math.log(bg2)
+    if tcut < tmax:
+        tup, log_tup = tcut, log_tcut
+    else:
+        tup, log_tup = tmax, math.log(tmax)
+    delta = max(0.0, c_delta + log_bg2)
+    bracket = 0.5 * (c_br + log_bg2 + log_tup) - 0.5 * b2 * (1.0 + tup / tmax) - 0.5 * delta
     xi = 0.5 * mt[0] / b2 * length
     return max(2.0 * xi * bracket, 0.0), xi, tmax, b2
-
-
-@numba.njit(cache=True)
-def _poisson(rng: np.random.Generator, lam: float) -> int:
-    return rng.poisson(lam) if lam > 0.0 else 0
 
 
 @numba.njit(cache=True)
@@ -142,7 +150,7 @@ def transport_muons(
     uy: np.ndarray,
     uz: np.ndarray,
     n_events: int,
-    rng: np.random.Generator,
+    state: np.ndarray,
     z0: np.ndarray,
     z1: np.ndarray,
     kind: np.ndarray,
@@ -159,12 +167,18 @@ def transport_muons(
 
     Returns (visible [GeV] (n_events, N_CELLS), deposited [GeV] (n_events, N_CELLS), leak [GeV]
     (n_events,)); per muon Σ deposited + leak = its initial total energy. ``f_e``/``c2``: electron
-    sampling fraction and squared sampling term per slab kind (ECAL, V2, gap, HCAL).
+    sampling fraction and squared sampling term per slab kind (ECAL, V2, gap, HCAL). ``state``: the
+    PCG64 state of the caller's Generator (:mod:`darkmiss.shower.pcg64`), advanced in place.
     """
     vis = np.zeros((n_events, N_CELLS))
     dep = np.zeros((n_events, N_CELLS))
     leak = np.zeros(n_events)
     tcut0, vcut, stop_t = settings[0], settings[1], settings[2]
+    log_tcut = math.log(tcut0)
+    brems_per_b = math.log(1.0 / vcut) / (1.0 - vcut)  # ∫ dN/dv over v > vcut per unit b·ρL (v dN/dv flat)
+    lc = np.empty((mats.shape[0], 2))
+    for m in range(mats.shape[0]):
+        lc[m, 0], lc[m, 1] = _loss_constants(mats[m])
     for i in range(energy.size):
         ev = event[i]
         e = energy[i]
@@ -194,27 +208,27 @@ def transport_muons(
                 mt = mats[mi]
                 kin = e - M_MU
                 tcut = tcut0
-                mean, xi, tmax, b2 = _restricted_loss(mt, e, tcut, length)
+                mean, xi, tmax, b2 = _restricted_loss(mt, lc[mi, 0], lc[mi, 1], e, tcut, log_tcut, length)
                 soft = 0.0
                 if mean > 0.0:
                     var = xi * min(tcut, tmax) * (1.0 - 0.5 * b2)
-                    soft = rng.gamma(mean * mean / var, var / mean) if var > 0.0 else mean
+                    soft = gamma(state, mean * mean / var) * (var / mean) if var > 0.0 else mean
                 sec = 0.0
                 if tmax > tcut:
-                    nd = _poisson(rng, xi * (1.0 / tcut - 1.0 / tmax))
+                    nd = poisson(state, xi * (1.0 / tcut - 1.0 / tmax))
                     for _ in range(nd):
-                        t = 1.0 / (1.0 / tcut - rng.random() * (1.0 / tcut - 1.0 / tmax))
-                        if rng.random() < 1.0 - b2 * t / tmax:
+                        t = 1.0 / (1.0 / tcut - uniform(state) * (1.0 / tcut - 1.0 / tmax))
+                        if uniform(state) < 1.0 - b2 * t / tmax:
                             sec += t
                 brad = mt[4] * mt[3] * length
-                nr = _poisson(rng, brad * math.log(1.0 / vcut) / (1.0 - vcut))
+                nr = poisson(state, brad * brems_per_b)
                 for _ in range(nr):
-                    v = vcut ** rng.random()
+                    v = vcut ** uniform(state)
                     sec += v * e
                 if pending > 0.0 and kd != KIND_V2:
                     # secondaries that left V2 shower in the next calorimeter plate
                     dep[ev, cell] += pending
-                    vis[ev, cell] += f_e[kd] * rng.gamma(pending / c2[kd], c2[kd])
+                    vis[ev, cell] += f_e[kd] * gamma(state, pending / c2[kd]) * c2[kd]
                     pending = 0.0
                 total = soft + sec
                 if total >= kin - stop_t:
@@ -236,7 +250,7 @@ def transport_muons(
                     if active:
                         vis[ev, cell] += soft
                     if sec > 0.0:
-                        vis[ev, cell] += f_e[kd] * rng.gamma(sec / c2[kd], c2[kd])
+                        vis[ev, cell] += f_e[kd] * gamma(state, sec / c2[kd]) * c2[kd]
                 if not alive:
                     break
             if not alive:

@@ -16,7 +16,8 @@ Here the same generator runs inside the kernel:
   r = 3.6541528853610088) with tables computed here: it agrees with ``Generator.standard_normal``
   draw for draw to ~1e-10 (the tables' last bits);
 * :func:`gamma_mt` is Marsaglia & Tsang's gamma method (ACM TOMS 26 (2000) 363), as numpy's for
-  shape > 1; :func:`exponential` inverts the CDF.
+  shape > 1 (:func:`gamma` for any shape); :func:`poisson` inverts the CDF by sequential search;
+  :func:`exponential` inverts the CDF.
 
 A Generator on another bit generator hands over a PCG64 seeded from its own stream instead.
 """
@@ -144,6 +145,42 @@ def gamma_mt(state: np.ndarray, d: float, c: float) -> float:
             return d * v
         if math.log(u) < 0.5 * g2 + d * (1.0 - v + math.log(v)):
             return d * v
+
+
+@numba.njit(inline="always")
+def gamma(state: np.ndarray, alpha: float) -> float:
+    """Γ(α, 1) for any α > 0 (0 for α ≤ 0): :func:`gamma_mt`, and for α < 1 Γ(α + 1) U^(1/α)
+    (Marsaglia & Tsang 2000, Sec. 6)."""
+    if alpha <= 0.0:
+        return 0.0
+    if alpha < 1.0:
+        d = alpha + 2.0 / 3.0
+        return gamma_mt(state, d, 1.0 / math.sqrt(9.0 * d)) * uniform(state) ** (1.0 / alpha)
+    d = alpha - 1.0 / 3.0
+    return gamma_mt(state, d, 1.0 / math.sqrt(9.0 * d))
+
+
+@numba.njit(inline="always")
+def poisson(state: np.ndarray, lam: float) -> int:
+    """Poisson of mean ``lam`` (0 for lam ≤ 0): inversion by sequential search (Devroye, *Non-Uniform
+    Random Variate Generation*, 1986, Sec. X.3.2), one uniform per part of mean ≤ 10, the parts summed
+    (a sum of independent Poisson variates is Poisson); U < 1 − λ gives 0 without e^−λ."""
+    n = 0
+    while lam > 0.0:
+        part = min(lam, 10.0)
+        lam -= part
+        u = uniform(state)
+        if u < 1.0 - part:
+            continue  # k = 0, since 1 − λ ≤ e^−λ: most draws of a small mean need no exponential
+        k = 0
+        p = math.exp(-part)
+        f = p
+        while u > f and p > 0.0:
+            k += 1
+            p *= part / k
+            f += p
+        n += k
+    return n
 
 
 @numba.njit(inline="always")

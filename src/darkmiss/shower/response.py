@@ -52,7 +52,8 @@ MODES = ("fast", "detailed")
 #: of ``reproduce`` (neither includes the code), so that samples made by older code are made again.
 #: 2: the showers of a forced sample (A′, dimuon, annihilation) where the forced process did not happen
 #: (weight 0) are not completed (:func:`_raw_from_cascade`), which changes the random stream.
-#: 3: the parametrised showers draw from the inline PCG64 of :mod:`darkmiss.shower.pcg64` (another stream).
+#: 3: the parametrised showers and the muons draw from the inline PCG64 of :mod:`darkmiss.shower.pcg64`
+#: (another stream).
 SAMPLE_VERSION = 3
 
 PARTICLES = {"e-": 11, "e+": -11, "gamma": 22, "mu-": 13, "mu+": -13}
@@ -176,13 +177,14 @@ def muon_deposits(
     plates, mats, f_e, c2 = _muon_args(table)
     ms = settings.muon
     kernel: Any = transport_muons
-    return kernel(
+    state = pcg64.state_of(rng)
+    out = kernel(
         np.ascontiguousarray(event, dtype=np.int64),
         np.ascontiguousarray(energy, dtype=np.float64),
         *(np.ascontiguousarray(a, dtype=np.float64) for a in pos),
         *(np.ascontiguousarray(a, dtype=np.float64) for a in direction),
         int(n_events),
-        rng,
+        state,
         table.z0,
         table.z1,
         table.kind,
@@ -195,6 +197,8 @@ def muon_deposits(
         c2,
         np.array([ms.delta_cut_gev, ms.radiative_vcut, ms.stop_kinetic_gev]),
     )
+    pcg64.restore(rng, state)
+    return out
 
 
 def parametrised_deposits(
