@@ -147,7 +147,7 @@ def gamma_mt(state: np.ndarray, d: float, c: float) -> float:
             return d * v
 
 
-@numba.njit(inline="always")
+@numba.njit(cache=True)
 def gamma(state: np.ndarray, alpha: float) -> float:
     """Γ(α, 1) for any α > 0 (0 for α ≤ 0): :func:`gamma_mt`, and for α < 1 Γ(α + 1) U^(1/α)
     (Marsaglia & Tsang 2000, Sec. 6)."""
@@ -160,7 +160,7 @@ def gamma(state: np.ndarray, alpha: float) -> float:
     return gamma_mt(state, d, 1.0 / math.sqrt(9.0 * d))
 
 
-@numba.njit(inline="always")
+@numba.njit(cache=True)
 def poisson(state: np.ndarray, lam: float) -> int:
     """Poisson of mean ``lam`` (0 for lam ≤ 0): inversion by sequential search (Devroye, *Non-Uniform
     Random Variate Generation*, 1986, Sec. X.3.2), one uniform per part of mean ≤ 10, the parts summed
