@@ -265,17 +265,20 @@ class SlabTable:
         return radial_table(np.stack([self.ecal.params(), self.hcal.params()]))
 
 
+@numba.njit(inline="always")
+def _ecal_cell(layer: int, fx: float, fy: float, ps_layers: int) -> int:
+    """PS or ECAL readout cell of a point at (fx, fy) cell widths from the ECAL's corner (−1 outside)."""
+    if fx < 0.0 or fy < 0.0 or fx >= 6.0 or fy >= 6.0:
+        return -1
+    return (PS0 if layer < ps_layers else ECAL0) + int(fy) * 6 + int(fx)
+
+
 @numba.njit(cache=True)
 def _cell_of(kind: int, layer: int, x: float, y: float, geo: np.ndarray, ps_layers: int) -> int:
     """Readout cell of a point in a slab (−1 outside every cell)."""
     if kind == KIND_ECAL:
         half, cs = geo[0], geo[1]
-        ix = math.floor((x + half) / cs)
-        iy = math.floor((y + half) / cs)
-        if ix < 0 or iy < 0 or ix >= 6 or iy >= 6:
-            return -1
-        base = PS0 if layer < ps_layers else ECAL0
-        return base + iy * 6 + ix
+        return _ecal_cell(layer, (x + half) / cs, (y + half) / cs, ps_layers)
     if kind == KIND_V2:
         if abs(x) < geo[4] and abs(y) < geo[4]:
             return V2CELL
@@ -427,7 +430,9 @@ def deposit_showers(
         n_ecal += 1
     t_ecal = cum[n_ecal] * (1.0 - 1e-12)
     inv_dt_ecal = 1.0 / (cum[1] - cum[0])
-    e_half, e_inv_cell = geo[0], 1.0 / geo[1]  # ECAL cells, as in _cell_of
+    # ECAL cells (_ecal_cell) found with the reciprocal of the cell width, a multiplication per spot where
+    # _cell_of divides: a point within one rounding of a cell edge may fall in the neighbouring cell
+    e_half, e_inv_cell = geo[0], 1.0 / geo[1]
     # z [cm] per X0 of each slab (0 for the gaps, which hold no X0)
     z_per_x0 = np.zeros(nslab)
     for k in range(nslab):
@@ -494,13 +499,8 @@ def deposit_showers(
             r = rr * math.sqrt(u / (1.0 - u)) * rm[medium[k]]
             px = x[i] + sx * (zz - z_start) + r * _COS[iphi]
             py = y[i] + sy * (zz - z_start) + r * _SIN[iphi]
-            if kind[k] == KIND_ECAL:
-                # _cell_of for the ECAL, inline (most spots)
-                fx = (px + e_half) * e_inv_cell
-                fy = (py + e_half) * e_inv_cell
-                c = -1
-                if fx >= 0.0 and fy >= 0.0 and fx < 6.0 and fy < 6.0:
-                    c = (PS0 if layer[k] < ps_layers else ECAL0) + int(fy) * 6 + int(fx)
+            if kind[k] == KIND_ECAL:  # most spots: inline, without _cell_of's call
+                c = _ecal_cell(layer[k], (px + e_half) * e_inv_cell, (py + e_half) * e_inv_cell, ps_layers)
             else:
                 c = _cell_of(kind[k], layer[k], px, py, geo, ps_layers)
             if c < 0:
