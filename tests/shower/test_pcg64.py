@@ -42,11 +42,9 @@ def _raw(state: np.ndarray, n: int) -> np.ndarray:
 
 
 def _draws(rng: np.random.Generator, n: int, what: int, alpha: float = 2.0) -> np.ndarray:
-    state = pcg64.state_of(rng)
     d = alpha - 1.0 / 3.0
-    out = _draw(state, n, what, d, 1.0 / math.sqrt(9.0 * d))
-    pcg64.restore(rng, state)
-    return out
+    with pcg64.drawing(rng) as state:
+        return _draw(state, n, what, d, 1.0 / math.sqrt(9.0 * d))
 
 
 @settings(max_examples=20, deadline=None)

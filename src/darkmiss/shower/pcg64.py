@@ -7,7 +7,7 @@ Here the same generator runs inside the kernel:
 * the caller hands the kernel the Generator's state as ``uint64[4]`` (:func:`state_of`), the kernel
   draws with :func:`uniform`, :func:`normal`, :func:`gamma_mt`, :func:`exponential`, and the caller
   puts the advanced state back (:func:`restore`), so that the Generator goes on after the kernel's
-  last draw;
+  last draw (:func:`drawing` does both around a call);
 * :func:`next_uint64` is PCG64: a 128-bit LCG with the XSL-RR output (O'Neill, "PCG: A family of
   simple fast space-efficient statistically good algorithms for random number generation",
   HMC-CS-2014-0905), with numpy's multiplier; its numbers, and those of :func:`uniform` (53 bits,
@@ -25,6 +25,8 @@ A Generator on another bit generator hands over a PCG64 seeded from its own stre
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numba
 import numpy as np
@@ -214,3 +216,12 @@ def restore(rng: np.random.Generator, state: np.ndarray) -> None:
         "inc": (int(state[2]) << 64) | int(state[3]),
     }
     bg.state = st
+
+
+@contextmanager
+def drawing(rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """``with drawing(rng) as state:`` a kernel call drawing from ``state``; ``rng`` goes on after its last
+    draw (:func:`state_of`, then :func:`restore`)."""
+    state = state_of(rng)
+    yield state
+    restore(rng, state)

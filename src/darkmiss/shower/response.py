@@ -177,28 +177,26 @@ def muon_deposits(
     plates, mats, f_e, c2 = _muon_args(table)
     ms = settings.muon
     kernel: Any = transport_muons
-    state = pcg64.state_of(rng)
-    out = kernel(
-        np.ascontiguousarray(event, dtype=np.int64),
-        np.ascontiguousarray(energy, dtype=np.float64),
-        *(np.ascontiguousarray(a, dtype=np.float64) for a in pos),
-        *(np.ascontiguousarray(a, dtype=np.float64) for a in direction),
-        int(n_events),
-        state,
-        table.z0,
-        table.z1,
-        table.kind,
-        table.layer,
-        table.kernel_args()[8],
-        table.ps_layers,
-        plates,
-        mats,
-        f_e,
-        c2,
-        np.array([ms.delta_cut_gev, ms.radiative_vcut, ms.stop_kinetic_gev]),
-    )
-    pcg64.restore(rng, state)
-    return out
+    with pcg64.drawing(rng) as state:
+        return kernel(
+            np.ascontiguousarray(event, dtype=np.int64),
+            np.ascontiguousarray(energy, dtype=np.float64),
+            *(np.ascontiguousarray(a, dtype=np.float64) for a in pos),
+            *(np.ascontiguousarray(a, dtype=np.float64) for a in direction),
+            int(n_events),
+            state,
+            table.z0,
+            table.z1,
+            table.kind,
+            table.layer,
+            table.kernel_args()[8],
+            table.ps_layers,
+            plates,
+            mats,
+            f_e,
+            c2,
+            np.array([ms.delta_cut_gev, ms.radiative_vcut, ms.stop_kinetic_gev]),
+        )
 
 
 def parametrised_deposits(
@@ -214,19 +212,17 @@ def parametrised_deposits(
     """Deposited energy [GeV] (n_events, N_CELLS) and leak (n_events,) of parametrised e±/γ showers."""
     c = np.ascontiguousarray
     kernel: Any = deposit_showers
-    state = pcg64.state_of(rng)
-    out = kernel(
-        c(event, dtype=np.int64),
-        c(pid, dtype=np.int64),
-        c(energy, dtype=np.float64),
-        *(c(a, dtype=np.float64) for a in pos),
-        *(c(a, dtype=np.float64) for a in direction),
-        int(n_events),
-        state,
-        *table.kernel_args(),
-    )
-    pcg64.restore(rng, state)
-    return out
+    with pcg64.drawing(rng) as state:
+        return kernel(
+            c(event, dtype=np.int64),
+            c(pid, dtype=np.int64),
+            c(energy, dtype=np.float64),
+            *(c(a, dtype=np.float64) for a in pos),
+            *(c(a, dtype=np.float64) for a in direction),
+            int(n_events),
+            state,
+            *table.kernel_args(),
+        )
 
 
 def _seed(rng: np.random.Generator) -> int:
