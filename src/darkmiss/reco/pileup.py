@@ -223,36 +223,39 @@ def _best_position(w, table, idx, n, j, lo, hi, stride, amps, work):
 
 
 @numba.njit(cache=True)
-def _chi2_times(w, times, n, tau, t0, dt, calib, amps, work, T, order, tmp):
-    """χ² and amplitudes of pulses starting at continuous ``times`` (templates computed on the fly into
-    ``T``, via ``tmp``; ``order`` = 0, 1, 2, …)."""
-    ns = w.shape[0]
-    for i in range(n):
-        _template(times[i], tau, t0, dt, ns, tmp)
-        for k in range(ns):
-            T[i, k] = tmp[k] * calib
-    return _chi2_joint(w, T, order, n, amps, work)
+def _template_row(T, i, t_start, tau, t0, dt, calib, tmp):
+    """Row ``i`` of ``T``: the calibrated unit pulse starting at ``t_start`` [ns] (via ``tmp``)."""
+    ns = T.shape[1]
+    _template(t_start, tau, t0, dt, ns, tmp)
+    for k in range(ns):
+        T[i, k] = tmp[k] * calib
 
 
 @numba.njit(cache=True)
 def _polish(w, times, amps, n, tau, t0, dt, step, work):
-    """Refine every pulse time below the table grid: three parabolic steps of shrinking size."""
+    """Refine every pulse time below the table grid: three parabolic steps of shrinking size.
+
+    Each χ² is the joint fit (:func:`_chi2_joint`) of the pulses starting at continuous ``times``, with
+    templates computed on the fly; a trial time of pulse j recomputes only j's template, the others
+    are kept from their last change (the same values)."""
     ns = w.shape[0]
     tmp = np.empty(ns)
     _template(0.0, tau, t0, dt, ns, tmp)
     calib = 1.0 / tmp.sum()
     T = np.empty((max(n, 1), ns))
     order = np.arange(max(n, 1))
+    for i in range(n):
+        _template_row(T, i, times[i], tau, t0, dt, calib, tmp)
     h = step
     for _it in range(3):
         for j in range(n):
             keep = times[j]
-            times[j] = keep - h
-            cm = _chi2_times(w, times, n, tau, t0, dt, calib, amps, work, T, order, tmp)
-            times[j] = keep + h
-            cp = _chi2_times(w, times, n, tau, t0, dt, calib, amps, work, T, order, tmp)
-            times[j] = keep
-            c0 = _chi2_times(w, times, n, tau, t0, dt, calib, amps, work, T, order, tmp)
+            _template_row(T, j, keep - h, tau, t0, dt, calib, tmp)
+            cm = _chi2_joint(w, T, order, n, amps, work)
+            _template_row(T, j, keep + h, tau, t0, dt, calib, tmp)
+            cp = _chi2_joint(w, T, order, n, amps, work)
+            _template_row(T, j, keep, tau, t0, dt, calib, tmp)
+            c0 = _chi2_joint(w, T, order, n, amps, work)
             den = cm - 2.0 * c0 + cp
             if den > 0:
                 off = 0.5 * h * (cm - cp) / den
@@ -261,8 +264,9 @@ def _polish(w, times, amps, n, tau, t0, dt, step, work):
                 if off < -h:
                     off = -h
                 times[j] = keep + off
+                _template_row(T, j, times[j], tau, t0, dt, calib, tmp)
         h *= 0.25
-    _chi2_times(w, times, n, tau, t0, dt, calib, amps, work, T, order, tmp)
+    _chi2_joint(w, T, order, n, amps, work)
 
 
 @numba.njit(cache=True)
@@ -281,6 +285,32 @@ def _residual_max(w, times, amps, n, tau, t0, dt):
 
 
 @numba.njit(cache=True)
+def _refine(w, table, idx, n, wide, amps, work, settled):
+    """Two sweeps over the ``n`` pulses: each pulse's table index rescanned within ±``wide`` of its
+    place (:func:`_best_position`, stride 1) with the others fixed.
+
+    A pulse is settled when its last scan kept it in place and no pulse has moved since: its scan would
+    see the same pulses and the same window and keep it again, so it is skipped (``settled``: work
+    array of ≥ n flags). The indices come out as those of scanning every pulse twice; the amplitudes
+    that the last scan leaves in ``amps`` may differ, and :func:`fit_cell` does not read them."""
+    ntab = table.shape[0]
+    one = np.int64(1)
+    settled[:] = False
+    for _it in range(2):
+        for j in range(n):
+            if settled[j]:
+                continue
+            before = idx[j]
+            lo = max(0, idx[j] - wide)
+            hi = min(ntab, idx[j] + wide + 1)
+            _best_position(w, table, idx, n, j, lo, hi, one, amps, work)
+            if idx[j] != before:
+                settled[:] = False
+            else:
+                settled[j] = True
+
+
+@numba.njit(cache=True)
 def fit_cell(
     w, table, tmin, step, min_frac, min_sample, max_pulses, t_expected, window_start, sample_ns, tau
 ):
@@ -293,6 +323,7 @@ def fit_cell(
     idx = np.zeros(max_pulses, dtype=np.int64)
     amps = np.zeros(max_pulses)
     work = _work(max_pulses)
+    settled = np.zeros(max_pulses, dtype=np.bool_)
     wmax = 0.0
     for k in range(w.shape[0]):
         if w[k] > wmax:
@@ -304,7 +335,11 @@ def fit_cell(
     wide = int(4.0 / step)
     dt = sample_ns
     peak_delay = 2.0 * tau
-    n = 0
+    # integers typed int64 from the start: numba compiles a callee once per argument type it meets while
+    # typing, and a literal 0 or 1 passed on (or held by n before n += 1) is a type of its own (Literal[int])
+    zero = np.int64(0)
+    one = np.int64(1)
+    n = zero
     thr = max(min_sample, min_frac * wmax)
     r = w.copy()
     while n < max_pulses:
@@ -326,18 +361,18 @@ def fit_cell(
         t_k = window_start + (kmax + 0.5) * dt
         lo = max(0, int((t_k - peak_delay - 20.0 - tmin) / step))
         if kmax == 0:
-            lo = 0  # the tail of a pulse that started before the window
+            lo = int(zero)  # the tail of a pulse that started before the window
         hi = min(ntab, int((t_k - peak_delay + 20.0 - tmin) / step) + 1)
         if hi <= lo:
-            lo, hi = 0, ntab
+            lo, hi = int(zero), ntab
         bi, _bc = _best_position(w, table, idx, n + 1, n, lo, hi, coarse, amps, work)
         if bi < 0:
-            bi, _bc = _best_position(w, table, idx, n + 1, n, 0, ntab, coarse, amps, work)
+            bi, _bc = _best_position(w, table, idx, n + 1, n, zero, ntab, coarse, amps, work)
         if bi < 0:
             break
         lo = max(0, bi - fine)
         hi = min(ntab, bi + fine + 1)
-        bi, _bc = _best_position(w, table, idx, n + 1, n, lo, hi, 1, amps, work)
+        bi, _bc = _best_position(w, table, idx, n + 1, n, lo, hi, one, amps, work)
         if bi < 0:
             break
         peak = 0.0
@@ -348,11 +383,7 @@ def fit_cell(
             break
         n += 1
         if n > 1:
-            for _it in range(2):
-                for j in range(n):
-                    lo = max(0, idx[j] - wide)
-                    hi = min(ntab, idx[j] + wide + 1)
-                    _best_position(w, table, idx, n, j, lo, hi, 1, amps, work)
+            _refine(w, table, idx, n, wide, amps, work, settled)
     if n == 0:
         return 0.0, t_expected, 0
     times = np.empty(n)
