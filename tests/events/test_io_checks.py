@@ -56,8 +56,10 @@ def test_foreign_and_non_root_files_and_empty_folders(tmp_path):
 
 def test_damaged_data_is_a_user_error_when_read(good, tmp_path):
     data = bytearray(good.read_bytes())
-    with uproot.open(good) as f:  # the middle of the first basket of the energies' branch
-        branch = f["events"]["ecal_energy"]
+    # the middle of the first basket of the (all-zero, hence compressed) waveforms' branch: an LZ4 basket
+    # that does not shrink is stored as it is, and damage to it would only change values
+    with uproot.open(good) as f:
+        branch = f["events"]["ecal_waveforms"]
         seek, size = int(branch.member("fBasketSeek")[0]), int(branch.member("fBasketBytes")[0])
     mid = seek + size // 2
     data[mid : mid + size // 4] = bytes(size // 4)
@@ -67,3 +69,22 @@ def test_damaged_data_is_a_user_error_when_read(good, tmp_path):
     with pytest.raises(UserInputError, match="readable darkmiss event file") as err:
         read_events(bad.parent)
     assert str(bad) in str(err.value)
+
+
+def test_event_files_are_lz4_compressed_and_zlib_files_read_alike(good, tmp_path):
+    with uproot.open(good) as f:
+        assert isinstance(f.file.compression, uproot.LZ4)
+    # a file of an earlier version (uproot's default compression, zlib) reads the same
+    ref = read_events(good)
+    old = tmp_path / "zlib" / "run.root"
+    old.parent.mkdir()
+    with uproot.open(good) as src, uproot.recreate(old, compression=uproot.ZLIB(1)) as dst:
+        dst["metadata"] = str(src["metadata"])
+        tree = src["events"]
+        dst.mktree("events", {k: tree[k].interpretation.numpy_dtype for k in tree.keys()})
+        dst["events"].extend(tree.arrays(library="np"))
+    with uproot.open(old) as f:
+        assert isinstance(f.file.compression, uproot.ZLIB)
+    got = read_events(old)
+    assert got.metadata == ref.metadata
+    assert all(np.array_equal(got.arrays[k], v) for k, v in ref.arrays.items())

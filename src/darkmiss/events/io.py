@@ -51,12 +51,20 @@ class EventSample:
         return len(next(iter(self.arrays.values()))) if self.arrays else 0
 
 
+#: Compression of the event files: LZ4 at this level, the algorithm ROOT recommends for analysis files
+#: (``ROOT::RCompressionSetting::EDefaults::kUseAnalysis``); uproot's default, zlib at level 1, compressed
+#: about 4 times slower (0.28 against 0.07 s per 10⁴ simulated events) for files 7 % smaller. Files of
+#: either kind are read alike.
+EVENT_FILE_LZ4_LEVEL = 1
+
+
 def write_events(path: str | Path, arrays: dict[str, np.ndarray], metadata: dict[str, Any]) -> Path:
     """Write one event file atomically; ``arrays`` must follow the schema exactly."""
     validate_events(arrays)
     path = Path(path)
     with atomic_write_path(path) as tmp:
-        with _uproot().recreate(tmp) as f:
+        up = _uproot()
+        with up.recreate(tmp, compression=up.LZ4(EVENT_FILE_LZ4_LEVEL)) as f:
             f[METADATA_NAME] = json.dumps(metadata, sort_keys=True, default=str)
             types = {b.name: np.dtype((b.dtype, b.shape)) if b.shape else np.dtype(b.dtype) for b in BRANCHES}
             f.mktree(TREE_NAME, types)
