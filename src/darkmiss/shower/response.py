@@ -54,7 +54,9 @@ MODES = ("fast", "detailed")
 #: (weight 0) are not completed (:func:`_raw_from_cascade`), which changes the random stream.
 #: 3: the parametrised showers and the muons draw from the inline PCG64 of :mod:`darkmiss.shower.pcg64`
 #: (another stream).
-SAMPLE_VERSION = 3
+#: 4: pseudo-data dimuons are unweighted before their showers are completed (``unit_weight`` of
+#: :func:`dimuon_sample`), which changes the data stream (the MC stream is the same).
+SAMPLE_VERSION = 4
 
 PARTICLES = {"e-": 11, "e+": -11, "gamma": 22, "mu-": 13, "mu+": -13}
 
@@ -240,8 +242,10 @@ def _raw_response(
     rng: np.random.Generator,
     mode: str,
     force: tuple | None = None,
+    unit_weight: float | None = None,
 ) -> _Raw:
-    """Visible and deposited energy per cell of primaries starting at depth ``z`` [cm] along +z."""
+    """Visible and deposited energy per cell of primaries starting at depth ``z`` [cm] along +z
+    (``unit_weight``: see :func:`_raw_from_cascade`)."""
     n = energies.size
     table = slab_table(setup, settings.sampling_coefficient)
     zeros = np.zeros(n)
@@ -262,7 +266,7 @@ def _raw_response(
             ev, np.full(n, pid), energies, (x, y, zeros + z), (zeros, zeros, ones), n, table, rng
         )
         return _Raw(_visible_from_deposit(dep, table, rng), dep, leak)
-    return _raw_from_cascade(energies, x, y, pid, setup, settings, table, rng, mode, force)
+    return _raw_from_cascade(energies, x, y, pid, setup, settings, table, rng, mode, force, unit_weight)
 
 
 def _of_events(particles: dict[str, np.ndarray], live: np.ndarray) -> dict[str, np.ndarray]:
@@ -282,11 +286,18 @@ def _raw_from_cascade(
     rng: np.random.Generator,
     mode: str,
     force: tuple | None,
+    unit_weight: float | None = None,
 ) -> _Raw:
     """Run the explicit cascade and complete it: parametrised showers for the handoff, muon transport.
 
     With a forced process (``force``), a shower where it did not happen (weight 0) is not an event of the
-    sample: its handoff and muons are not transported, and its response is the cascade's part only."""
+    sample: its handoff and muons are not transported, and its response is the cascade's part only.
+
+    ``unit_weight`` (with ``force``): unit-weight events, as a detector records them, by accept-reject
+    before the rest of the shower is transported. A shower of weight w becomes ⌊w/u⌋ events and one more
+    with probability w/u − ⌊w/u⌋ (one uniform per shower, drawn after the cascade), so that the expected
+    number of events of every shower is w/u; only showers with at least one event are completed, and
+    their rows are repeated, each of weight u (the copies share the deposits, not the readout)."""
     n = energies.size
     geometry = build_geometry(setup)
     primaries = cascade.Primaries(
@@ -307,9 +318,15 @@ def _raw_from_cascade(
     ap = getattr(out, "aprime_energy", None)
     w = getattr(out, "weight", None)
     h, mu = out.handoff, out.muons
+    copies = None
     if force is not None and w is not None:
-        # only the showers of a forced sample with weight > 0 are transported further
+        # only the showers of a forced sample with weight > 0 (or with events, unweighted) go further
         live = np.asarray(w) > 0
+        if unit_weight is not None:
+            ratio = np.asarray(w, dtype=float) / unit_weight
+            base = np.floor(ratio)
+            copies = (base + (rng.random(n) < ratio - base)).astype(np.int64)
+            live = copies > 0
         h, mu = _of_events(h, live), _of_events(mu, live)
     if mode == "fast" and len(h["energy"]):
         d2, l2 = parametrised_deposits(
@@ -340,14 +357,43 @@ def _raw_from_cascade(
         vis += v3
         dep += d3
         leak += l3
-        muon_e = np.zeros((n, 2))
-        for j in range(n):
-            sel = np.asarray(mu["event"]) == j
-            es = np.sort(np.asarray(mu["energy"])[sel])[::-1][:2]
-            muon_e[j, : es.size] = es
-    return _Raw(
+        muon_e = leading_two(
+            np.asarray(mu["event"], dtype=np.int64), np.asarray(mu["energy"], dtype=float), n
+        )
+    raw = _Raw(
         vis, dep, leak, None if ap is None else np.asarray(ap), None if w is None else np.asarray(w), muon_e
     )
+    if copies is None:
+        return raw
+    assert unit_weight is not None
+    rows = np.repeat(np.arange(n), copies)
+    return _Raw(
+        raw.visible[rows],
+        raw.deposited[rows],
+        raw.leak[rows],
+        None if raw.aprime_energy is None else raw.aprime_energy[rows],
+        np.full(rows.size, float(unit_weight)),
+        None if raw.muon_energies is None else raw.muon_energies[rows],
+    )
+
+
+def leading_two(event: np.ndarray, energy: np.ndarray, n: int) -> np.ndarray:
+    """The two largest ``energy`` values [GeV] of each of ``n`` events (``event``: the event of each
+    entry), largest first, 0 where an event has fewer: (n, 2)."""
+    out = np.zeros((n, 2))
+    if event.size == 0:
+        return out
+    order = np.lexsort((-energy, event))  # by event, then by energy from the largest
+    ev, en = event[order], energy[order]
+    first = np.r_[True, ev[1:] != ev[:-1]]
+    start = np.flatnonzero(first)
+    out[ev[start], 0] = en[start]
+    second = start + 1
+    ok = second < ev.size
+    second = second[ok]
+    same = ev[second] == ev[start[ok]]
+    out[ev[second[same]], 1] = en[second[same]]
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -568,9 +614,12 @@ def dimuon_sample(
     mode: str = "fast",
     settings: CalorimetrySettings | None = None,
     particle: str = "e-",
+    unit_weight: float | None = None,
 ) -> DimuonSample:
-    """``n`` γ → μ⁺μ⁻ events in the target, in showers of ``particle`` (e- or e+) of ``energy`` [GeV]
-    (forced conversion, weights = probability per EOT)."""
+    """γ → μ⁺μ⁻ events in the target, in ``n`` showers of ``particle`` (e- or e+) of ``energy`` [GeV]
+    (forced conversion, weights = probability per EOT): one per shower, or with ``unit_weight`` [per EOT]
+    unit-weight events by accept-reject before the showers are completed (each of weight
+    ``unit_weight``; a shower gives on average weight/``unit_weight`` of them: :func:`_raw_from_cascade`)."""
     _check_mode(mode)
     pid = _lepton_pid(particle)
     if n <= 0:
@@ -579,7 +628,11 @@ def dimuon_sample(
     cal = calibration(setup, settings, mode)
     e = np.full(n, float(energy))
     zero = np.zeros(n)
-    raw = _raw_response(e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=("dimuon", 60.0))
+    if unit_weight is not None and not unit_weight > 0:
+        raise UserInputError("unit_weight", unit_weight, "a positive weight per EOT")
+    raw = _raw_response(
+        e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=("dimuon", 60.0), unit_weight=unit_weight
+    )
     assert raw.weight is not None
-    mu = raw.muon_energies if raw.muon_energies is not None else np.zeros((n, 2))
+    mu = raw.muon_energies if raw.muon_energies is not None else np.zeros((raw.weight.size, 2))
     return DimuonSample(weight=raw.weight, muon_energies=mu, response=_readout(raw, cal, settings, rng))

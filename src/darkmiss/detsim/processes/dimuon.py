@@ -31,15 +31,24 @@ class Dimuons:
     def draw_with_muons(
         self, n: int, rng: np.random.Generator, ctx: ProcessContext
     ) -> tuple[TruthBatch, np.ndarray]:
-        """``n`` forced showers (before the pre-filter) as truth with relative weights, and the muon
-        energies at production [GeV] (m, 2) of the m showers that hold a muon pair."""
-        s = dimuon_sample(n, ctx.geometry, rng, energy=ctx.beam_energy, particle=ctx.beam_particle)
-        beam = sample_beam(n, rng, BeamConfig.from_preset(ctx.preset), electrons_only=True)
+        """The events of ``n`` forced showers (before the pre-filter) as truth with relative weights, and
+        the muon energies at production [GeV] (m, 2) of the m events, those of the showers that hold a
+        muon pair. In data mode the events have unit weight, by accept-reject before the showers are
+        completed (about 0.64 n events: :func:`darkmiss.shower.response.dimuon_sample`); in MC mode there
+        is one event per shower, weighted."""
+        w_pass = self._info(ctx)["w_pass"]
+        unit = w_pass if ctx.mode == "data" and w_pass > 0 else None
+        s = dimuon_sample(
+            n, ctx.geometry, rng, energy=ctx.beam_energy, particle=ctx.beam_particle, unit_weight=unit
+        )
+        m = s.weight.size
+        beam = sample_beam(m, rng, BeamConfig.from_preset(ctx.preset), electrons_only=True)
         ang = np.where(beam.tail, 0.0, beam.angle_mrad)
-        # relative weight w_i / <w> of pre-filtered events: the yield enters through rate()
-        w = s.weight / max(self._info(ctx)["w_pass"], 1e-300)
+        # relative weight w_i / <w> of pre-filtered events (1 for unit-weight events): the yield enters
+        # through rate()
+        w = s.weight / max(w_pass, 1e-300)
         t = truth_from_response(
-            s.response, Process.DIMUON, np.full(n, ctx.beam_energy), ang, rng, ctx, weight=w
+            s.response, Process.DIMUON, np.full(m, ctx.beam_energy), ang, rng, ctx, weight=w
         )
         # showers where no photon converted (weight 0) hold no muon pair: not dimuon events
         keep = s.weight > 0
