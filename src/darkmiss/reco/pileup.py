@@ -172,12 +172,98 @@ def _chi2_joint(w, rows, idx, n, amps, work):
 
 
 @numba.njit(cache=True)
+def _dots4_w(table, p0, p1, p2, p3, w):
+    """Σ_k table[p_q, k] w[k] for the four rows p0…p3: four sums of :func:`_dot_w`, each in its own
+    order (bit for bit the same), side by side so that the four chains of additions overlap."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    for k in range(w.shape[0]):
+        u = w[k]
+        s0 += table[p0, k] * u
+        s1 += table[p1, k] * u
+        s2 += table[p2, k] * u
+        s3 += table[p3, k] * u
+    return s0, s1, s2, s3
+
+
+@numba.njit(cache=True)
+def _dots4_row(table, r, p0, p1, p2, p3):
+    """Σ_k table[r, k] table[p_q, k] for the four rows p0…p3: four sums of :func:`_dot_rows`, side by side."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    for k in range(table.shape[1]):
+        u = table[r, k]
+        s0 += table[p0, k] * u
+        s1 += table[p1, k] * u
+        s2 += table[p2, k] * u
+        s3 += table[p3, k] * u
+    return s0, s1, s2, s3
+
+
+@numba.njit(cache=True)
+def _norms4(table, p0, p1, p2, p3):
+    """Σ_k table[p_q, k]² for the four rows p0…p3 (:func:`_dot_rows` of a row with itself), side by side."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    for k in range(table.shape[1]):
+        a0 = table[p0, k]
+        a1 = table[p1, k]
+        a2 = table[p2, k]
+        a3 = table[p3, k]
+        s0 += a0 * a0
+        s1 += a1 * a1
+        s2 += a2 * a2
+        s3 += a3 * a3
+    return s0, s1, s2, s3
+
+
+@numba.njit(cache=True)
+def _chi2s4(w, table, idx, n, j, p0, p1, p2, p3, xs):
+    """χ² of :func:`_chi2_of` for the four fits where pulse ``j`` sits at p0…p3 (amplitudes ``xs[q]``),
+    side by side, each with its own sums in :func:`_chi2_of`'s order."""
+    c0 = 0.0
+    c1 = 0.0
+    c2 = 0.0
+    c3 = 0.0
+    for k in range(w.shape[0]):
+        d0 = w[k]
+        d1 = d0
+        d2 = d0
+        d3 = d0
+        for i in range(n):
+            if i == j:
+                d0 -= xs[0, i] * table[p0, k]
+                d1 -= xs[1, i] * table[p1, k]
+                d2 -= xs[2, i] * table[p2, k]
+                d3 -= xs[3, i] * table[p3, k]
+            else:
+                t = table[idx[i], k]
+                d0 -= xs[0, i] * t
+                d1 -= xs[1, i] * t
+                d2 -= xs[2, i] * t
+                d3 -= xs[3, i] * t
+        c0 += d0 * d0
+        c1 += d1 * d1
+        c2 += d2 * d2
+        c3 += d3 * d3
+    return c0, c1, c2, c3
+
+
+@numba.njit(cache=True)
 def _best_position(w, table, idx, n, j, lo, hi, stride, amps, work):
     """Scan pulse ``j``'s table index over [lo, hi) with ``stride``; keep the lowest χ² with amplitudes ≥ 0.
 
     Each position is the fit of :func:`_chi2_joint`; the normal-equation entries of the other pulses do
     not change along the scan and are computed once, with the same sums, so every χ² and amplitude is
-    the one :func:`_chi2_joint` gives. ``amps`` holds the best position's amplitudes (unchanged when no
+    the one :func:`_chi2_joint` gives. The positions go four at a time: their sums side by side
+    (:func:`_dots4_w`, :func:`_dots4_row`, :func:`_norms4`, :func:`_chi2s4`), then their solutions and comparisons one after
+    the other, in the scan's order. ``amps`` holds the best position's amplitudes (unchanged when no
     position has all amplitudes ≥ 0): the acceptance of a new pulse in :func:`fit_cell` reads them."""
     A, b, M, x = work
     ns = w.shape[0]
@@ -195,26 +281,49 @@ def _best_position(w, table, idx, n, j, lo, hi, stride, amps, work):
     best_c = 1e300
     best_i = -1
     keep = idx[j]
-    for pos in range(lo, hi, stride):
-        idx[j] = pos
-        b[j] = _dot_w(table, pos, w)
+    bq = np.empty(4)
+    aq = np.empty((n, 4))
+    xs = np.zeros((4, n))
+    pq = np.empty(4, dtype=np.int64)
+    for first in range(lo, hi, 4 * stride):
+        # the block's positions; past hi, the last one again (computed, not used)
+        m = 0
+        for q in range(4):
+            pos = first + q * stride
+            if pos < hi:
+                pq[q] = pos
+                m += 1
+            else:
+                pq[q] = pq[q - 1]
+        p0, p1, p2, p3 = pq[0], pq[1], pq[2], pq[3]
+        bq[0], bq[1], bq[2], bq[3] = _dots4_w(table, p0, p1, p2, p3, w)
         for i in range(n):
-            # the product of two samples is the same in either order, so A[i, j] is _chi2_joint's sum
-            s = _dot_rows(table, idx[i], pos, ns)
-            A[i, j] = s
-            A[j, i] = s
-        A[j, j] += 1e-9
-        _solve_into(A, b, n, M, x)
-        c = _chi2_of(w, table, idx, n, x)
-        ok = True
-        for m in range(n):
-            if x[m] < 0.0:
-                ok = False
-        if ok and c < best_c:
-            best_c = c
-            best_i = pos
-            for m in range(n):
-                amps[m] = x[m]
+            if i == j:
+                aq[i, 0], aq[i, 1], aq[i, 2], aq[i, 3] = _norms4(table, p0, p1, p2, p3)
+            else:
+                aq[i, 0], aq[i, 1], aq[i, 2], aq[i, 3] = _dots4_row(table, idx[i], p0, p1, p2, p3)
+        for q in range(m):
+            b[j] = bq[q]
+            for i in range(n):
+                # the product of two samples is the same in either order, so A[i, j] is _chi2_joint's sum
+                A[i, j] = aq[i, q]
+                A[j, i] = aq[i, q]
+            A[j, j] += 1e-9
+            _solve_into(A, b, n, M, x)
+            for i in range(n):
+                xs[q, i] = x[i]
+        c0, c1, c2, c3 = _chi2s4(w, table, idx, n, j, p0, p1, p2, p3, xs)
+        for q in range(m):
+            c = c0 if q == 0 else c1 if q == 1 else c2 if q == 2 else c3
+            ok = True
+            for i in range(n):
+                if xs[q, i] < 0.0:
+                    ok = False
+            if ok and c < best_c:
+                best_c = c
+                best_i = pq[q]
+                for i in range(n):
+                    amps[i] = xs[q, i]
     if best_i < 0:
         idx[j] = keep
     else:
