@@ -3,9 +3,11 @@
 Simulates run III pseudo-data dimuons (data mode: pile-up at the run's instantaneous rates, waveforms
 of every triggered event), then times the fit of all their cells, warm (numba compiled beforehand).
 Prints a table with the fitted events per second and a digest of the fit's output, to compare two
-versions of the code on the same events. No assertions.
+versions of the code on the same events (``--events``: fit the event files under that folder instead, e.g.
+``OUT/stages/data/physics/III/dimuon`` of a reproduction, when the versions simulate different events).
+No assertions.
 
-    python benchmarks/bench_pileup.py [--eot 1e8] [--repeat 3]
+    python benchmarks/bench_pileup.py [--eot 1e8] [--events DIR] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -28,13 +30,17 @@ from darkmiss.reco.pileup import remove_pileup
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--eot", type=float, default=1e8, help="EOT of run III dimuons to simulate")
+    ap.add_argument("--events", type=Path, default=None, help="fit these event files instead of simulating")
     ap.add_argument("--repeat", type=int, default=3, help="timed repetitions (the best is shown)")
     args = ap.parse_args()
     preset = load_preset("na64-2016")
     cfg = AnalysisConfig.from_preset(preset).pileup
-    with tempfile.TemporaryDirectory() as tmp:
-        simulate(preset, "III", "data", Path(tmp), processes=["dimuon"], eot=args.eot, seed=0)
-        a = read_events(Path(tmp)).arrays
+    if args.events is not None:
+        a = read_events(args.events).arrays
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            simulate(preset, "III", "data", Path(tmp), processes=["dimuon"], eot=args.eot, seed=0)
+            a = read_events(Path(tmp)).arrays
     inputs = (a["ecal_waveforms"], a["has_waveforms"], a["ecal_cells"] + a["ps_cells"], a["ecal_time"], cfg)
     remove_pileup(*(x[:20] for x in inputs[:4]), cfg)  # compile
     times = []
