@@ -7,7 +7,7 @@ machine) at the same time, and later both compile the pile-up fit (``reco.pileup
 and the parametrised showers.
 Here one worker compiles the kernels of the yields stage (the cascade and the exact-tree-level integrand)
 while the other compiles those of the detector simulation and reconstruction (the parametrised showers, the
-muon transport, the electronuclear showers and the pile-up fit): 15 and 17 s side by side; numba writes them to
+muon transport, the electronuclear showers and the pile-up fit): 15 and 18 s side by side; numba writes them to
 its cache (``cache=True``), from which every later process loads them. Each group calls the library's own
 wrappers on a tiny input, so the kernels get the argument types of the chain. Nothing is computed for the
 results, and the random streams of the stages are untouched.
@@ -36,7 +36,7 @@ from darkmiss.shower.cascade import Primaries, run_cascade
 from darkmiss.shower.geometry import build_geometry
 from darkmiss.shower.response import default_settings, muon_deposits, parametrised_deposits, slab_table
 
-#: The groups of kernels compiled side by side (15 and 17 s on the 2-core test machine).
+#: The groups of kernels compiled side by side (15 and 18 s on the 2-core test machine).
 GROUPS = ("cascade", "readout")
 
 
