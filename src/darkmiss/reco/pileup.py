@@ -172,31 +172,16 @@ def _chi2_joint(w, rows, idx, n, amps, work):
 
 
 @numba.njit(cache=True)
-def _dots4_w(table, p0, p1, p2, p3, w):
-    """Σ_k table[p_q, k] w[k] for the four rows p0…p3: four sums of :func:`_dot_w`, each in its own
-    order (bit for bit the same), side by side so that the four chains of additions overlap."""
+def _dots4(table, p0, p1, p2, p3, w):
+    """Σ_k table[p_q, k] w[k] for the four rows p0…p3: four sums of :func:`_dot_w` (or, with ``w`` a row
+    of the table, of :func:`_dot_rows`), each in its own order (bit for bit the same), side by side so
+    that the four chains of additions overlap."""
     s0 = 0.0
     s1 = 0.0
     s2 = 0.0
     s3 = 0.0
     for k in range(w.shape[0]):
         u = w[k]
-        s0 += table[p0, k] * u
-        s1 += table[p1, k] * u
-        s2 += table[p2, k] * u
-        s3 += table[p3, k] * u
-    return s0, s1, s2, s3
-
-
-@numba.njit(cache=True)
-def _dots4_row(table, r, p0, p1, p2, p3):
-    """Σ_k table[r, k] table[p_q, k] for the four rows p0…p3: four sums of :func:`_dot_rows`, side by side."""
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
-    for k in range(table.shape[1]):
-        u = table[r, k]
         s0 += table[p0, k] * u
         s1 += table[p1, k] * u
         s2 += table[p2, k] * u
@@ -262,8 +247,8 @@ def _best_position(w, table, idx, n, j, lo, hi, stride, amps, work):
     Each position is the fit of :func:`_chi2_joint`; the normal-equation entries of the other pulses do
     not change along the scan and are computed once, with the same sums, so every χ² and amplitude is
     the one :func:`_chi2_joint` gives. The positions go four at a time: their sums side by side
-    (:func:`_dots4_w`, :func:`_dots4_row`, :func:`_norms4`, :func:`_chi2s4`), then their solutions and comparisons one after
-    the other, in the scan's order. ``amps`` holds the best position's amplitudes (unchanged when no
+    (:func:`_dots4`, :func:`_norms4`, :func:`_chi2s4`), then their solutions and comparisons one after the
+    other, in the scan's order. ``amps`` holds the best position's amplitudes (unchanged when no
     position has all amplitudes ≥ 0): the acceptance of a new pulse in :func:`fit_cell` reads them."""
     A, b, M, x = work
     ns = w.shape[0]
@@ -296,12 +281,12 @@ def _best_position(w, table, idx, n, j, lo, hi, stride, amps, work):
             else:
                 pq[q] = pq[q - 1]
         p0, p1, p2, p3 = pq[0], pq[1], pq[2], pq[3]
-        bq[0], bq[1], bq[2], bq[3] = _dots4_w(table, p0, p1, p2, p3, w)
+        bq[0], bq[1], bq[2], bq[3] = _dots4(table, p0, p1, p2, p3, w)
         for i in range(n):
             if i == j:
                 aq[i, 0], aq[i, 1], aq[i, 2], aq[i, 3] = _norms4(table, p0, p1, p2, p3)
             else:
-                aq[i, 0], aq[i, 1], aq[i, 2], aq[i, 3] = _dots4_row(table, idx[i], p0, p1, p2, p3)
+                aq[i, 0], aq[i, 1], aq[i, 2], aq[i, 3] = _dots4(table, p0, p1, p2, p3, table[idx[i]])
         for q in range(m):
             b[j] = bq[q]
             for i in range(n):
