@@ -1,4 +1,5 @@
-"""Utilities shared by every layer: JSON encoding, the consoles and progress bars (rich).
+"""Utilities shared by every layer: JSON encoding, the consoles and progress bars (rich), and the
+unweighting of weighted events.
 
 Progress bars and messages go to stderr, so that ``--json`` output on stdout stays clean.
 """
@@ -61,3 +62,11 @@ def progress(
         for item in iterable:
             yield item
             bar.advance(task)
+
+
+def unit_weight_copies(weight: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Accept-reject of weighted events into unit-weight ones: how many copies each event of relative
+    ``weight`` w ≥ 0 gets, ⌊w⌋ and one more with probability w − ⌊w⌋, so that the expected number is w
+    (one uniform per event, from ``rng``)."""
+    base = np.floor(weight)
+    return (base + (rng.random(np.shape(weight)) < (weight - base))).astype(np.int64)

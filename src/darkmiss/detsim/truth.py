@@ -15,6 +15,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from darkmiss.util import unit_weight_copies
+
 
 @dataclass
 class TruthBatch:
@@ -94,8 +96,6 @@ class TruthBatch:
             return self
         if np.any(w < 0) or not np.all(np.isfinite(w)):
             raise ValueError("unweighting needs finite non-negative weights")
-        base = np.floor(w)
-        copies = (base + (rng.random(w.shape) < (w - base))).astype(np.int64)
-        out = self.select(np.repeat(np.arange(self.n), copies))
+        out = self.select(np.repeat(np.arange(self.n), unit_weight_copies(w, rng)))
         out.weight[:] = 1.0
         return out

@@ -45,6 +45,7 @@ from darkmiss.shower.parametrized import (
     deposit_showers,
     mip_dedx,
 )
+from darkmiss.util import unit_weight_copies
 
 MODES = ("fast", "detailed")
 
@@ -323,9 +324,7 @@ def _raw_from_cascade(
         # only the showers of a forced sample with weight > 0 (or with events, unweighted) go further
         live = np.asarray(w) > 0
         if unit_weight is not None:
-            ratio = np.asarray(w, dtype=float) / unit_weight
-            base = np.floor(ratio)
-            copies = (base + (rng.random(n) < ratio - base)).astype(np.int64)
+            copies = unit_weight_copies(np.asarray(w, dtype=float) / unit_weight, rng)
             live = copies > 0
         h, mu = _of_events(h, live), _of_events(mu, live)
     if mode == "fast" and len(h["energy"]):
