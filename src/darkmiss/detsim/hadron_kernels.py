@@ -31,9 +31,14 @@ def gamma_q(a: float, x: float) -> float:
     """Regularised upper incomplete Γ function Q(a, x) = Γ(a, x)/Γ(a) for a > 0, x ≥ 0: the series of
     P(a, x) for x < a + 1, else the Lentz continued fraction of Q (Press et al., *Numerical Recipes*,
     3rd ed., Sec. 6.2), to a relative 1e-14 (tested against scipy.special.gammaincc)."""
+    return _gamma_q(a, x, math.lgamma(a))
+
+
+@numba.njit(cache=True)
+def _gamma_q(a: float, x: float, gln: float) -> float:
+    """:func:`gamma_q` with ln Γ(a) = ``gln`` given (a shower's Γ terms share their a)."""
     if x <= 0.0:
         return 1.0
-    gln = math.lgamma(a)
     if x < a + 1.0:
         ap = a
         term = 1.0 / a
@@ -83,14 +88,10 @@ def containment(x: float, y: float, hx: float, hy: float, b: float) -> float:
 
 
 @numba.njit(cache=True)
-def bock_tail(
-    energy: float, start_x0: float, start_lam: float, bx0: float, blam: float, p: np.ndarray
-) -> float:
-    """Fraction of a shower of ``energy`` [GeV] starting at (start_x0, start_lam) deposited beyond the
-    setup depth (bx0 [X0], blam [λ_int]): the Bock profile's two Γ terms (1 before the start)."""
-    dlam = blam - start_lam
-    if dlam <= 0.0:
-        return 1.0
+def bock_shape(energy: float, p: np.ndarray) -> tuple[float, float, float, float, float, float]:
+    """The Bock profile's constants of a shower of ``energy`` [GeV], shared by all its boundaries:
+    (a, b [1/X0], d [1/λ_int], w1, w2, ln Γ(a)) with a = a0 + a1 ln E, d = d0 + d1 ln E,
+    w1 = w/b^a, w2 = (1 − w)/d^a (Bock et al., NIM 186 (1981) 533; parameters :data:`P_A0`…)."""
     e = max(energy, 1.0)
     le = math.log(e)
     a = p[P_A0] + p[P_A1] * le
@@ -98,9 +99,36 @@ def bock_tail(
     b = p[P_B]
     w1 = p[P_W] / b**a
     w2 = (1.0 - p[P_W]) / d**a
-    t1 = gamma_q(a, b * max(bx0 - start_x0, 0.0))
-    t2 = gamma_q(a, d * dlam)
+    return a, b, d, w1, w2, math.lgamma(a)
+
+
+@numba.njit(cache=True)
+def _tail(
+    shape: tuple[float, float, float, float, float, float],
+    start_x0: float,
+    start_lam: float,
+    bx0: float,
+    blam: float,
+) -> float:
+    """:func:`bock_tail` of a shower whose constants are ``shape`` (:func:`bock_shape`)."""
+    dlam = blam - start_lam
+    if dlam <= 0.0:
+        return 1.0
+    a, b, d, w1, w2, gln = shape
+    t1 = _gamma_q(a, b * max(bx0 - start_x0, 0.0), gln)
+    t2 = _gamma_q(a, d * dlam, gln)
     return (w1 * t1 + w2 * t2) / (w1 + w2)
+
+
+@numba.njit(cache=True)
+def bock_tail(
+    energy: float, start_x0: float, start_lam: float, bx0: float, blam: float, p: np.ndarray
+) -> float:
+    """Fraction of a shower of ``energy`` [GeV] starting at (start_x0, start_lam) deposited beyond the
+    setup depth (bx0 [X0], blam [λ_int]): the Bock profile's two Γ terms (1 before the start)."""
+    if blam - start_lam <= 0.0:
+        return 1.0
+    return _tail(bock_shape(energy, p), start_x0, start_lam, bx0, blam)
 
 
 @numba.njit(cache=True)
@@ -119,19 +147,20 @@ def shower_ecal(
     x: float,
     y: float,
     p: np.ndarray,
+    shape: tuple[float, float, float, float, float, float],
     bx0: np.ndarray,
     blam: np.ndarray,
     rng: np.random.Generator,
     out: np.ndarray,
 ) -> float:
     """First stage of one shower: f_em draw, preshower and ECAL signals, containments, lateral spill.
-    Boundaries 0 and 1 of (bx0, blam) are the preshower's and the ECAL's ends. Writes ``out`` and
-    returns f_em. Random numbers: f_em, PS, ECAL."""
+    ``shape``: its Bock constants (:func:`bock_shape`). Boundaries 0 and 1 of (bx0, blam) are the
+    preshower's and the ECAL's ends. Writes ``out`` and returns f_em. Random numbers: f_em, PS, ECAL."""
     e = max(energy, p[P_FEM_E0])
     fem_mean = 1.0 - (e / p[P_FEM_E0]) ** (p[P_FEM_M] - 1.0)
     fem = min(max(fem_mean + p[P_FEM_RMS] * rng.standard_normal(), 0.0), 1.0)
-    t_ps = bock_tail(energy, start_x0, start_lam, bx0[0], blam[0], p)
-    t_ecal = bock_tail(energy, start_x0, start_lam, bx0[1], blam[1], p)
+    t_ps = _tail(shape, start_x0, start_lam, bx0[0], blam[0])
+    t_ecal = _tail(shape, start_x0, start_lam, bx0[1], blam[1])
     e_ps = _response(energy * (1.0 - t_ps), fem, p[P_EH_ECAL], p[P_SAMP_ECAL], rng)
     e_ec = _response(energy * (t_ps - t_ecal), fem, p[P_EH_ECAL], p[P_SAMP_ECAL], rng)
     c_e = containment(x, y, p[P_HX_E], p[P_HY_E], p[P_LAT_E])
@@ -154,19 +183,21 @@ def shower_rest(
     start_lam: float,
     fem: float,
     p: np.ndarray,
+    shape: tuple[float, float, float, float, float, float],
     bx0: np.ndarray,
     blam: np.ndarray,
     bkind: np.ndarray,
     rng: np.random.Generator,
     out: np.ndarray,
 ) -> None:
-    """Second stage of one shower (after :func:`shower_ecal` filled ``out``): the gaps and HCAL modules
-    (boundaries 2.. of kind ``bkind``), the escaped energy. Random numbers: each module's signal."""
+    """Second stage of one shower (after :func:`shower_ecal` filled ``out``, with the same ``shape``): the
+    gaps and HCAL modules (boundaries 2.. of kind ``bkind``), the escaped energy. Random numbers: each
+    module's signal."""
     c_h = out[O_CH]
     prev = out[O_ESC]
     loss = out[O_SPILL] * (1.0 - c_h)
     for j in range(2, bx0.shape[0]):
-        cur = bock_tail(energy, start_x0, start_lam, bx0[j], blam[j], p)
+        cur = _tail(shape, start_x0, start_lam, bx0[j], blam[j])
         m = bkind[j]
         if m >= 0:
             e_h = _response(energy * (prev - cur), fem, p[P_EH_HCAL], p[P_SAMP_HCAL], rng)
@@ -197,8 +228,9 @@ def showers(
     n = energy.shape[0]
     out = np.zeros((n, N_OUT_FIXED + n_modules))
     for i in range(n):
-        fem = shower_ecal(energy[i], start_x0[i], start_lam[i], x[i], y[i], p, bx0, blam, rng, out[i])
-        shower_rest(energy[i], start_x0[i], start_lam[i], fem, p, bx0, blam, bkind, rng, out[i])
+        shape = bock_shape(energy[i], p)
+        fem = shower_ecal(energy[i], start_x0[i], start_lam[i], x[i], y[i], p, shape, bx0, blam, rng, out[i])
+        shower_rest(energy[i], start_x0[i], start_lam[i], fem, p, shape, bx0, blam, bkind, rng, out[i])
     return out
 
 
@@ -233,13 +265,15 @@ def electronuclear(
     for i in range(n):
         e_r = k[i] * (1.0 - x_lead[i])
         e_l = k[i] * x_lead[i]
-        f_r = shower_ecal(e_r, start_x0[i], start_lam[i], x[i], y[i], p, bx0, blam, rng, rest[i])
-        f_l = shower_ecal(e_l, lead_x0[i], lead_lam[i], x[i], y[i], p, bx0, blam, rng, lead[i])
+        s_r = bock_shape(e_r, p)
+        s_l = bock_shape(e_l, p)
+        f_r = shower_ecal(e_r, start_x0[i], start_lam[i], x[i], y[i], p, s_r, bx0, blam, rng, rest[i])
+        f_l = shower_ecal(e_l, lead_x0[i], lead_lam[i], x[i], y[i], p, s_l, bx0, blam, rng, lead[i])
         e_ecal = em_ecal[i]
         e_ecal += (rest[i, O_PS] + rest[i, O_ECAL]) * rest[i, O_CE]
         e_ecal += (lead[i, O_PS] + lead[i, O_ECAL]) * lead[i, O_CE]
         if e_ecal < ecal_max:
             passed[i] = True
-            shower_rest(e_r, start_x0[i], start_lam[i], f_r, p, bx0, blam, bkind, rng, rest[i])
-            shower_rest(e_l, lead_x0[i], lead_lam[i], f_l, p, bx0, blam, bkind, rng, lead[i])
+            shower_rest(e_r, start_x0[i], start_lam[i], f_r, p, s_r, bx0, blam, bkind, rng, rest[i])
+            shower_rest(e_l, lead_x0[i], lead_lam[i], f_l, p, s_l, bx0, blam, bkind, rng, lead[i])
     return rest, lead, passed
