@@ -69,15 +69,28 @@ FIT_VERSION = 2
 TIME_STEP_NS = 0.25
 
 
+# The kernels below write their array operations as loops (sums and maxima in index order, as numpy's):
+# numba compiles each array method or slice assignment from its library on first use, ~2 s of the fit's
+# compilation on a cold cache.
+
+
+@numba.njit(cache=True)
+def _sum(a):
+    """Σ a[k] in index order."""
+    s = 0.0
+    for k in range(a.shape[0]):
+        s += a[k]
+    return s
+
+
 @numba.njit(cache=True)
 def _make_table(tau, t0, dt, ns, step, tmin, ntab):
     table = np.zeros((ntab, ns))
     tmp = np.zeros(ns)
     _template(0.0, tau, t0, dt, ns, tmp)
-    calib = 1.0 / tmp.sum()
+    calib = 1.0 / _sum(tmp)
     for i in range(ntab):
-        _template(tmin + i * step, tau, t0, dt, ns, tmp)
-        table[i, :] = tmp * calib
+        _template_row(table, i, tmin + i * step, tau, t0, dt, calib, tmp)
     return table
 
 
@@ -335,7 +348,7 @@ def _polish(w, times, amps, n, tau, t0, dt, step, work):
     ns = w.shape[0]
     tmp = np.empty(ns)
     _template(0.0, tau, t0, dt, ns, tmp)
-    calib = 1.0 / tmp.sum()
+    calib = 1.0 / _sum(tmp)
     T = np.empty((max(n, 1), ns))
     order = np.arange(max(n, 1))
     for i in range(n):
@@ -369,13 +382,19 @@ def _residual_max(w, times, amps, n, tau, t0, dt):
     ns = w.shape[0]
     tmp = np.empty(ns)
     _template(0.0, tau, t0, dt, ns, tmp)
-    calib = 1.0 / tmp.sum()
-    r = w.copy()
+    calib = 1.0 / _sum(tmp)
+    r = np.empty(ns)
+    for k in range(ns):
+        r[k] = w[k]
     for i in range(n):
         _template(times[i], tau, t0, dt, ns, tmp)
         for k in range(ns):
             r[k] -= amps[i] * tmp[k] * calib
-    return r.max()
+    rmax = r[0]
+    for k in range(1, ns):
+        if r[k] > rmax:
+            rmax = r[k]
+    return rmax
 
 
 @numba.njit(cache=True)
@@ -389,7 +408,8 @@ def _refine(w, table, idx, n, wide, amps, work, settled):
     that the last scan leaves in ``amps`` may differ, and :func:`fit_cell` does not read them."""
     ntab = table.shape[0]
     one = np.int64(1)
-    settled[:] = False
+    for j in range(n):
+        settled[j] = False
     for _it in range(2):
         for j in range(n):
             if settled[j]:
@@ -399,7 +419,8 @@ def _refine(w, table, idx, n, wide, amps, work, settled):
             hi = min(ntab, idx[j] + wide + 1)
             _best_position(w, table, idx, n, j, lo, hi, one, amps, work)
             if idx[j] != before:
-                settled[:] = False
+                for i in range(n):
+                    settled[i] = False
             else:
                 settled[j] = True
 
@@ -435,7 +456,9 @@ def fit_cell(
     one = np.int64(1)
     n = zero
     thr = max(min_sample, min_frac * wmax)
-    r = w.copy()
+    r = np.empty(w.shape[0])
+    for k in range(w.shape[0]):
+        r[k] = w[k]
     while n < max_pulses:
         if n > 0:
             # stop when no significant residual peak is left
@@ -541,14 +564,15 @@ def _remove_events(
     energy = np.zeros((n_ev, ny, nx))
     time = np.zeros((n_ev, ny, nx))
     npulse = np.zeros((n_ev, ny, nx), dtype=np.int16)
+    w = np.empty(waves.shape[3])
     for e in range(n_ev):
         if not has_wf[e]:
             continue
         for iy in range(ny):
             for ix in range(nx):
-                w = waves[e, iy, ix].astype(np.float64)
                 s = 0.0
                 for j in range(w.shape[0]):
+                    w[j] = waves[e, iy, ix, j]
                     s += w[j]
                 if s < fit_min:
                     energy[e, iy, ix] = s
