@@ -75,7 +75,9 @@ def record_usage() -> Iterator[dict[tuple[str, int], ProcessUsage]]:
         _USAGE_STACK.remove(usage)
 
 
-def _add_usage(host: str, pid: int, cpu: float, rss: float) -> None:
+def add_usage(host: str, pid: int, cpu: float, rss: float) -> None:
+    """Count one chunk of process (host, pid), its CPU [s] and peak RSS [MB] (:func:`measured`), in every
+    active :func:`record_usage`."""
     for usage in _USAGE_STACK:
         u = usage.get((host, pid))
         if u is None:
@@ -96,7 +98,7 @@ def single_threaded_blas() -> Iterator[None]:
         yield
 
 
-def _measured(fn: Callable[..., T], *args: Any) -> tuple[T, tuple[str, int, float, float]]:
+def measured(fn: Callable[..., T], *args: Any) -> tuple[T, tuple[str, int, float, float]]:
     """Run ``fn(*args)`` with one BLAS thread (:func:`single_threaded_blas`) and return its result with
     (host, pid, CPU seconds, peak RSS [MB])."""
     c0 = time.process_time()
@@ -153,9 +155,9 @@ def map_chunks(
     n = len(tasks)
     results: list[Any] = [None] * n
 
-    def keep(i: int, measured: tuple[Any, tuple[str, int, float, float]]) -> None:
-        results[i] = measured[0]
-        _add_usage(*measured[1])
+    def keep(i: int, out: tuple[Any, tuple[str, int, float, float]]) -> None:
+        results[i] = out[0]
+        add_usage(*out[1])
 
     if scheduler:
         # distributed is imported only for a cluster run: it costs ~1 s at start-up otherwise
@@ -163,7 +165,7 @@ def map_chunks(
         from distributed import as_completed as dask_as_completed
 
         with Client(scheduler) as client:
-            futures = [client.submit(_measured, fn, *t, pure=False) for t in tasks]
+            futures = [client.submit(measured, fn, *t, pure=False) for t in tasks]
             index = {f.key: i for i, f in enumerate(futures)}
             it: Iterable[Any] = dask_as_completed(futures)
             if progress is not None:
@@ -176,11 +178,11 @@ def map_chunks(
         if progress is not None:
             it2 = progress(it2, n)
         for i in it2:
-            keep(i, _measured(fn, *tasks[i]))
+            keep(i, measured(fn, *tasks[i]))
         return results
     context = clean_context([fn.__module__]) if clean_workers else None
     with ProcessPoolExecutor(max_workers=min(workers, n), mp_context=context) as pool:
-        futs = {pool.submit(_measured, fn, *t): i for i, t in enumerate(tasks)}
+        futs = {pool.submit(measured, fn, *t): i for i, t in enumerate(tasks)}
         it3: Iterable[Any] = as_completed(futs)
         if progress is not None:
             it3 = progress(it3, n)
@@ -226,9 +228,9 @@ def run_tasks(
             heapq.heappush(ready, (-t.cost, seq, t))
             seq += 1
 
-    def done(task: Task, measured: tuple[Any, tuple[str, int, float, float]]) -> Task:
-        _add_usage(*measured[1])
-        push(on_done(task, measured[0]))
+    def done(task: Task, out: tuple[Any, tuple[str, int, float, float]]) -> Task:
+        add_usage(*out[1])
+        push(on_done(task, out[0]))
         return task
 
     push(initial)
@@ -245,7 +247,7 @@ def run_tasks(
                     t = heapq.heappop(ready)[2]
                     # dask runs higher priorities first (all ready tasks are submitted at once)
                     priority = t.cost if math.isfinite(t.cost) else 1e300
-                    f = client.submit(_measured, t.fn, *t.args, pure=False, priority=priority)
+                    f = client.submit(measured, t.fn, *t.args, pure=False, priority=priority)
                     running[f.key] = t
                     queue.add(f)
 
@@ -262,7 +264,7 @@ def run_tasks(
         def events_serial() -> Iterator[Task]:
             while ready:
                 t = heapq.heappop(ready)[2]
-                yield done(t, _measured(t.fn, *t.args))
+                yield done(t, measured(t.fn, *t.args))
 
         _drain(events_serial(), progress)
         return
@@ -273,7 +275,7 @@ def run_tasks(
             while ready or inflight:
                 while ready and len(inflight) < workers:
                     t = heapq.heappop(ready)[2]
-                    inflight[pool.submit(_measured, t.fn, *t.args)] = t
+                    inflight[pool.submit(measured, t.fn, *t.args)] = t
                 finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
                 for fut in finished:
                     yield done(inflight.pop(fut), fut.result())

@@ -137,3 +137,34 @@ def test_prepare_runs_once_inside_the_first_listed_stage_that_computes(tmp_path)
     assert prepared == [1]
     r2.run("c", {"z": 4}, _counting(calls, "c"))
     assert prepared == [1, -1]
+
+
+def test_what_prepare_returns_is_awaited_when_the_stage_work_ends(tmp_path):
+    log: list[str] = []
+
+    def prepare():
+        log.append("prepare")
+        return lambda: log.append("finish")
+
+    def work(folder):
+        log.append("work")
+        assert not (folder / "DONE.json").exists()
+        return {}
+
+    r = StageRunner(tmp_path, prepare=prepare, prepare_stages=("a",))
+    r.run("a", {}, work)
+    assert log == ["prepare", "work", "finish"]
+
+    # a stage that fails still waits for it, and its own error is the one raised, not the waiter's
+    def failing_finish():
+        log.append("finish")
+        raise RuntimeError("the waiter's error")
+
+    def broken(folder):
+        raise ValueError("the stage's error")
+
+    log.clear()
+    r2 = StageRunner(tmp_path / "2", prepare=lambda: failing_finish, prepare_stages=("a",))
+    with pytest.raises(ValueError, match="the stage's error"):
+        r2.run("a", {}, broken)
+    assert log == ["finish"]

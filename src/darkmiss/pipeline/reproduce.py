@@ -392,7 +392,8 @@ def _reproduce(
     ctx = Context(pr, cfg, runs_from_preset(pr), seed, workers, scheduler, quiet, production)
     runner = StageRunner(
         out, force=force, formats=OUTPUT_FORMATS, log=None if quiet else _log,
-        # a cold numba cache: the heaviest kernels compiled side by side, not twice at once (warmup.py)
+        # a cold numba cache: the heaviest kernels compiled side by side, not twice at once, the yields'
+        # own work beside the second group (warmup.py)
         prepare=None if scheduler else functools.partial(compile_kernels, pr, workers),
         prepare_stages=("yields", "data", "mc", "analysis"),
     )  # fmt: skip

@@ -65,7 +65,9 @@ class StageRunner:
 
     ``log`` (if given) receives one line per stage that is reused or redone after an interruption.
     ``prepare`` (if given) runs once, inside the first stage named in ``prepare_stages`` that is not
-    reused (its time counts in that stage); never when all of them are reused."""
+    reused (its time counts in that stage), before the stage's work; never when all of them are reused.
+    If it returns a callable, that is called when the stage's work ends (to wait for what ``prepare``
+    left running beside it)."""
 
     def __init__(
         self,
@@ -73,7 +75,7 @@ class StageRunner:
         force: bool = False,
         formats: dict[str, int] | None = None,
         log: Callable[[str], None] | None = None,
-        prepare: Callable[[], object] | None = None,
+        prepare: Callable[[], Callable[[], object] | None] | None = None,
         prepare_stages: tuple[str, ...] = (),
     ) -> None:
         self.root = Path(root)
@@ -127,10 +129,19 @@ class StageRunner:
         t0 = time.perf_counter()
         c0 = time.process_time()
         with write_scope(name, folder), record_usage() as workers:
+            finish = None
             if self.prepare is not None and name in self.prepare_stages:
                 prepare, self.prepare = self.prepare, None
-                prepare()
-            info = fn(folder) or {}
+                finish = prepare()
+            try:
+                info = fn(folder) or {}
+            except BaseException:
+                if finish is not None:
+                    with contextlib.suppress(Exception):  # the stage's own error is the one to report
+                        finish()
+                raise
+            if finish is not None:
+                finish()
             seconds = time.perf_counter() - t0
             me = (socket.gethostname(), os.getpid())
             usage = {

@@ -7,10 +7,12 @@ machine) at the same time, and later both compile the pile-up fit (``reco.pileup
 and the parametrised showers.
 Here one worker compiles the kernels of the yields stage (the cascade and the exact-tree-level integrand)
 while the other compiles those of the detector simulation and reconstruction (the parametrised showers, the
-muon transport, the electronuclear showers and the pile-up fit): 15 and 18 s side by side; numba writes them to
-its cache (``cache=True``), from which every later process loads them. Each group calls the library's own
-wrappers on a tiny input, so the kernels get the argument types of the chain. Nothing is computed for the
-results, and the random streams of the stages are untouched.
+muon transport, the electronuclear showers and the pile-up fit): 14 and 18 s side by side; numba writes them to
+its cache (``cache=True``), from which every later process loads them. The stage waits for the first group
+only: its own work (the yields, which need none of the second group) runs while the second compiles, and the
+stage ends when both are done. Each group calls the library's own wrappers on a tiny input, so the kernels
+get the argument types of the chain. Nothing is computed for the results, and the random streams of the
+stages are untouched.
 
 Whether numba's cache is cold is asked of numba itself: a trivial kernel of this module (:func:`_probe`)
 is cached beside the others (next to the installed sources, or under ``NUMBA_CACHE_DIR``), and a process
@@ -20,6 +22,9 @@ would otherwise load every kernel once more (about 1.5 s). A group that fails ra
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
 import numba
 import numpy as np
 
@@ -28,7 +33,7 @@ from darkmiss.config.schema import SetupGeometry, runs_from_preset
 from darkmiss.detsim.beam import BeamConfig
 from darkmiss.detsim.processes.base import ProcessContext
 from darkmiss.detsim.processes.hadronic import sums_batch
-from darkmiss.parallel import map_chunks
+from darkmiss.parallel import add_usage, measured
 from darkmiss.physics.etl import dsigma_dx_etl
 from darkmiss.reco.config import AnalysisConfig
 from darkmiss.reco.pileup import remove_pileup
@@ -36,7 +41,8 @@ from darkmiss.shower.cascade import Primaries, run_cascade
 from darkmiss.shower.geometry import build_geometry
 from darkmiss.shower.response import default_settings, muon_deposits, parametrised_deposits, slab_table
 
-#: The groups of kernels compiled side by side (15 and 18 s on the 2-core test machine).
+#: The groups of kernels compiled side by side (14 and 18 s on the 2-core test machine): the stage that
+#: compiles them waits for the first before its own work, for the second at its end.
 GROUPS = ("cascade", "readout")
 
 
@@ -98,14 +104,35 @@ def numba_cache_warm() -> bool:
     return sum(_probe.stats.cache_hits.values()) > 0
 
 
-def compile_kernels(preset: Preset, workers: int) -> bool:
-    """Compile :data:`GROUPS` over ``workers`` local processes unless numba's cache is warm
-    (:func:`numba_cache_warm`) or this process did it already; returns whether it compiled. Only for local
-    pools of two or more workers: one worker would compile them in turn anyway."""
+def compile_kernels(preset: Preset, workers: int) -> Callable[[], None] | None:
+    """Compile :data:`GROUPS` in two local worker processes unless numba's cache is warm
+    (:func:`numba_cache_warm`) or this process did it already. Returns once the first group is compiled,
+    with a callable that waits for the second (and raises if it failed); None when nothing is compiled.
+    Only for local pools of two or more workers: one worker would compile them in turn anyway. The
+    workers' CPU time and memory go to the active :func:`darkmiss.parallel.record_usage` as each group
+    ends."""
     if workers < 2 or _CHECKED:
-        return False
+        return None
     _CHECKED.append(True)
     if numba_cache_warm():
-        return False
-    map_chunks(compile_group, [(g, preset) for g in GROUPS], workers=workers)
-    return True
+        return None
+    pool = ProcessPoolExecutor(max_workers=len(GROUPS))
+    futures = [pool.submit(measured, compile_group, g, preset) for g in GROUPS]
+
+    def collect(i: int) -> None:
+        add_usage(*futures[i].result()[1])
+
+    try:
+        collect(0)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+    def finish() -> None:
+        try:
+            for i in range(1, len(GROUPS)):
+                collect(i)
+        finally:
+            pool.shutdown()
+
+    return finish
