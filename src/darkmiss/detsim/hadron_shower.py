@@ -320,19 +320,28 @@ def hadron_sums(
 
 
 def hadron_cells(sums: HadronSums, setup: SetupGeometry, cfg: HadronicConfig) -> HadronDeposit:
-    """Cell deposits of :func:`hadron_sums` (deterministic lateral split with :func:`cell_fractions`)."""
-    lat_e, lat_h = lateral_scales(setup, cfg)
+    """Cell deposits [GeV] of :func:`hadron_sums` (deterministic lateral split with :func:`cell_fractions`)."""
+    lat_e, _ = lateral_scales(setup, cfg)
     fr_e = cell_fractions(sums.x_cm, sums.y_cm, setup.ecal, lat_e)
-    fr_h = cell_fractions(sums.x_cm, sums.y_cm, setup.hcal, lat_h)
     dep = HadronDeposit.zeros(sums.e_ps.shape[0], setup)
     dep.ps += sums.e_ps[:, None, None] * fr_e
     dep.ecal += sums.e_ecal[:, None, None] * fr_e
-    e_h = sums.e_hcal.copy()
-    e_h[:, 0] += sums.spill
-    dep.hcal += e_h[:, :, None, None] * fr_h[:, None]
+    dep.hcal = hcal_cells(sums, setup, cfg)
     dep.escaped = sums.escaped.copy()
     dep.v2 = sums.v2.copy()
     return dep
+
+
+def hcal_cells(sums: HadronSums, setup: SetupGeometry, cfg: HadronicConfig) -> np.ndarray:
+    """The HCAL part of :func:`hadron_cells`, alone: (n, modules, nx, ny) [GeV], the ECAL's lateral spill in
+    HCAL1 (for readouts that need no ECAL cell)."""
+    _, lat_h = lateral_scales(setup, cfg)
+    fr_h = cell_fractions(sums.x_cm, sums.y_cm, setup.hcal, lat_h)
+    hcal = np.zeros((sums.e_ps.shape[0], setup.n_hcal_modules, setup.hcal.n_cells_x, setup.hcal.n_cells_y))
+    e_h = sums.e_hcal.copy()
+    e_h[:, 0] += sums.spill
+    hcal += e_h[:, :, None, None] * fr_h[:, None]
+    return hcal
 
 
 def hadron_shower(

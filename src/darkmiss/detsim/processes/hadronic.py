@@ -44,6 +44,7 @@ from darkmiss.detsim.hadron_shower import (
     boundaries,
     hadron_cells,
     hadron_sums,
+    hcal_cells,
     kernel_params,
     setup_segments,
     start_depth_x0,
@@ -391,12 +392,11 @@ def summary_truth(batch: HadronicBatch, rng: np.random.Generator, ctx: ProcessCo
     cells, the beam e⁻'s incoming angle [mrad]. Random numbers: the incoming angles."""
     _, cfg, beam = _configs(ctx)
     e_ecal, ps, _ = batch.energies()
-    dep = hadron_cells(batch.had, ctx.geometry, cfg)
     n = batch.n
     return SummaryTruth(
         ecal=e_ecal,
         ps=ps,
-        hcal=dep.hcal,
+        hcal=hcal_cells(batch.had, ctx.geometry, cfg),
         beam_energy=np.full(n, ctx.beam_energy),
         angle_in_mrad=np.abs(beam.angle_sigma_mrad * rng.standard_normal(n)),
     )
