@@ -29,8 +29,8 @@ N_OUT_FIXED = 7
 @numba.njit(cache=True)
 def gamma_q(a: float, x: float) -> float:
     """Regularised upper incomplete Γ function Q(a, x) = Γ(a, x)/Γ(a) for a > 0, x ≥ 0: the series of
-    P(a, x) for x < a + 1, else the Lentz continued fraction of Q (Press et al., *Numerical Recipes*,
-    3rd ed., Sec. 6.2), to a relative 1e-14 (tested against scipy.special.gammaincc)."""
+    P(a, x) for x < a + 1, else the continued fraction of Q (Press et al., *Numerical Recipes*, 3rd ed.,
+    Sec. 6.2), to a relative 1e-14 (tested against scipy.special.gammaincc)."""
     return _gamma_q(a, x, math.lgamma(a))
 
 
@@ -50,26 +50,27 @@ def _gamma_q(a: float, x: float, gln: float) -> float:
             if abs(term) < abs(total) * 1e-15:
                 break
         return max(1.0 - total * math.exp(-x + a * math.log(x) - gln), 0.0)
-    tiny = 1e-300
-    b = x + 1.0 - a
-    c = 1.0 / tiny
-    d = 1.0 / b
-    h = d
+    # the continued fraction of Q as the ratio A_n/B_n of Wallis' recurrences (no division per term; the
+    # Lentz form's two divisions per term made it ~3 times slower), rescaled every 8 terms; it stops when
+    # the last term changed the ratio by < 1e-15 relative, the Lentz criterion |f_n/f_(n−1) − 1| < 1e-15
+    b0 = x + 1.0 - a
+    a_prev, b_prev = 0.0, 1.0  # A_(−1), B_(−1)
+    a_cur, b_cur = 1.0, b0  # A_0, B_0: f_0 = 1/b0
     for i in range(1, 500):
         an = -i * (i - a)
-        b += 2.0
-        d = an * d + b
-        if abs(d) < tiny:
-            d = tiny
-        c = b + an / c
-        if abs(c) < tiny:
-            c = tiny
-        d = 1.0 / d
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-15:
+        bn = b0 + 2.0 * i
+        a_next = bn * a_cur + an * a_prev
+        b_next = bn * b_cur + an * b_prev
+        a_prev, b_prev, a_cur, b_cur = a_cur, b_cur, a_next, b_next
+        if abs(a_cur * b_prev - a_prev * b_cur) < 1e-15 * abs(a_prev * b_cur):
             break
-    return math.exp(-x + a * math.log(x) - gln) * h
+        if i % 8 == 0:
+            scale = 1.0 / b_cur
+            a_prev *= scale
+            b_prev *= scale
+            a_cur *= scale
+            b_cur = 1.0
+    return math.exp(-x + a * math.log(x) - gln) * (a_cur / b_cur)
 
 
 @numba.njit(cache=True)
