@@ -114,8 +114,8 @@ def _reconstruct_files(
     scheduler: str | None = None,
     store: bool = True,
 ) -> list[tuple[RecoEvents, FileInfo, dict]]:
-    """Reconstruct ``files`` over ``workers`` processes (or the dask cluster at ``scheduler``), in file
-    order. With ``reco_cache``, a file reconstructed earlier with the same key (:func:`reco_cache_key`) is
+    """Reconstruct ``files`` over ``workers`` processes (or the dask cluster at ``scheduler``), the largest
+    first; returned in file order. With ``reco_cache``, a file reconstructed earlier with the same key (:func:`reco_cache_key`) is
     read from there instead, with the metadata stored beside it, and new reconstructions are stored there
     (by this process) unless ``store`` is false."""
     settings = reco_settings_digest(cfg, geometry)
@@ -127,7 +127,8 @@ def _reconstruct_files(
             arrays, meta = hit
             reco = RecoEvents(**arrays)
             out[i] = (reco, file_info(files[i], meta, reco.n), meta)
-    todo = [i for i in range(len(files)) if i not in out]
+    # the largest files first, so that no worker is left with a large file while the others idle
+    todo = sorted((i for i in range(len(files)) if i not in out), key=lambda i: -files[i].stat().st_size)
     tasks = [(str(files[i].absolute()), cfg, geometry) for i in todo]
     done = map_chunks(_reco_task, tasks, workers=workers, scheduler=scheduler)
     for i, res in zip(todo, done, strict=True):
@@ -159,10 +160,9 @@ def load_inputs(
     ``scheduler``: reconstruct on that dask cluster (the event files on a filesystem its workers share).
     """
 
-    def load(folder: str | Path) -> tuple[list[RecoEvents], list[FileInfo], list[dict]]:
-        res = _reconstruct_files(
-            event_files(folder), cfg, geometry, workers, reco_cache, scheduler, reco_cache_store
-        )
+    def unpack(
+        res: list[tuple[RecoEvents, FileInfo, dict]],
+    ) -> tuple[list[RecoEvents], list[FileInfo], list[dict]]:
         recos, infos, metas = [], [], []
         for reco, info, meta in res:
             info.run = _run_name(info.run)
@@ -172,12 +172,14 @@ def load_inputs(
             metas.append(meta)
         return recos, infos, metas
 
-    d_recos, d_infos, d_metas = load(events)
-    m_recos: list[RecoEvents] = []
-    m_infos: list[FileInfo] = []
-    m_metas: list[dict] = []
-    if mc is not None:
-        m_recos, m_infos, m_metas = load(mc)
+    # the files of both folders reconstructed as one set of tasks (one pool, no idle tail in between)
+    ev_files = event_files(events)
+    mc_files = event_files(mc) if mc is not None else []
+    res = _reconstruct_files(
+        ev_files + mc_files, cfg, geometry, workers, reco_cache, scheduler, reco_cache_store
+    )
+    d_recos, d_infos, d_metas = unpack(res[: len(ev_files)])
+    m_recos, m_infos, m_metas = unpack(res[len(ev_files) :])
     # MC files inside the events folder count as MC too
     data_parts, data_infos, mc_parts, mc_infos, mc_metas = [], [], list(m_recos), list(m_infos), list(m_metas)
     for r, i, m in zip(d_recos, d_infos, d_metas, strict=True):
