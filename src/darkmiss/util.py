@@ -64,9 +64,10 @@ def progress(
             bar.advance(task)
 
 
-def unit_weight_copies(weight: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def unit_weight_copies(weight: np.ndarray, rng: np.random.Generator | np.ndarray) -> np.ndarray:
     """Accept-reject of weighted events into unit-weight ones: how many copies each event of relative
     ``weight`` w ≥ 0 gets, ⌊w⌋ and one more with probability w − ⌊w⌋, so that the expected number is w
-    (one uniform per event, from ``rng``)."""
+    (one uniform per event, from ``rng``, or the uniforms themselves when ``rng`` is an array)."""
     base = np.floor(weight)
-    return (base + (rng.random(np.shape(weight)) < (weight - base))).astype(np.int64)
+    u = rng.random(np.shape(weight)) if isinstance(rng, np.random.Generator) else np.asarray(rng)
+    return (base + (u < (weight - base))).astype(np.int64)

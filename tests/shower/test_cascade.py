@@ -31,6 +31,7 @@ from darkmiss.shower.geometry import (
     build_slab_geometry,
 )
 from darkmiss.shower.tally import fit_tmax, log_edges, longitudinal_profile
+from darkmiss.util import unit_weight_copies
 
 PB = get_material("Pb")
 
@@ -217,3 +218,30 @@ def test_rotate_angle(cos_u, phi_u, cost, phi):
     v = rotate(*u, cost, phi)
     assert math.hypot(*v) == pytest.approx(1.0, abs=1e-12)
     assert float(np.dot(u, v)) == pytest.approx(cost, abs=1e-9)
+
+
+def test_unweighting_skips_only_the_showers_that_get_no_event(na64_geometry):
+    geom = na64_geometry
+    # run_cascade(unweight=(u, U)): a forced shower whose unit-weight copies (util.unit_weight_copies with
+    # the uniforms U) are 0 is not tracked beyond its weight pass; every other shower is the same bit for
+    # bit (per-shower random streams), and the weights are those of the full run
+    p = Primaries.beam(60, 100.0)
+    kw = {"mode": "fast", "seed": 11, "force": ("dimuon", 60.0), "split_energy": 3.0}
+    full = run_cascade(p, geom, **kw)
+    u = float(np.median(full.weight[full.weight > 0]))
+    uniforms = np.random.default_rng(5).random(60)
+    part = run_cascade(p, geom, unweight=(u, uniforms), **kw)
+    keep = unit_weight_copies(full.weight / u, uniforms) > 0
+    assert 0 < keep.sum() < keep.size
+    np.testing.assert_array_equal(part.weight, full.weight)
+    for name in ("visible", "absorbed", "escaped"):
+        a, b = getattr(part, name), getattr(full, name)
+        np.testing.assert_array_equal(a[keep], b[keep])
+        assert not np.any(a[~keep])
+    for lst in ("handoff", "muons"):
+        a, b = getattr(part, lst), getattr(full, lst)
+        mine = keep[np.asarray(b["event"], dtype=np.int64)]
+        for col in b:
+            np.testing.assert_array_equal(np.asarray(a[col]), np.asarray(b[col])[mine])
+    with pytest.raises(UserInputError, match="unweight"):
+        run_cascade(p, geom, unweight=(u, uniforms[:5]), **kw)

@@ -296,9 +296,10 @@ def _raw_from_cascade(
 
     ``unit_weight`` (with ``force``): unit-weight events, as a detector records them, by accept-reject
     before the rest of the shower is transported. A shower of weight w becomes ⌊w/u⌋ events and one more
-    with probability w/u − ⌊w/u⌋ (one uniform per shower, drawn after the cascade), so that the expected
-    number of events of every shower is w/u; only showers with at least one event are completed, and
-    their rows are repeated, each of weight u (the copies share the deposits, not the readout)."""
+    with probability w/u − ⌊w/u⌋ (one uniform per shower, drawn right after the cascade's seed), so that the
+    expected number of events of every shower is w/u; only showers with at least one event are completed
+    (the cascade skips the main pass of the others), and their rows are repeated, each of weight u (the
+    copies share the deposits, not the readout)."""
     n = energies.size
     geometry = build_geometry(setup)
     primaries = cascade.Primaries(
@@ -312,7 +313,14 @@ def _raw_from_cascade(
         uz=np.ones(n),
     )
     kw: dict[str, Any] = {"split_energy": settings.fast_split_gev} if mode == "fast" else {}
-    out = cascade.run_cascade(primaries, geometry, mode=mode, seed=_seed(rng), force=force, **kw)
+    seed = _seed(rng)
+    uniforms = None
+    if force is not None and unit_weight is not None:
+        # drawn now, as they were after the cascade (nothing draws from rng in between): the cascade
+        # skips the main pass of the showers that get no event
+        uniforms = rng.random(n)
+        kw["unweight"] = (unit_weight, uniforms)
+    out = cascade.run_cascade(primaries, geometry, mode=mode, seed=seed, force=force, **kw)
     vis = np.array(out.visible, dtype=float)
     dep = np.array(out.absorbed, dtype=float)
     leak = np.array(out.escaped, dtype=float).reshape(n) if np.ndim(out.escaped) else np.zeros(n)
@@ -323,8 +331,8 @@ def _raw_from_cascade(
     if force is not None and w is not None:
         # only the showers of a forced sample with weight > 0 (or with events, unweighted) go further
         live = np.asarray(w) > 0
-        if unit_weight is not None:
-            copies = unit_weight_copies(np.asarray(w, dtype=float) / unit_weight, rng)
+        if uniforms is not None:
+            copies = unit_weight_copies(np.asarray(w, dtype=float) / unit_weight, uniforms)
             live = copies > 0
         h, mu = _of_events(h, live), _of_events(mu, live)
     if mode == "fast" and len(h["energy"]):

@@ -305,9 +305,11 @@ def _track(
     ftab: ForceTable,
     n_slabs: int,
     handoff_cap: int,
+    unweight: tuple[float, np.ndarray] | None = None,
 ) -> tuple[Outputs, np.ndarray]:
     """Run the kernel over all primaries (output bundle, weights); the hand-off list is grown and the
-    run repeated until it fits (the kernel counts entries beyond its capacity)."""
+    run repeated until it fits (the kernel counts entries beyond its capacity). ``unweight``: see
+    :func:`run_cascade`."""
     n = len(primaries)
     seeds, aux = shower_seeds(seed, n)
     pos = np.ascontiguousarray(np.stack([primaries.x, primaries.y, primaries.z], axis=1), dtype=float)
@@ -316,6 +318,8 @@ def _track(
     pass1 = _pass1_bundles(cuts, ftab, n_slabs)
     stack = new_stack()
     cap = handoff_cap
+    unit_w, unit_u = (0.0, np.zeros(0)) if unweight is None else (float(unweight[0]), unweight[1])
+    unit_u = np.ascontiguousarray(unit_u, dtype=float)
     while True:
         out = Outputs(
             visible=np.zeros((n, N_CELLS)),
@@ -343,7 +347,7 @@ def _track(
         ptally.nhit[0] = 0
         nbad = run_showers(
             primaries.pid.astype(np.int64), primaries.energy.astype(float), pos, dirs, seeds, aux, f_kind, weight,
-            geo, cuts, tally, ptally, ytab, ftab, out, pass1, stack,
+            geo, cuts, tally, ptally, ytab, ftab, out, pass1, stack, unit_w, unit_u,
         )  # fmt: skip
         if nbad:
             raise RuntimeError("cascade particle stack overflow")
@@ -368,6 +372,7 @@ def run_cascade(
     force_table: SigmaTable | None = None,
     positron_edges: np.ndarray | None = None,
     positron_slabs: np.ndarray | None = None,
+    unweight: tuple[float, np.ndarray] | None = None,
 ) -> CascadeOutput:
     """Run the explicit cascade for ``primaries`` through ``geometry`` (GeV, cm).
 
@@ -393,8 +398,16 @@ def run_cascade(
     its per-shower covariance (``positrons``) over ``positron_slabs`` (a flag per slab; default
     the ECAL with its preshower), per material; to tally every positron down to the lowest edge,
     run ``yield`` mode with ``yield_emin`` at (or below) that edge.
+    ``unweight`` = (u, uniforms) with ``force``: the caller turns the showers into unit-weight events of
+    weight u with these uniforms (one per shower, :func:`darkmiss.util.unit_weight_copies`); a shower that
+    gets none is not tracked beyond the pass that finds its weight (its rows of the output are 0, its
+    hand-off and muons absent).
     """
     n = len(primaries)
+    if unweight is not None and (force is None or not unweight[0] > 0 or np.shape(unweight[1]) != (n,)):
+        raise UserInputError(
+            "unweight", unweight, "(a positive unit weight, one uniform per primary) with force"
+        )
     if mode not in ("detailed", "fast", "yield"):
         raise UserInputError("mode", mode, "detailed, fast or yield")
     if ecut is None:
@@ -448,7 +461,9 @@ def run_cascade(
     )
     cuts = Cuts(float(floor), action, float(ecut), kc_, kc_, WORLD_HALF_WIDTH_CM)
     cap = max(64, 256 * n) if mode == "fast" else 16
-    out, weight = _track(primaries, seed, f_kind, geo, cuts, tally, ptally, ytab, fb, g.n_slabs, cap)
+    out, weight = _track(
+        primaries, seed, f_kind, geo, cuts, tally, ptally, ytab, fb, g.n_slabs, cap, unweight
+    )
     trk = None
     if tally_edges is not None:
         trk = TrackLengthTally(

@@ -453,12 +453,17 @@ def run_showers(
     out: Outputs,
     pass1: tuple[Cuts, Tally, PositronArrays, YieldTable, Outputs],
     stack: Stack,
+    unit_weight: float,
+    unit_uniform: np.ndarray,
 ) -> int:
     """Track all showers (primaries: pid, total energy [GeV], position [cm], direction, seeds) into
     ``out``; returns the number of stack overflows (0 normally). With forcing, each shower is first
     replayed in pass 1 (floor at the forcing threshold, scoring into the throw-away ``pass1``
     bundles) to choose the emission step and the weight; showers with weight 0 are tracked unforced.
-    Each shower's positron track-length row is flushed into ``ptally`` after its (main) pass."""
+    Each shower's positron track-length row is flushed into ``ptally`` after its (main) pass.
+    ``unit_weight`` > 0 (with forcing): a shower of weight w whose ⌊w/u⌋ is 0 and whose ``unit_uniform``
+    is not below w/u gives no unit-weight event (:func:`darkmiss.util.unit_weight_copies`, the same
+    arithmetic): its main pass is skipped, its rows of ``out`` stay 0."""
     chosen = np.zeros(3)
     cuts1, tally1, ptally1, ytab1, out1 = pass1
     nbad = 0
@@ -477,6 +482,12 @@ def run_showers(
             )  # fmt: skip
             weight[s] = chosen[2]
             fpass = 2 if chosen[2] > 0 else 0
+            if unit_weight > 0.0:
+                ratio = weight[s] / unit_weight
+                base = math.floor(ratio)
+                if base == 0.0 and not unit_uniform[s] < ratio - base:
+                    flush_positrons(ptally)
+                    continue
         else:
             weight[s] = 1.0
             fpass = 0
