@@ -8,7 +8,15 @@ import os
 import numpy as np
 import pytest
 
-from darkmiss.parallel import Task, chunk_seeds, default_workers, map_chunks, record_usage, run_tasks
+from darkmiss.parallel import (
+    Task,
+    chunk_seeds,
+    default_workers,
+    map_chunks,
+    record_usage,
+    run_tasks,
+    start_clean_context,
+)
 
 
 def _draw(seq: np.random.SeedSequence, n: int) -> np.ndarray:
@@ -132,4 +140,18 @@ def test_clean_workers_do_not_inherit_this_process_state() -> None:
     assert clean == ["as imported"] * 2  # a clean interpreter imports the module afresh
     seeds = chunk_seeds(3, 3)
     same = map_chunks(_draw, [(s, 50) for s in seeds], workers=2, clean_workers=True)
+    assert [a.tobytes() for a in same] == [_draw(s, 50).tobytes() for s in chunk_seeds(3, 3)]
+
+
+def test_a_started_clean_context_serves_the_later_clean_pools() -> None:
+    # start_clean_context launches the forkserver without waiting for its imports; a later pool of clean
+    # workers forks from that same server (whose pid multiprocessing keeps), with the same results
+    import multiprocessing.forkserver as fs
+
+    start_clean_context([__name__])
+    pid = fs._forkserver._forkserver_pid  # private, but the only handle on the server
+    assert pid is not None
+    seeds = chunk_seeds(3, 3)
+    same = map_chunks(_draw, [(s, 50) for s in seeds], workers=2, clean_workers=True)
+    assert fs._forkserver._forkserver_pid == pid
     assert [a.tobytes() for a in same] == [_draw(s, 50).tobytes() for s in chunk_seeds(3, 3)]

@@ -42,7 +42,7 @@ from darkmiss.detsim.spill import calibrate_dead_time
 from darkmiss.errors import require
 from darkmiss.interpret.darkmatter import InterpretConfig
 from darkmiss.interpret.limits import interpret_limits
-from darkmiss.parallel import peak_rss_mb
+from darkmiss.parallel import peak_rss_mb, start_clean_context
 from darkmiss.physics.models import Model, get_model
 from darkmiss.pipeline.analysis import RECO_CACHE, analyze, optimise, unblind
 from darkmiss.pipeline.comparison import (
@@ -252,6 +252,10 @@ def stage_analysis(ctx: Context, data_dir: Path, mc_dir: Path, folder: Path) -> 
 
 def stage_optimise(ctx: Context, analysis_dir: Path, folder: Path) -> dict[str, Any]:
     """The ECAL cut chosen blind (Fig. 14) and frozen into a copy of the analysis."""
+    if ctx.scheduler is None and ctx.workers > 1:
+        # the clean workers of the limits stage fork from a server that first imports darkmiss (~1 s):
+        # started now, on the core this stage's single process leaves idle
+        start_clean_context([compute_limits.__module__])
     shutil.copytree(
         analysis_dir, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("DONE.json", RECO_CACHE)
     )
