@@ -115,9 +115,9 @@ def _reconstruct_files(
     store: bool = True,
 ) -> list[tuple[RecoEvents, FileInfo, dict]]:
     """Reconstruct ``files`` over ``workers`` processes (or the dask cluster at ``scheduler``), the largest
-    first; returned in file order. With ``reco_cache``, a file reconstructed earlier with the same key (:func:`reco_cache_key`) is
-    read from there instead, with the metadata stored beside it, and new reconstructions are stored there
-    (by this process) unless ``store`` is false."""
+    first; returned in file order. With ``reco_cache``, a file reconstructed earlier with the same key
+    (:func:`reco_cache_key`) is read from there instead, with the metadata stored beside it, and new
+    reconstructions are stored there (by this process) unless ``store`` is false."""
     settings = reco_settings_digest(cfg, geometry)
     keys = [_file_key(p, settings) for p in files] if reco_cache is not None else []
     out: dict[int, tuple[RecoEvents, FileInfo, dict]] = {}
