@@ -8,12 +8,15 @@ import pytest
 
 from darkmiss.config.load import load_preset
 from darkmiss.config.schema import SetupGeometry, runs_from_preset
+from darkmiss.constants import M_MU
 from darkmiss.detsim.background_config import BeamFractions, HadronicConfig
 from darkmiss.detsim.generate import simulate
 from darkmiss.detsim.processes import hadronic as hproc
 from darkmiss.detsim.processes import muon_decay as mdec
 from darkmiss.detsim.processes.base import ProcessContext
+from darkmiss.errors import UserInputError
 from darkmiss.events.io import read_events
+from darkmiss.shower.response import dimuon_sample
 
 PRESET = load_preset("na64-2016")
 SETUP = SetupGeometry.from_preset(PRESET)
@@ -82,3 +85,25 @@ def test_muon_decay_weights():
     assert mdec.stopping_kinetic_gev(CTX) == pytest.approx(
         150 * (0.15 * 11.35 * 1.122e-3 + 0.15 * 1.032 * 1.936e-3), rel=0.01
     )
+
+
+def test_forced_soft_split_agrees_with_the_unforced_engine():
+    """The forced soft muon of the loss-of-muons sample, here below 3 GeV of kinetic energy (~4% of the
+    pairs, so the unforced sample has statistics): the rate per EOT of pairs with such a muon and their
+    mean E_ECAL, forced (weights × P(split)) vs unforced (selected)."""
+    t_max = 3.0
+    u = dimuon_sample(4000, SETUP, np.random.default_rng(1))
+    soft = (u.weight > 0) & (u.muon_energies.min(axis=1) - M_MU < t_max)
+    f = dimuon_sample(4000, SETUP, np.random.default_rng(2), soft_muon=t_max)
+    live = f.weight > 0
+    assert np.all(f.muon_energies[live].min(axis=1) - M_MU <= t_max * (1 + 1e-12))
+    r_u, e_u = u.weight[soft].sum() / 4000, np.sqrt((u.weight[soft] ** 2).sum()) / 4000
+    r_f, e_f = f.weight.sum() / 4000, np.sqrt((f.weight**2).sum()) / 4000
+    # ~160 unforced pairs: ~12%; the forced rate ~3%; 4 sigma
+    assert soft.sum() > 100 and abs(r_u - r_f) < 4 * np.hypot(e_u, e_f)
+    assert e_f < 0.5 * e_u  # the forcing is what buys the statistics
+    ecal_u = u.response.ecal.sum(axis=(1, 2))[soft]
+    ecal_f = np.average(f.response.ecal.sum(axis=(1, 2))[live], weights=f.weight[live])
+    assert abs(ecal_u.mean() - ecal_f) < 4 * ecal_u.std() / np.sqrt(soft.sum())
+    with pytest.raises(UserInputError, match="soft_muon"):
+        dimuon_sample(10, SETUP, np.random.default_rng(3), soft_muon=t_max, unit_weight=1e-6)

@@ -12,7 +12,14 @@ from scipy import integrate, stats
 
 from darkmiss.constants import M_MU
 from darkmiss.errors import UserInputError
-from darkmiss.physics.muonpair import THRESHOLD_GEV, dsigma_dx, sample_x, sigma_total, x_limits
+from darkmiss.physics.muonpair import (
+    THRESHOLD_GEV,
+    dsigma_dx,
+    sample_x,
+    sigma_total,
+    soft_split,
+    x_limits,
+)
 
 
 @pytest.mark.parametrize(("energy", "reference_ub"), [(1.0, 30.2), (10.0, 334.0), (100.0, 886.0)])
@@ -94,3 +101,27 @@ def test_sampler_reproducible_and_checks_input():
         sigma_total(-1.0, "Pb")
     with pytest.raises(UserInputError):
         sigma_total(10.0, "Unobtainium")
+
+
+@pytest.mark.parametrize(("energy", "t_max"), [(60.0, 0.33), (20.0, 1.0)])
+def test_soft_split_agrees_with_the_unforced_sampler(energy, t_max):
+    # independent: Geant4's rejection sampler of Eq. 18 (sample_x), 4e6 pairs at E = 60 GeV hold
+    # ~5000 with a muon below t_max; P agrees within 4 sigma of its binomial error, and the forced
+    # kinetic energies follow the same spectrum (two-sample KS)
+    x = sample_x(energy, "Pb", np.random.default_rng(21), 4_000_000)
+    kin = np.minimum(x, 1.0 - x) * energy - M_MU
+    soft = kin < t_max
+    e_soft, p = soft_split(np.full(20000, energy), t_max, "Pb", np.random.default_rng(22))
+    assert np.all(p == p[0]) and abs(p[0] - soft.mean()) < 4.0 * math.sqrt(soft.sum()) / x.size
+    assert np.all((e_soft - M_MU >= 0.0) & (e_soft - M_MU <= t_max * (1 + 1e-12)))
+    assert stats.ks_2samp(e_soft - M_MU, kin[soft]).pvalue > 1e-3
+
+
+def test_soft_split_checks_input():
+    rng = np.random.default_rng(0)
+    e, p = soft_split(np.array([40.0, 90.0]), 0.33, "Pb", rng)
+    assert e.shape == p.shape == (2,) and p[0] > p[1] > 0  # softer splits are likelier at lower E_γ
+    with pytest.raises(UserInputError, match="t_max"):
+        soft_split(np.array([40.0]), 0.0, "Pb", rng)
+    with pytest.raises(UserInputError, match="e_gamma"):  # both muons could be that soft
+        soft_split(np.array([0.8]), 0.33, "Pb", rng)

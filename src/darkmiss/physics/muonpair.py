@@ -43,7 +43,7 @@ from darkmiss.errors import UserInputError
 from darkmiss.physics.aprime import resolve_target
 from darkmiss.physics.materials import Element
 
-__all__ = ["THRESHOLD_GEV", "dsigma_dx", "sample_x", "sigma_total", "x_limits"]
+__all__ = ["THRESHOLD_GEV", "dsigma_dx", "sample_x", "sigma_total", "soft_split", "x_limits"]
 
 #: Lowest photon energy of the model, 4 m_μ [GeV] (Geant4 G4GammaConversionToMuons).
 THRESHOLD_GEV: float = 4.0 * M_MU
@@ -173,3 +173,55 @@ def sample_x(e_gamma: float, target: str | Element, rng: np.random.Generator, si
         out[filled : filled + take] = keep[:take]
         filled += take
     return out
+
+
+def soft_split(
+    e_gamma: ArrayLike,
+    t_max: float,
+    target: str | Element,
+    rng: np.random.Generator,
+    *,
+    n_grid: int = 257,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A pair forced to hold a soft muon, for photon energies ``e_gamma`` [GeV] (array).
+
+    Returns (E_soft, P):
+    - P: the probability that a muon of the pair has kinetic energy below ``t_max`` [GeV],
+      2 ∫ dσ/dx₊ dx₊ / σ_tot over [x_min, x_s], with x_s = (m_μ + t_max)/E_γ (Eq. 18, symmetric in
+      x₊ ↔ x₋; σ_tot of Eq. 22 interpolated in ln E_γ between 65 nodes);
+    - E_soft: that muon's total energy [GeV], drawn from Eq. 18 restricted to [x_min, x_s] (one uniform
+      per photon; inverse of the trapezoidal CDF on ``n_grid`` points, linear within a step).
+
+    The photon energy must exceed 2 (m_μ + t_max), so that at most one muon of a pair is that soft.
+    """
+    el = resolve_target(target)
+    e = np.atleast_1d(np.asarray(e_gamma, dtype=float))
+    if not (math.isfinite(t_max) and t_max > 0):
+        raise UserInputError("t_max", t_max, "a positive kinetic energy in GeV")
+    _check_energy(e)
+    if e.size and not np.all(e > 2.0 * (M_MU + t_max)):
+        raise UserInputError(
+            "e_gamma",
+            float(e.min()),
+            f"photon energies above 2 (m_mu + t_max) = {2 * (M_MU + t_max):.4g} GeV",
+        )
+    if e.size == 0:
+        return np.zeros(0), np.zeros(0)
+    lo, _ = x_limits(e)
+    width = (M_MU + t_max) / e - lo
+    x = lo[:, None] + width[:, None] * np.linspace(0.0, 1.0, n_grid)[None, :]
+    f = np.asarray(dsigma_dx(x, e[:, None], el), dtype=float)
+    step = width / (n_grid - 1)
+    cum = np.zeros_like(f)
+    np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * step[:, None], axis=1, out=cum[:, 1:])
+    part = cum[:, -1]
+    nodes = np.geomspace(e.min(), e.max(), 65) if e.max() > e.min() else np.array([e.min()])
+    sig = np.interp(np.log(e), np.log(nodes), np.asarray(sigma_total(nodes, el), dtype=float))
+    p = np.minimum(2.0 * part / sig, 1.0)
+    r = rng.random(e.size) * part
+    j = np.clip((cum < r[:, None]).sum(axis=1) - 1, 0, n_grid - 2)
+    rows = np.arange(e.size)
+    c0, c1 = cum[rows, j], cum[rows, j + 1]
+    frac = np.where(c1 > c0, (r - c0) / np.where(c1 > c0, c1 - c0, 1.0), 0.0)
+    xs = x[rows, j] + np.clip(frac, 0.0, 1.0) * step
+    return xs * e, p

@@ -90,8 +90,9 @@ def simulate_samples(
 
 
 #: Version of the biased Table IV samples, part of the MC stage's key (2: punch-through drawn only
-#: within reach of the signal box), so that an MC stage cached by older code is made again.
-TABLE_IV_LAYOUT = 2
+#: within reach of the signal box; 3: the loss-of-muons pairs forced to hold a soft muon), so that an MC
+#: stage cached by older code is made again.
+TABLE_IV_LAYOUT = 3
 
 
 def table_iv_options(preset: Preset) -> dict[str, Any]:

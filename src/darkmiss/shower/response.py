@@ -26,6 +26,7 @@ from darkmiss.config.load import Preset, load_preset
 from darkmiss.config.schema import SetupGeometry
 from darkmiss.constants import M_E
 from darkmiss.errors import DarkmissError, UserInputError
+from darkmiss.physics import muonpair
 from darkmiss.physics.annihilation import Resonance
 from darkmiss.physics.models import get_mediator
 from darkmiss.shower import cascade, pcg64
@@ -244,9 +245,10 @@ def _raw_response(
     mode: str,
     force: tuple | None = None,
     unit_weight: float | None = None,
+    soft_muon: float | None = None,
 ) -> _Raw:
     """Visible and deposited energy per cell of primaries starting at depth ``z`` [cm] along +z
-    (``unit_weight``: see :func:`_raw_from_cascade`)."""
+    (``unit_weight``, ``soft_muon``: see :func:`_raw_from_cascade`)."""
     n = energies.size
     table = slab_table(setup, settings.sampling_coefficient)
     zeros = np.zeros(n)
@@ -267,7 +269,9 @@ def _raw_response(
             ev, np.full(n, pid), energies, (x, y, zeros + z), (zeros, zeros, ones), n, table, rng
         )
         return _Raw(_visible_from_deposit(dep, table, rng), dep, leak)
-    return _raw_from_cascade(energies, x, y, pid, setup, settings, table, rng, mode, force, unit_weight)
+    return _raw_from_cascade(
+        energies, x, y, pid, setup, settings, table, rng, mode, force, unit_weight, soft_muon
+    )
 
 
 def _of_events(particles: dict[str, np.ndarray], live: np.ndarray) -> dict[str, np.ndarray]:
@@ -288,6 +292,7 @@ def _raw_from_cascade(
     mode: str,
     force: tuple | None,
     unit_weight: float | None = None,
+    soft_muon: float | None = None,
 ) -> _Raw:
     """Run the explicit cascade and complete it: parametrised showers for the handoff, muon transport.
 
@@ -299,8 +304,18 @@ def _raw_from_cascade(
     with probability w/u − ⌊w/u⌋ (one uniform per shower, drawn right after the cascade's seed), so that the
     expected number of events of every shower is w/u; only showers with at least one event are completed
     (the cascade skips the main pass of the others), and their rows are repeated, each of weight u (the
-    copies share the deposits, not the readout)."""
+    copies share the deposits, not the readout).
+
+    ``soft_muon`` [GeV] (with the forced γ → μ⁺μ⁻, weighted): every pair is given a soft muon, of kinetic
+    energy below ``soft_muon``, before the muons are transported. The split is redrawn from Eq. 18 restricted
+    to that region (:func:`darkmiss.physics.muonpair.soft_split`, one uniform per pair, drawn after the
+    parametrised showers). The first muon of the pair gets it and the second the rest of the photon energy
+    (the transport does not use the charge). The event's weight is multiplied by the probability of such a
+    split, so the sample estimates the pairs with a soft muon without the ~10⁻³ acceptance of an unforced
+    sample."""
     n = energies.size
+    if soft_muon is not None and (force is None or force[0] != "dimuon" or unit_weight is not None):
+        raise UserInputError("soft_muon", soft_muon, "None, or a weighted sample with force=('dimuon', ...)")
     geometry = build_geometry(setup)
     primaries = cascade.Primaries(
         pid=np.full(n, pid, np.int64),
@@ -349,6 +364,8 @@ def _raw_from_cascade(
         vis += _visible_from_deposit(d2, table, rng)
         dep += d2
         leak += l2
+    if soft_muon is not None and w is not None and len(mu["energy"]):
+        mu, w = _force_soft_muon(mu, np.array(w, dtype=float), float(soft_muon), geometry.target, rng)
     muon_e = None
     if len(mu["energy"]):
         v3, d3, l3 = muon_deposits(
@@ -382,6 +399,24 @@ def _raw_from_cascade(
         np.full(rows.size, float(unit_weight)),
         None if raw.muon_energies is None else raw.muon_energies[rows],
     )
+
+
+def _force_soft_muon(
+    mu: dict[str, np.ndarray], weight: np.ndarray, t_max: float, target: str, rng: np.random.Generator
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The muons of forced conversions (two consecutive entries per event, total energies [GeV]) with a
+    soft split (:func:`_raw_from_cascade`, ``soft_muon``), and the events' weights × P(such a split)."""
+    ev = np.asarray(mu["event"], dtype=np.int64)
+    if ev.size % 2 or np.any(ev[0::2] != ev[1::2]):
+        raise DarkmissError("the forced conversions must list their two muons side by side")
+    energy = np.array(mu["energy"], dtype=float)
+    e_soft, p = muonpair.soft_split(energy[0::2] + energy[1::2], t_max, target, rng)
+    out = dict(mu)
+    out["energy"] = np.empty_like(energy)
+    out["energy"][0::2] = e_soft
+    out["energy"][1::2] = energy[0::2] + energy[1::2] - e_soft
+    weight[ev[0::2]] *= p
+    return out, weight
 
 
 def leading_two(event: np.ndarray, energy: np.ndarray, n: int) -> np.ndarray:
@@ -622,11 +657,14 @@ def dimuon_sample(
     settings: CalorimetrySettings | None = None,
     particle: str = "e-",
     unit_weight: float | None = None,
+    soft_muon: float | None = None,
 ) -> DimuonSample:
     """γ → μ⁺μ⁻ events in the target, in ``n`` showers of ``particle`` (e- or e+) of ``energy`` [GeV]
     (forced conversion, weights = probability per EOT): one per shower, or with ``unit_weight`` [per EOT]
     unit-weight events by accept-reject before the showers are completed (each of weight
-    ``unit_weight``; a shower gives on average weight/``unit_weight`` of them: :func:`_raw_from_cascade`)."""
+    ``unit_weight``; a shower gives on average weight/``unit_weight`` of them: :func:`_raw_from_cascade`).
+    ``soft_muon`` [GeV]: every pair gets a muon of kinetic energy below it, its weight × the probability of
+    that split (weighted samples only; :func:`_raw_from_cascade`)."""
     _check_mode(mode)
     pid = _lepton_pid(particle)
     if n <= 0:
@@ -638,8 +676,9 @@ def dimuon_sample(
     if unit_weight is not None and not unit_weight > 0:
         raise UserInputError("unit_weight", unit_weight, "a positive weight per EOT")
     raw = _raw_response(
-        e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=("dimuon", 60.0), unit_weight=unit_weight
-    )
+        e, zero, zero, 0.0, pid, setup, settings, rng, mode, force=("dimuon", 60.0), unit_weight=unit_weight,
+        soft_muon=soft_muon,
+    )  # fmt: skip
     assert raw.weight is not None
     mu = raw.muon_energies if raw.muon_energies is not None else np.zeros((raw.weight.size, 2))
     return DimuonSample(weight=raw.weight, muon_energies=mu, response=_readout(raw, cal, settings, rng))

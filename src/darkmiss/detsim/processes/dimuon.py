@@ -19,6 +19,7 @@ from darkmiss.detsim.processes.em import (
     truth_from_response,
 )
 from darkmiss.detsim.truth import TruthBatch
+from darkmiss.errors import UserInputError
 from darkmiss.events.schema import Process
 from darkmiss.shower.response import dimuon_sample
 
@@ -29,18 +30,22 @@ class Dimuons:
     name = "dimuon"
 
     def draw_with_muons(
-        self, n: int, rng: np.random.Generator, ctx: ProcessContext
+        self, n: int, rng: np.random.Generator, ctx: ProcessContext, *, soft_muon: float | None = None
     ) -> tuple[TruthBatch, np.ndarray]:
         """The events of ``n`` forced showers (before the pre-filter) as truth with relative weights, and
         the muon energies at production [GeV] (m, 2) of the m events, those of the showers that hold a
         muon pair. In data mode the events have unit weight, by accept-reject before the showers are
         completed (about 0.64 n events: :func:`darkmiss.shower.response.dimuon_sample`); in MC mode there
-        is one event per shower, weighted."""
+        is one event per shower, weighted. ``soft_muon`` [GeV] (MC mode): every pair is given a muon of kinetic
+        energy below it, the weight × the probability of that split (``dimuon_sample``)."""
         w_pass = self._info(ctx)["w_pass"]
         unit = w_pass if ctx.mode == "data" and w_pass > 0 else None
+        if soft_muon is not None and unit is not None:
+            raise UserInputError("soft_muon", soft_muon, "None in data mode (unit-weight events)")
         s = dimuon_sample(
-            n, ctx.geometry, rng, energy=ctx.beam_energy, particle=ctx.beam_particle, unit_weight=unit
-        )
+            n, ctx.geometry, rng, energy=ctx.beam_energy, particle=ctx.beam_particle, unit_weight=unit,
+            soft_muon=soft_muon,
+        )  # fmt: skip
         m = s.weight.size
         beam = sample_beam(m, rng, BeamConfig.from_preset(ctx.preset), electrons_only=True)
         ang = np.where(beam.tail, 0.0, beam.angle_mrad)

@@ -4,13 +4,17 @@ from e⁻Z → e⁻Zγ; γ → μ⁺μ⁻"), a forced-decay sample for the backg
 A μ⁺μ⁻ pair escapes the V2 and HCAL vetoes only if neither muon leaves the ECAL: one muon is soft
 and ranges out in the ECAL (kinetic energy below the minimum-ionising loss across the ECAL, ``T_stop``;
 the shower engine's muon transport then stops it there), and the other decays in flight inside the
-ECAL, μ → eνν̄ (spec Sec. VIII, case i). Each event of the shower engine's forced γ → μμ sample
-(:mod:`.dimuon`) gets the weight P(the harder muon decays within the ECAL) = L m_μ/(p cτ_μ) when the
-other muon is soft, else 0; the decay point is uniform along the ECAL, the electron takes the fraction
-y of the muon energy from the lab spectrum of an unpolarised relativistic muon, dN/dy = (5 − 9y² +
-4y³)/3 (Michel spectrum boosted, e.g. Gaisser, *Cosmic Rays and Particle Physics*, Eq. 6.8), and
-showers from the decay point (parametrised: preshower share and leakage to HCAL1 from the Γ profile);
-the neutrinos carry the rest. The decayed muon no longer reaches V2 or the HCAL.
+ECAL, μ → eνν̄ (spec Sec. VIII, case i). Both factors are forced, with weights:
+- the split: every pair of the shower engine's forced γ → μμ sample (:mod:`.dimuon`) is given a soft
+  muon, its energy drawn from Eq. 18 restricted to kinetic energies below ``T_stop``, and its weight
+  multiplied by the probability of such a split, ≈ 10⁻³ (``soft_muon`` of
+  :func:`darkmiss.shower.response.dimuon_sample`; an unforced sample keeps one pair in ~10³);
+- the decay: the weight is multiplied by P(the harder muon decays within the ECAL) = 1 − exp(−L m_μ/(p cτ_μ)).
+The decay point is uniform along the ECAL, the electron takes the fraction y of the muon energy from the
+lab spectrum of an unpolarised relativistic muon, dN/dy = (5 − 9y² + 4y³)/3 (Michel spectrum boosted, e.g.
+Gaisser, *Cosmic Rays and Particle Physics*, Eq. 6.8), and showers from the decay point (parametrised:
+preshower share and leakage to HCAL1 from the Γ profile); the neutrinos carry the rest. The decayed muon
+no longer reaches V2 or the HCAL. docs/backgrounds.md, "Loss of muons".
 Units: GeV, cm.
 """
 
@@ -58,22 +62,23 @@ class MuonDecay:
     weighted_only = True
 
     def rate(self, ctx: ProcessContext) -> RateEstimate:
-        """The dimuon rate per EOT after the pre-filter; each event then carries its decay weight
+        """The dimuon rate per EOT after the pre-filter; each event then carries its split and decay weights
         (:meth:`generate`), so that Σ weight is the loss-of-muons background."""
         r = DIMUONS.rate(ctx)
         return RateEstimate(
             r.per_eot,
             r.rel_err,
-            "simulation: dimuon rate; events weighted by P(mu decay in ECAL, other mu stops)",
+            "simulation: dimuon rate; events weighted by P(one mu stops) P(the other decays in ECAL)",
         )
 
     def generate(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
-        """``n`` forced γ → μμ showers; relative weight × P(decay) where the softer muon stops in the ECAL,
-        else weight 0 (module docstring). Random numbers: the showers, then decay point, y, for all."""
-        t, mu = _prefiltered_with_muons(n, rng, ctx)
-        soft_e = mu.min(axis=1)
+        """``n`` forced γ → μμ showers, each with a soft muon that stops in the ECAL: relative weight ×
+        P(that split) × P(decay) (module docstring). Random numbers: the showers (with the split), then
+        decay point, y, for all."""
+        t_stop = stopping_kinetic_gev(ctx)
+        t, mu = _prefiltered_with_muons(n, rng, ctx, t_stop)
         hard_e = mu.max(axis=1)
-        soft = (soft_e - M_MU < stopping_kinetic_gev(ctx)) & (hard_e > 0)
+        soft = hard_e > 0  # every pair holds a muon that stops (forced split)
         ec = ctx.geometry.ecal
         length = ec.length_cm
         p_hard = np.sqrt(np.maximum(hard_e**2 - M_MU**2, 1e-12))
@@ -105,15 +110,16 @@ class MuonDecay:
 
 
 def _prefiltered_with_muons(
-    n: int, rng: np.random.Generator, ctx: ProcessContext
+    n: int, rng: np.random.Generator, ctx: ProcessContext, soft_muon: float
 ) -> tuple[TruthBatch, np.ndarray]:
-    """Exactly ``n`` dimuon events passing the pre-filter with their muon energies [GeV] (n, 2)."""
+    """Exactly ``n`` dimuon events passing the pre-filter with their muon energies [GeV] (n, 2), each pair
+    with a muon of kinetic energy below ``soft_muon`` [GeV] (weights × the probability of that split)."""
     parts: list[TruthBatch] = []
     mus: list[np.ndarray] = []
     have = 0
     batch = max(n, 16)
     while have < n:
-        t, mu = DIMUONS.draw_with_muons(batch, rng, ctx)
+        t, mu = DIMUONS.draw_with_muons(batch, rng, ctx, soft_muon=soft_muon)
         ok = np.flatnonzero(prefilter_mask(t, ctx))[: n - have]
         parts.append(t.select(ok))
         mus.append(mu[ok])
