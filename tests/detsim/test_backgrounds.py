@@ -262,6 +262,24 @@ def test_accidental_below_knockon(ctx):
     )
 
 
+@pytest.mark.parametrize("n", [1, 2, 7, 40])
+def test_accidental_sample_is_stratified(ctx, n):
+    # half decays, half target interactions: each event's weight is its component's share of the rate
+    # over its share of the sample, so Σw = n and each component keeps its rate (one event: drawn in
+    # proportion with weight 1)
+    d, t = acc.PROCESS.components(ctx)
+    sd, st = sum(d.values()), sum(t.values())
+    assert 0 < sd < 1e-2 * st  # the decays, the only component that reaches the box, are rare
+    b = acc.PROCESS.generate(n, np.random.default_rng(n), ctx)
+    assert b.n == n and b.weight.sum() == pytest.approx(n, rel=1e-12)
+    if n == 1:
+        assert b.weight[0] == 1.0
+        return
+    w_d = (sd / (sd + st)) / ((n // 2) / n)
+    assert np.sum(np.isclose(b.weight, w_d, rtol=1e-12)) == n // 2
+    assert np.all(b.sr_energy.sum(axis=1) > 0)  # the tail electron's SR is the tag
+
+
 def test_hadron_target_needs_tag_and_ps(ctx):
     r = ht.PROCESS.species_rates(ctx)
     assert set(r) == {"pi", "k", "mu"}

@@ -90,8 +90,8 @@ def simulate_samples(
 
 
 #: Version of the biased Table IV samples, part of the MC stage's key (2: punch-through drawn only
-#: within reach of the signal box; 3: the loss-of-muons pairs forced to hold a soft muon), so that an MC
-#: stage cached by older code is made again.
+#: within reach of the signal box; 3: the loss-of-muons pairs forced to hold a soft muon and the accidental
+#: tags stratified, half decays), so that an MC stage cached by older code is made again.
 TABLE_IV_LAYOUT = 3
 
 

@@ -94,7 +94,11 @@ class AccidentalProcess:
         )
 
     def generate(self, n: int, rng: np.random.Generator, ctx: ProcessContext) -> TruthBatch:
-        """``n`` events: decays and target interactions in proportion, with the tail e⁻ SR as tag."""
+        """``n`` events, with the tail e⁻ SR as tag: decays and target interactions, half each (stratified:
+        each event's relative weight is its component's share of the rate over its share of the sample,
+        so that Σ weight / n = 1 and each component keeps its rate). The decays are 10⁻³ of the rate but
+        the only events that can reach the box (docs/backgrounds.md); drawn in proportion, a sample of
+        3 × 10⁴ held ~20 of them."""
         cfg = AccidentalConfig.from_preset(ctx.preset)
         d, t = self.components(ctx)
         sd, st = sum(d.values()), sum(t.values())
@@ -107,12 +111,21 @@ class AccidentalProcess:
                 n,
                 f"0 events: the accidental-tag rate is 0 for run {ctx.run.name} ([backgrounds.accidental])",
             )
-        nd = int(rng.binomial(n, sd / tot))
+        if n == 1 or sd <= 0 or st <= 0:  # one event, or one component: drawn in proportion, weight 1
+            nd = int(rng.binomial(n, sd / tot))
+            scale_d = scale_t = 1.0
+        else:
+            nd = n // 2
+            scale_d, scale_t = (sd / tot) / (nd / n), (st / tot) / ((n - nd) / n)
         parts = []
         if nd:
-            parts.append(dec.generate_decays(nd, rng, ctx, Process.ACCIDENTAL_SR, d))
+            b = dec.generate_decays(nd, rng, ctx, Process.ACCIDENTAL_SR, d)
+            b.weight[:] *= scale_d
+            parts.append(b)
         if n - nd:
-            parts.append(ht.generate_target(n - nd, rng, ctx, Process.ACCIDENTAL_SR, t))
+            b = ht.generate_target(n - nd, rng, ctx, Process.ACCIDENTAL_SR, t)
+            b.weight[:] *= scale_t
+            parts.append(b)
         b = TruthBatch.concatenate(parts)
         b.sr_energy[:] = _tail_sr(b.n, rng, ctx, cfg)
         return b
