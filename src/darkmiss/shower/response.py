@@ -410,11 +410,12 @@ def _force_soft_muon(
     if ev.size % 2 or np.any(ev[0::2] != ev[1::2]):
         raise DarkmissError("the forced conversions must list their two muons side by side")
     energy = np.array(mu["energy"], dtype=float)
-    e_soft, p = muonpair.soft_split(energy[0::2] + energy[1::2], t_max, target, rng)
+    e_gamma = energy[0::2] + energy[1::2]
+    e_soft, p = muonpair.soft_split(e_gamma, t_max, target, rng)
     out = dict(mu)
     out["energy"] = np.empty_like(energy)
     out["energy"][0::2] = e_soft
-    out["energy"][1::2] = energy[0::2] + energy[1::2] - e_soft
+    out["energy"][1::2] = e_gamma - e_soft
     weight[ev[0::2]] *= p
     return out, weight
 
